@@ -1,0 +1,5 @@
+"""``python -m flopcheck``."""
+
+from flopcheck.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,36 @@
+"""The errors flopcheck reports to its user, each with the exit status it means.
+
+The CLI turns any of these into one line on stderr and the exit status; nothing else reaches the user as
+a traceback (``--debug`` shows it).
+"""
+
+from __future__ import annotations
+
+from enum import IntEnum
+
+
+class ExitStatus(IntEnum):
+    """Exit statuses. 0: the answer is yes / the command succeeded; 1: the plan does not fit or a gate
+    failed; 2: bad input (arguments, names, numbers or catalog files)."""
+
+    OK = 0
+    NO = 1
+    BAD_INPUT = 2
+
+
+class FlopcheckError(Exception):
+    """Base of every error shown to the user as one line."""
+
+    exit_status = ExitStatus.BAD_INPUT
+
+
+class InputError(FlopcheckError):
+    """A value the user typed cannot be used: unparsable, out of range, or contradictory."""
+
+
+class NotFoundError(InputError):
+    """An unknown catalog id; the message carries "did you mean" suggestions."""
+
+
+class CatalogError(FlopcheckError):
+    """A catalog file is malformed; the message names the file, the entry and the field."""

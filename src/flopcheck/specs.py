@@ -1,0 +1,152 @@
+"""Catalog entries: accelerators and language models, as frozen pydantic models.
+
+Units live in field names. Unknown keys are rejected, every entry carries at least one source URL, and a
+figure the vendor or paper does not publish is absent (None), never derived from another.
+"""
+
+from __future__ import annotations
+
+import math
+from enum import Enum
+from typing import Annotated, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, model_validator
+
+
+class Precision(str, Enum):
+    """Arithmetic precisions with a published dense peak. fp16 and bf16 mean tensor-core math with FP32
+    accumulate (what mixed-precision training uses); fp32 means non-tensor FP32 (CUDA/vector cores)."""
+
+    FP32 = "fp32"
+    TF32 = "tf32"
+    BF16 = "bf16"
+    FP16 = "fp16"
+    FP8 = "fp8"
+
+
+AUTO_PRECISION_ORDER = (Precision.BF16, Precision.FP16, Precision.FP32)
+"""``--precision auto``: bf16 where the chip has it, else fp16, else fp32."""
+
+
+def _finite(value: float) -> float:
+    if not math.isfinite(value):
+        raise ValueError("must be a finite number")
+    return value
+
+
+# strict: a quoted "12" in YAML is a mistake to report, not a number to coerce.
+PositiveFloat = Annotated[float, Field(gt=0, strict=True), AfterValidator(_finite)]
+PositiveInt = Annotated[int, Field(gt=0, strict=True)]
+Id = Annotated[str, StringConstraints(pattern=r"^[a-z0-9]+(?:[-.][a-z0-9]+)*$", max_length=64)]
+Alias = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9./_ -]*$", max_length=64)]
+Url = Annotated[str, StringConstraints(pattern=r"^https?://\S+$", max_length=500)]
+Text = Annotated[str, StringConstraints(min_length=1, max_length=4000)]
+
+
+class _Entry(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Peaks(_Entry):
+    """Dense peak TFLOP/s by precision (no 2:4 sparsity)."""
+
+    fp32: PositiveFloat | None = None
+    tf32: PositiveFloat | None = None
+    bf16: PositiveFloat | None = None
+    fp16: PositiveFloat | None = None
+    fp8: PositiveFloat | None = None
+
+
+class GpuSpec(_Entry):
+    """One accelerator. Memory is recorded in the unit the vendor prints: ``memory_gb`` (1e9 bytes) or,
+    where the vendor states GiB (Google's TPU documentation), ``memory_gib`` (2**30 bytes)."""
+
+    id: Id
+    aliases: tuple[Alias, ...] = ()
+    vendor: Text
+    name: Text
+    architecture: Text | None = None
+    year: Annotated[int, Field(ge=2000, le=2100, strict=True)]
+    memory_gb: PositiveFloat | None = None
+    memory_gib: PositiveFloat | None = None
+    memory_type: Text | None = None
+    memory_bandwidth_gb_per_s: PositiveFloat | None = None
+    board_power_w: PositiveFloat | None = None
+    peak_tflop_per_s: Peaks
+    sources: Annotated[tuple[Url, ...], Field(min_length=1)]
+    notes: Text | None = None
+
+    @model_validator(mode="after")
+    def _one_memory_unit(self) -> GpuSpec:
+        if (self.memory_gb is None) == (self.memory_gib is None):
+            raise ValueError("give exactly one of memory_gb or memory_gib")
+        return self
+
+    @property
+    def memory_bytes(self) -> float:
+        if self.memory_gib is not None:
+            return self.memory_gib * 2**30
+        assert self.memory_gb is not None  # guaranteed by _one_memory_unit
+        return self.memory_gb * 1e9
+
+    def peak_flop_per_s(self, precision: Precision) -> float | None:
+        """Dense peak FLOP/s at ``precision``, or None where the vendor publishes none."""
+        tflop: float | None = getattr(self.peak_tflop_per_s, precision.value)
+        return None if tflop is None else tflop * 1e12
+
+    @property
+    def precisions(self) -> tuple[Precision, ...]:
+        return tuple(p for p in Precision if self.peak_flop_per_s(p) is not None)
+
+
+class Architecture(_Entry):
+    """Transformer shape, from the released config.json or the paper."""
+
+    n_layer: PositiveInt
+    d_model: PositiveInt
+    n_head: PositiveInt
+    n_kv_head: PositiveInt | None = None
+    d_ff: PositiveInt | None = None
+    vocab_size: PositiveInt | None = None
+    n_ctx: PositiveInt
+    tied_embeddings: Annotated[bool, Field(strict=True)] | None = None
+    mlp: Literal["gelu", "swiglu", "relu", "geglu"] | None = None
+    norm: Literal["layernorm", "rmsnorm"] | None = None
+    position: Literal["learned", "rotary", "alibi", "relative"] | None = None
+    n_expert: PositiveInt | None = None
+    n_expert_per_token: PositiveInt | None = None
+
+
+class ModelSpec(_Entry):
+    """One language model. ``params`` is the released checkpoint's exact count where published."""
+
+    id: Id
+    aliases: tuple[Alias, ...] = ()
+    name: Text
+    family: Text
+    organization: Text
+    year: Annotated[int, Field(ge=2000, le=2100, strict=True)]
+    params: PositiveInt
+    params_note: Text | None = None
+    active_params: PositiveInt | None = None
+    architecture: Architecture | None = None
+    training_tokens: PositiveInt | None = None
+    training_tokens_estimated: Annotated[bool, Field(strict=True)] = False
+    """True where the trainers did not publish the figure and the catalog carries a cited estimate."""
+    training_tokens_note: Text | None = None
+    sources: Annotated[tuple[Url, ...], Field(min_length=1)]
+    notes: Text | None = None
+
+    @model_validator(mode="after")
+    def _active_le_total(self) -> ModelSpec:
+        if self.active_params is not None and self.active_params > self.params:
+            raise ValueError("active_params cannot exceed params")
+        return self
+
+
+class GpuCatalog(_Entry):
+    gpus: tuple[GpuSpec, ...]
+
+
+class ModelCatalog(_Entry):
+    models: tuple[ModelSpec, ...]
