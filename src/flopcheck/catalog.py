@@ -19,11 +19,11 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from flopcheck.errors import CatalogError, NotFoundError
-from flopcheck.specs import GpuSpec, ModelSpec
+from flopcheck.specs import CatalogEntry, GpuSpec, ModelSpec
 
 MAX_CATALOG_BYTES = 5_000_000
 
-EntryT = TypeVar("EntryT", GpuSpec, ModelSpec)
+EntryT = TypeVar("EntryT", bound=CatalogEntry)
 
 _SAFE_LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -38,8 +38,8 @@ class Index(Generic[EntryT]):
     """Entries of one catalog, found by id or alias."""
 
     def __init__(self, kind: str, entries: tuple[EntryT, ...]) -> None:
-        self.kind = kind
-        self.entries = entries
+        self.kind: str = kind
+        self.entries: tuple[EntryT, ...] = entries
         self._by_key: dict[str, EntryT] = {}
         for entry in entries:
             for name in (entry.id, *entry.aliases):
@@ -76,7 +76,7 @@ class Index(Generic[EntryT]):
 
 
 def _read_packaged(filename: str) -> str:
-    resource = resources.files("flopcheck").joinpath("data", filename)
+    resource = resources.files("flopcheck") / "data" / filename
     try:
         raw = resource.read_bytes()
     except OSError as exc:
@@ -96,7 +96,7 @@ def decode_catalog(filename: str, raw: bytes) -> str:
 def parse_catalog(filename: str, text: str, key: str, spec: type[EntryT]) -> tuple[EntryT, ...]:
     """Parse and validate catalog text: a mapping with one key (``gpus`` or ``models``) holding a list."""
     try:
-        document = yaml.load(text, Loader=_SAFE_LOADER)  # noqa: S506 - the safe loader
+        document = yaml.load(text, Loader=_SAFE_LOADER)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f":{mark.line + 1}" if mark is not None else ""

@@ -61,9 +61,7 @@ DaysOpt = Annotated[str | None, typer.Option("--days", help="Time window in days
 HoursOpt = Annotated[str | None, typer.Option("--hours", help="Time window in hours.")]
 MfuOpt = Annotated[str, typer.Option("--mfu", help="Model FLOPs utilization, 0.4 or 40%.")]
 UptimeOpt = Annotated[str, typer.Option("--uptime", help="Fraction of the window spent training, 0.9 or 90%.")]
-PrecisionOpt = Annotated[
-    PrecisionChoice, typer.Option("--precision", "-p", help="auto = bf16, else fp16, else fp32.")
-]
+PrecisionOpt = Annotated[PrecisionChoice, typer.Option("--precision", "-p", help="auto = bf16, else fp16, else fp32.")]
 TokensOpt = Annotated[str | None, typer.Option("--tokens", "-t", help="Training tokens, e.g. 10B or 300e9.")]
 RatioOpt = Annotated[str | None, typer.Option("--tokens-per-param", help="Tokens per parameter, e.g. 20.")]
 MicroBatchOpt = Annotated[int, typer.Option("--micro-batch", min=1, help="Sequences per GPU per step.")]
@@ -74,8 +72,11 @@ JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON document i
 
 
 def _duration_s(years: str | None, days: str | None, hours: str | None) -> float:
-    given = [(text, scale) for text, scale in ((years, SECONDS_PER_YEAR), (days, SECONDS_PER_DAY),
-                                                (hours, SECONDS_PER_HOUR)) if text is not None]
+    given = [
+        (text, scale)
+        for text, scale in ((years, SECONDS_PER_YEAR), (days, SECONDS_PER_DAY), (hours, SECONDS_PER_HOUR))
+        if text is not None
+    ]
     if len(given) > 1:
         raise InputError("give only one of --years, --days, --hours")
     if not given:
@@ -85,8 +86,15 @@ def _duration_s(years: str | None, days: str | None, hours: str | None) -> float
 
 
 def _settings(
-    count: int, years: str | None, days: str | None, hours: str | None, mfu: str, uptime: str,
-    precision: PrecisionChoice, micro_batch: int = 1, seq_len: int | None = None,
+    count: int,
+    years: str | None,
+    days: str | None,
+    hours: str | None,
+    mfu: str,
+    uptime: str,
+    precision: PrecisionChoice,
+    micro_batch: int = 1,
+    seq_len: int | None = None,
 ) -> plan.Settings:
     return plan.Settings(
         count=count,
@@ -120,12 +128,22 @@ def _tokens(model: plan.ModelRef, tokens: str | None, ratio: str | None) -> tupl
 
 @app.command()
 def fits(
-    model: ModelArg, gpu: GpuOpt, count: CountOpt = 1, years: YearsOpt = None, days: DaysOpt = None,
-    hours: HoursOpt = None, mfu: MfuOpt = "0.4", uptime: UptimeOpt = "1.0",
-    precision: PrecisionOpt = PrecisionChoice.auto, tokens: TokensOpt = None, tokens_per_param: RatioOpt = None,
-    micro_batch: MicroBatchOpt = 1, seq_len: SeqLenOpt = None, json: JsonOpt = False,
+    model: ModelArg,
+    gpu: GpuOpt,
+    count: CountOpt = 1,
+    years: YearsOpt = None,
+    days: DaysOpt = None,
+    hours: HoursOpt = None,
+    mfu: MfuOpt = "0.4",
+    uptime: UptimeOpt = "1.0",
+    precision: PrecisionOpt = PrecisionChoice.auto,
+    tokens: TokensOpt = None,
+    tokens_per_param: RatioOpt = None,
+    micro_batch: MicroBatchOpt = 1,
+    seq_len: SeqLenOpt = None,
+    json: JsonOpt = False,
 ) -> None:
-    """Can GPU train MODEL: compute needed vs delivered, time, memory, verdict. Exit 1 when it does not fit."""
+    """Can GPU train MODEL? Compute needed vs delivered, time, memory, verdict; exit 1 if it does not fit."""
     settings = _settings(count, years, days, hours, mfu, uptime, precision, micro_batch, seq_len)
     ref = _model(model)
     spent, source = _tokens(ref, tokens, tokens_per_param)
@@ -137,8 +155,14 @@ def fits(
 
 @app.command()
 def budget(
-    gpu: GpuOpt, count: CountOpt = 1, years: YearsOpt = None, days: DaysOpt = None, hours: HoursOpt = None,
-    mfu: MfuOpt = "0.4", uptime: UptimeOpt = "1.0", precision: PrecisionOpt = PrecisionChoice.auto,
+    gpu: GpuOpt,
+    count: CountOpt = 1,
+    years: YearsOpt = None,
+    days: DaysOpt = None,
+    hours: HoursOpt = None,
+    mfu: MfuOpt = "0.4",
+    uptime: UptimeOpt = "1.0",
+    precision: PrecisionOpt = PrecisionChoice.auto,
     json: JsonOpt = False,
 ) -> None:
     """FLOP that GPU delivers in the time window, also as GPU-hours and PF-days."""
@@ -147,9 +171,7 @@ def budget(
 
 
 @app.command()
-def flops(
-    model: ModelArg, tokens: TokensOpt = None, tokens_per_param: RatioOpt = None, json: JsonOpt = False
-) -> None:
+def flops(model: ModelArg, tokens: TokensOpt = None, tokens_per_param: RatioOpt = None, json: JsonOpt = False) -> None:
     """Training FLOPs of MODEL: 6 × parameters × tokens."""
     ref = _model(model)
     result = plan.flops(ref, *_tokens(ref, tokens, tokens_per_param))

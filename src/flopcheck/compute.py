@@ -53,7 +53,7 @@ def time_to_train_s(required_flop: float, peak_flop_per_s: float, count: int, mf
 
 
 def pf_days(flop: float) -> float:
-    """FLOP in petaflop/s-days, GPT-3's unit (Brown et al. 2020, Appendix D): 1 PF-day = 1e15 × 86,400 FLOP."""
+    """FLOP in petaflop/s-days, GPT-3's unit (Brown et al. 2020, Appendix D): 1 PF-day = 1e15 × 86,400."""
     return flop / (1e15 * SECONDS_PER_DAY)
 
 

@@ -96,8 +96,8 @@ def resolve_tokens(model: ModelRef, tokens: float | None, tokens_per_param: floa
         return round(tokens_per_param * model.params), f"--tokens-per-param {tokens_per_param:g}"
     if model.training_tokens is not None:
         if model.training_tokens_estimated:
-            return model.training_tokens, "estimate: not published (see the catalog entry)"
-        return model.training_tokens, "published training tokens"
+            return model.training_tokens, "not published; the catalog's cited estimate"
+        return model.training_tokens, "published"
     if not model.in_catalog:
         raise InputError("a bare parameter count needs --tokens or --tokens-per-param")
     ratio = compute.CHINCHILLA_TOKENS_PER_PARAM
@@ -170,7 +170,7 @@ def _memory(model: ModelRef, gpu: GpuSpec, settings: Settings) -> MemoryResult:
     estimate = memory.training_memory(model.params, shape, settings.micro_batch, seq_len or 0)
     available = round(gpu.memory_bytes)
     required = round(estimate.total_bytes)
-    not_modelled = memory.NOT_MODELLED
+    not_modelled: tuple[str, ...] = memory.NOT_MODELLED
     if shape is None:
         not_modelled = ("activations: the model's shape is unknown (a bare parameter count)", *not_modelled)
     elif estimate.output_bytes is None:
@@ -233,10 +233,11 @@ def _verdict(model: ModelRef, gpu: GpuInfo, settings: Settings, c: ComputeResult
     window = format_duration(settings.duration_s)
     time = format_duration(c.time_s)
     need = f"needs {format_bytes(m.required_bytes)} per GPU, the card has {format_bytes(m.available_bytes)}"
+    headroom = f"{c.ratio:.3g}×"
     if c.fits and m.fits:
-        return f"Yes: {model.name} trains on {hardware} in {time} ({c.ratio:.3g}× the compute in {window}); {need}."
+        return f"Yes: {model.name} trains on {hardware} in {time} ({headroom} the compute in {window}); {need}."
     if c.fits:
-        return f"No: compute is enough ({c.ratio:.3g}× in {window}, training takes {time}) but memory is not: {need}."
+        return f"No: compute is enough ({headroom} in {window}, training takes {time}) but memory is not: {need}."
     share = f"{c.ratio * 100:.3g}%" if c.ratio >= 0.001 else format_sci(c.ratio)
     memory_note = "; memory fits" if m.fits else f"; memory does not fit either: {need}"
-    return f"No: {hardware} delivers {share} of the compute in {window}; training would take {time}{memory_note}."
+    return f"No: {hardware} delivers {share} of the compute in {window}; training takes {time}{memory_note}."

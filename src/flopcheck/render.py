@@ -37,25 +37,44 @@ def write_json(data: BaseModel | Sequence[dict[str, Any]]) -> None:
 
 
 def _console() -> Console:
+    """Rich writes plain text when stdout is not a terminal; NO_COLOR (https://no-color.org) turns off
+    every ANSI code too, bold included, not only colour."""
+    import os
+
     from rich.console import Console
 
-    return Console(highlight=False, emoji=False)
+    plain = bool(os.environ.get("NO_COLOR"))
+    return Console(highlight=False, emoji=False, color_system=None if plain else "auto")
+
+
+def _emit(*renderables: Any) -> None:
+    """Print through Rich. On a terminal, as is; into a pipe or file, plain text without the trailing
+    spaces Rich pads table lines with."""
+    console = _console()
+    if console.is_terminal:
+        for renderable in renderables:
+            console.print(renderable)
+        return
+    with console.capture() as captured:
+        for renderable in renderables:
+            console.print(renderable)
+    sys.stdout.write("".join(line.rstrip() + "\n" for line in captured.get().splitlines()))
 
 
 def _table(*columns: str) -> Table:
     from rich import box
     from rich.table import Table
 
-    table = Table(box=box.SIMPLE_HEAD, pad_edge=False)
+    table = Table(box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False)
     for position, name in enumerate(columns):
         table.add_column(name, overflow="fold", no_wrap=position == 0)
     return table
 
 
-def _heading(console: Console, text: str) -> None:
+def _heading(text: str) -> Any:
     from rich.text import Text
 
-    console.print(Text(text, style="bold"))
+    return Text(text, style="bold")
 
 
 def _tflop(value: float) -> str:
@@ -64,15 +83,16 @@ def _tflop(value: float) -> str:
 
 def _assumption_lines(result: FitsResult | BudgetResult) -> list[str]:
     a, g = result.assumptions, result.gpu
+    gpus = f"{g.count} GPU{'' if g.count == 1 else 's'}"
     return [
         f"precision {g.precision} (asked: {a.precision_requested}); dense peak {_tflop(g.peak_flop_per_s)} per GPU",
-        f"MFU {format_percent(a.mfu)}, uptime {format_percent(a.uptime)}, {g.count} GPU{'' if g.count == 1 else 's'}",
-        f"window {format_duration(a.duration_s)} = {a.duration_s:,.0f} s (1 year = 365.25 days = {a.year_s:,.0f} s)",
+        f"MFU {format_percent(a.mfu)}, uptime {format_percent(a.uptime)}, {gpus}",
+        f"window {format_duration(a.duration_s)} = {a.duration_s:,.0f} s (a year: 365.25 days = {a.year_s:,.0f} s)",
         f"training FLOP = {a.flop_formula}",
     ]
 
 
-def _print_list(console: Console, title: str, lines: Iterable[str]) -> None:
+def _bullets(lines: Iterable[str]) -> Any:
     from rich.table import Table
 
     grid = Table.grid(padding=(0, 1))
@@ -80,29 +100,39 @@ def _print_list(console: Console, title: str, lines: Iterable[str]) -> None:
     grid.add_column(overflow="fold")
     for line in lines:
         grid.add_row("  •", _plain(line))
-    console.print(f"[bold]{title}[/bold]")
-    console.print(grid)
+    return grid
 
 
 def print_fits(result: FitsResult) -> None:
-    console = _console()
     m, g, c, mem = result.model, result.gpu, result.compute, result.memory
-    _heading(console, f"Can {g.count} × {g.name} train {m.name}?")
     table = _table("compute", "value", "detail")
     table.add_row(
         "needed",
         f"{format_sci(c.required_flop)} FLOP",
         f"{format_count(m.params)} params × {format_count(m.tokens)} tokens ({m.tokens_source})",
     )
-    table.add_row("delivered", f"{format_sci(c.available_flop)} FLOP", f"in {format_duration(result.assumptions.duration_s)}")
+    table.add_row(
+        "delivered",
+        f"{format_sci(c.available_flop)} FLOP",
+        f"in {format_duration(result.assumptions.duration_s)}",
+    )
     table.add_row("headroom", f"{c.ratio:.3g}×", "delivered / needed")
     table.add_row("time to train", format_duration(c.time_s), f"{c.gpu_hours:,.0f} GPU-hours")
     table.add_row("compute fits", _yes_no(c.fits), "")
-    console.print(table)
-    console.print(_memory_table(result))
-    console.print(f"[bold]Verdict:[/bold] {result.verdict}")
-    _print_list(console, "Assumptions", [*_assumption_lines(result), *_memory_assumption_lines(result)])
-    _print_list(console, "Not modelled", mem.not_modelled)
+    verdict = _heading("Verdict: ")
+    verdict.append(result.verdict, style="not bold")
+    _emit(
+        _heading(f"Can {g.count} × {g.name} train {m.name}?"),
+        table,
+        "",
+        _memory_table(result),
+        "",
+        verdict,
+        _heading("Assumptions"),
+        _bullets([*_assumption_lines(result), *_memory_assumption_lines(result)]),
+        _heading("Not modelled"),
+        _bullets(mem.not_modelled),
+    )
 
 
 def _memory_table(result: FitsResult) -> Table:
@@ -142,27 +172,33 @@ def _yes_no(ok: bool) -> str:
 
 
 def print_budget(result: BudgetResult) -> None:
-    console = _console()
     g = result.gpu
-    _heading(console, f"Compute budget of {g.count} × {g.name}")
-    table = _table("", "value")
+    table = _table("budget", "value")
     table.add_row("delivered", f"{format_sci(result.available_flop)} FLOP")
     table.add_row("", f"{result.pf_days:,.4g} PF-days")
     table.add_row("GPU-hours", f"{result.gpu_hours:,.0f}")
-    console.print(table)
-    _print_list(console, "Assumptions", _assumption_lines(result))
+    _emit(
+        _heading(f"Compute budget of {g.count} × {g.name}"),
+        table,
+        "",
+        _heading("Assumptions"),
+        _bullets(_assumption_lines(result)),
+    )
 
 
 def print_flops(result: FlopsResult) -> None:
-    console = _console()
     m = result.model
-    _heading(console, f"Training compute of {m.name}")
-    table = _table("", "value")
+    table = _table("training", "value")
     table.add_row("parameters", f"{m.params:,} ({format_count(m.params)})")
     table.add_row("tokens", f"{m.tokens:,} ({format_count(m.tokens)}; {m.tokens_source})")
     table.add_row("training FLOP", f"{format_sci(result.train_flop)} FLOP = {result.pf_days:,.4g} PF-days")
-    console.print(table)
-    _print_list(console, "Assumptions", [f"training FLOP = {result.flop_formula}", "attention FLOPs ignored"])
+    _emit(
+        _heading(f"Training compute of {m.name}"),
+        table,
+        "",
+        _heading("Assumptions"),
+        _bullets([f"training FLOP = {result.flop_formula}", "attention FLOPs ignored"]),
+    )
 
 
 def _peak(gpu: GpuSpec, precision: Precision) -> str:
@@ -171,8 +207,6 @@ def _peak(gpu: GpuSpec, precision: Precision) -> str:
 
 
 def print_gpus(gpus: Iterable[GpuSpec]) -> None:
-    console = _console()
-    _heading(console, "Accelerators: dense peak TFLOP/s (bf16/fp16: tensor, FP32 accumulate; '-': not published)")
     table = _table(
         "id",
         "name",
@@ -184,10 +218,11 @@ def print_gpus(gpus: Iterable[GpuSpec]) -> None:
         "fp8",
     )
     for gpu in gpus:
-        table.add_row(
-            gpu.id, _plain(gpu.name), format_bytes(gpu.memory_bytes), *(_peak(gpu, p) for p in Precision)
-        )
-    console.print(table)
+        table.add_row(gpu.id, _plain(gpu.name), format_bytes(gpu.memory_bytes), *(_peak(gpu, p) for p in Precision))
+    _emit(
+        _heading("Accelerators: dense peak TFLOP/s (bf16/fp16: tensor, FP32 accumulate; '-': not published)"),
+        table,
+    )
 
 
 def print_models(models: Iterable[ModelSpec]) -> None:
@@ -203,13 +238,11 @@ def print_models(models: Iterable[ModelSpec]) -> None:
             "-" if arch is None else f"{arch.n_ctx:,}",
             "-" if model.training_tokens is None else format_count(model.training_tokens),
         )
-    _console().print(table)
+    _emit(_heading("Language models (tokens: published training tokens; '-': not published)"), table)
 
 
 def print_entry(record: dict[str, Any], title: str) -> None:
     """One catalog entry, every field, sources and notes included."""
-    console = _console()
-    _heading(console, title)
     table = _table("field", "value")
     for key, value in record.items():
         if isinstance(value, dict):
@@ -219,7 +252,7 @@ def print_entry(record: dict[str, Any], title: str) -> None:
         else:
             text = str(value)
         table.add_row(key, _plain(text))
-    console.print(table)
+    _emit(_heading(title), table)
 
 
 def _plain(text: str) -> Any:

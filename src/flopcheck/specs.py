@@ -47,6 +47,13 @@ class _Entry(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
 
+class CatalogEntry(_Entry):
+    """What every catalog entry has: an id and the other names it is looked up by."""
+
+    id: Id
+    aliases: tuple[Alias, ...] = ()
+
+
 class Peaks(_Entry):
     """Dense peak TFLOP/s by precision (no 2:4 sparsity)."""
 
@@ -57,12 +64,10 @@ class Peaks(_Entry):
     fp8: PositiveFloat | None = None
 
 
-class GpuSpec(_Entry):
+class GpuSpec(CatalogEntry):
     """One accelerator. Memory is recorded in the unit the vendor prints: ``memory_gb`` (1e9 bytes) or,
     where the vendor states GiB (Google's TPU documentation), ``memory_gib`` (2**30 bytes)."""
 
-    id: Id
-    aliases: tuple[Alias, ...] = ()
     vendor: Text
     name: Text
     architecture: Text | None = None
@@ -117,11 +122,9 @@ class Architecture(_Entry):
     n_expert_per_token: PositiveInt | None = None
 
 
-class ModelSpec(_Entry):
+class ModelSpec(CatalogEntry):
     """One language model. ``params`` is the released checkpoint's exact count where published."""
 
-    id: Id
-    aliases: tuple[Alias, ...] = ()
     name: Text
     family: Text
     organization: Text

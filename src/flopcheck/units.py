@@ -18,17 +18,7 @@ DAYS_PER_YEAR = 365.25
 """The Julian year (IAU): 365.25 days = 31,557,600 s. The unit flopcheck means by "a year"."""
 SECONDS_PER_YEAR = DAYS_PER_YEAR * SECONDS_PER_DAY
 
-_COUNT_SUFFIXES = {
-    "": 1.0,
-    "k": 1e3,
-    "K": 1e3,
-    "M": 1e6,
-    "B": 1e9,
-    "G": 1e9,
-    "T": 1e12,
-    "P": 1e15,
-    "E": 1e18,
-}
+_COUNT_SUFFIXES = {"": 1.0, "k": 1e3, "m": 1e6, "b": 1e9, "g": 1e9, "t": 1e12, "p": 1e15}
 _BYTE_UNITS = {
     "b": 1.0,
     "kb": 1e3,
@@ -41,9 +31,9 @@ _BYTE_UNITS = {
     "tib": 2.0**40,
 }
 _NUMBER = r"[+-]?(?:\d+(?:[.,_]\d+)*(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?|[+-]?(?:nan|inf|infinity)"
-_COUNT_RE = re.compile(rf"^\s*({_NUMBER})\s*([kKMBGTPE]?)\s*$", re.IGNORECASE)
-_BYTES_RE = re.compile(rf"^\s*({_NUMBER})\s*([kKmMgGtT]?i?[bB])?\s*$", re.IGNORECASE)
-_FRACTION_RE = re.compile(rf"^\s*({_NUMBER})\s*(%?)\s*$", re.IGNORECASE)
+_COUNT_RE = re.compile(rf"^\s*({_NUMBER})\s*([kmbgtp]?)\s*$", re.IGNORECASE | re.ASCII)
+_BYTES_RE = re.compile(rf"^\s*({_NUMBER})\s*([kKmMgGtT]?i?[bB])?\s*$", re.IGNORECASE | re.ASCII)
+_FRACTION_RE = re.compile(rf"^\s*({_NUMBER})\s*(%?)\s*$", re.IGNORECASE | re.ASCII)
 
 
 def _to_float(number: str, text: str, what: str) -> float:
@@ -64,12 +54,12 @@ def _finite_positive(value: float, text: str, what: str) -> float:
 def parse_count(text: str, what: str = "quantity") -> float:
     """Parse a positive count such as ``10B``, ``300e9``, ``1.5T``, ``350M``, ``7,000``.
 
-    Suffixes are SI powers of 1000; ``B`` (billion) and ``G`` both mean 1e9.
+    Suffixes are SI powers of 1000, in either case: k, M, B or G (1e9), T, P. ``B`` is billion.
     """
     match = _COUNT_RE.match(text)
-    if match is None or (match.group(2) and match.group(2) not in _COUNT_SUFFIXES):
+    if match is None:
         raise InputError(f"cannot read {what} {text!r} (examples: 10B, 300e9, 1.5T, 350M)")
-    value = _to_float(match.group(1), text, what) * _COUNT_SUFFIXES[match.group(2)]
+    value = _to_float(match.group(1), text, what) * _COUNT_SUFFIXES[match.group(2).lower()]
     return _finite_positive(value, text, what)
 
 

@@ -1,0 +1,391 @@
+"""The packaged catalogs: they validate, carry sources, avoid the known traps, and match published figures."""
+
+from __future__ import annotations
+
+import pytest
+
+from flopcheck import catalog
+from flopcheck.errors import CatalogError, NotFoundError
+from flopcheck.specs import GpuSpec, ModelSpec, Precision
+
+GPUS = catalog.gpus()
+MODELS = catalog.models()
+
+
+def peak_tflop(gpu_id: str, precision: Precision) -> float | None:
+    value = GPUS.get(gpu_id).peak_flop_per_s(precision)
+    return None if value is None else value / 1e12
+
+
+# ----------------------------------------------------------------------------- coverage
+
+
+REQUIRED_GPUS = [
+    "rtx-3060-12gb",
+    "rtx-3090",
+    "rtx-4070-ti",
+    "rtx-4080",
+    "rtx-4090",
+    "rtx-5090",
+    "v100",
+    "t4",
+    "a10",
+    "a100-sxm-40gb",
+    "a100-sxm-80gb",
+    "a100-pcie-40gb",
+    "a100-pcie-80gb",
+    "l4",
+    "l40s",
+    "h100-sxm",
+    "h100-pcie",
+    "h200",
+    "b200",
+    "mi250x",
+    "mi300x",
+    "mi325x",
+    "tpu-v4",
+    "tpu-v5e",
+    "tpu-v5p",
+    "gaudi-2",
+]
+REQUIRED_MODELS = [
+    "gpt2",
+    "gpt2-medium",
+    "gpt2-large",
+    "gpt2-xl",
+    "gpt3-small",
+    "gpt3-medium",
+    "gpt3-large",
+    "gpt3-xl",
+    "gpt3-2.7b",
+    "gpt3-6.7b",
+    "gpt3-13b",
+    "gpt3-175b",
+    "gopher-280b",
+    "chinchilla-70b",
+    "llama-2-7b",
+    "llama-2-13b",
+    "llama-2-70b",
+    "llama-3-8b",
+    "llama-3-70b",
+    "llama-3.1-8b",
+    "llama-3.1-70b",
+    "llama-3.1-405b",
+    "pythia-160m",
+    "pythia-1b",
+    "pythia-12b",
+    "mistral-7b",
+    "opt-175b",
+    "bloom-176b",
+]
+
+
+def test_catalog_sizes() -> None:
+    assert len(GPUS) >= 25
+    assert len(MODELS) >= 30
+
+
+@pytest.mark.parametrize("name", REQUIRED_GPUS)
+def test_required_gpu_present(name: str) -> None:
+    assert GPUS.find(name) is not None
+
+
+@pytest.mark.parametrize("name", REQUIRED_MODELS)
+def test_required_model_present(name: str) -> None:
+    assert MODELS.find(name) is not None
+
+
+@pytest.mark.parametrize("entry", [*GPUS, *MODELS], ids=lambda e: e.id)
+def test_every_entry_has_a_web_source(entry: GpuSpec | ModelSpec) -> None:
+    assert entry.sources
+    assert all(url.startswith(("https://", "http://")) for url in entry.sources)
+
+
+@pytest.mark.parametrize("gpu", list(GPUS), ids=lambda g: g.id)
+def test_every_gpu_has_a_training_precision(gpu: GpuSpec) -> None:
+    assert any(gpu.peak_flop_per_s(p) for p in (Precision.BF16, Precision.FP16, Precision.FP32))
+    assert gpu.memory_bytes > 1e9
+
+
+# ----------------------------------------------------------------------------- datasheet figures
+
+
+@pytest.mark.parametrize(
+    ("gpu_id", "precision", "tflop"),
+    [
+        # NVIDIA A100 datasheet: FP32 19.5, TF32 156, BF16/FP16 312 dense (624 with sparsity).
+        ("a100-sxm-80gb", Precision.FP32, 19.5),
+        ("a100-sxm-80gb", Precision.TF32, 156),
+        ("a100-sxm-80gb", Precision.BF16, 312),
+        # NVIDIA H100 whitepaper, H100 SXM5: dense BF16 989.4, FP8 1978.9; datasheet FP32 67.
+        ("h100-sxm", Precision.BF16, 989.4),
+        ("h100-sxm", Precision.FP8, 1978.9),
+        ("h100-sxm", Precision.FP32, 67),
+        # Ada whitepaper appendix: RTX 4090 FP16/BF16 tensor with FP32 accumulate 165.2 (not 330.3).
+        ("rtx-4090", Precision.FP16, 165.2),
+        ("rtx-4090", Precision.FP32, 82.6),
+        # Ada whitepaper appendix: RTX 4070 Ti FP32 40.1, FP16 tensor with FP32 accumulate 80.2.
+        ("rtx-4070-ti", Precision.FP32, 40.1),
+        ("rtx-4070-ti", Precision.FP16, 80.2),
+        # GA102 whitepaper: RTX 3090 FP16 tensor with FP32 accumulate 71.
+        ("rtx-3090", Precision.FP16, 71),
+        # V100 datasheet: 125 tensor TFLOPS (FP16 with FP32 accumulate), FP32 15.7 (SXM2).
+        ("v100", Precision.FP16, 125),
+        ("v100", Precision.FP32, 15.7),
+        # T4 datasheet: mixed precision (FP16/FP32) 65, FP32 8.1.
+        ("t4", Precision.FP16, 65),
+        # AMD Instinct MI300X: BF16 1307.4 dense, FP8 2614.9 dense.
+        ("mi300x", Precision.BF16, 1307.4),
+        ("mi300x", Precision.FP8, 2614.9),
+        # AMD Instinct MI250X: FP16/BF16 383, FP32 vector 47.9.
+        ("mi250x", Precision.BF16, 383),
+        # Google Cloud TPU documentation: peak BF16 per chip.
+        ("tpu-v4", Precision.BF16, 275),
+        ("tpu-v5e", Precision.BF16, 197),
+        ("tpu-v5p", Precision.BF16, 459),
+    ],
+)
+def test_published_peaks(gpu_id: str, precision: Precision, tflop: float) -> None:
+    assert peak_tflop(gpu_id, precision) == pytest.approx(tflop)
+
+
+@pytest.mark.parametrize(
+    ("gpu_id", "memory_bytes"),
+    [
+        ("rtx-4070-ti", 12e9),  # 12 GB GDDR6X
+        ("rtx-4090", 24e9),
+        ("a100-sxm-80gb", 80e9),
+        ("h100-sxm", 80e9),
+        ("h200", 141e9),
+        ("mi300x", 192e9),
+        ("tpu-v4", 32 * 2**30),  # Google states 32 GiB of HBM per v4 chip
+    ],
+)
+def test_published_memory(gpu_id: str, memory_bytes: float) -> None:
+    assert GPUS.get(gpu_id).memory_bytes == pytest.approx(memory_bytes)
+
+
+@pytest.mark.parametrize("gpu_id", ["v100", "v100-pcie-32gb", "t4"])
+def test_volta_and_turing_have_no_bf16_or_tf32(gpu_id: str) -> None:
+    assert peak_tflop(gpu_id, Precision.BF16) is None
+    assert peak_tflop(gpu_id, Precision.TF32) is None
+
+
+@pytest.mark.parametrize("gpu_id", ["rtx-3090", "a10", "a100-sxm-40gb", "a100-pcie-80gb", "mi250x"])
+def test_chips_without_fp8_have_none(gpu_id: str) -> None:
+    assert peak_tflop(gpu_id, Precision.FP8) is None
+
+
+@pytest.mark.parametrize("gpu", [g for g in GPUS if g.vendor == "NVIDIA"], ids=lambda g: g.id)
+def test_nvidia_tensor_rates_are_consistent(gpu: GpuSpec) -> None:
+    # With FP32 accumulate, BF16 and FP16 tensor rates are equal on every NVIDIA part that has both, and
+    # TF32 is half of them. A GeForce FP16-accumulate figure (twice the rate) would break this.
+    bf16, fp16, tf32 = (gpu.peak_flop_per_s(p) for p in (Precision.BF16, Precision.FP16, Precision.TF32))
+    if bf16 and fp16:
+        assert bf16 == pytest.approx(fp16)
+    if bf16 and tf32:
+        # 3 %: NVIDIA prints B200's TF32 rounded to "2.2 PFLOPS" with sparsity (1.1 dense, not 1.125).
+        assert tf32 == pytest.approx(bf16 / 2, rel=0.03)
+
+
+# ----------------------------------------------------------------------------- released model figures
+
+
+@pytest.mark.parametrize(
+    ("model_id", "params"),
+    [
+        # Released GPT-2 checkpoints (HF transformers GPT2LMHeadModel, tied embeddings).
+        ("gpt2", 124_439_808),
+        ("gpt2-medium", 354_823_168),
+        ("gpt2-large", 774_030_080),
+        ("gpt2-xl", 1_557_611_200),
+        # Biderman et al. 2023 (Pythia), Table 1 / model card: exact total parameters.
+        ("pythia-70m", 70_426_624),
+        ("pythia-160m", 162_322_944),
+        ("pythia-410m", 405_334_016),
+        ("pythia-1b", 1_011_781_632),
+        ("pythia-1.4b", 1_414_647_808),
+        ("pythia-2.8b", 2_775_208_960),
+        ("pythia-6.9b", 6_857_302_016),
+        ("pythia-12b", 11_846_072_320),
+        # BigScience BLOOM model card: 176,247,271,424 parameters.
+        ("bloom-176b", 176_247_271_424),
+        # Released Llama 2 7B and Mistral 7B v0.1 checkpoints.
+        ("llama-2-7b", 6_738_415_616),
+        ("mistral-7b", 7_241_732_096),
+        # GPT-3 paper, Table D.1: 174.6B parameters for the 175B model.
+        ("gpt3-175b", 174_600_000_000),
+    ],
+)
+def test_published_parameter_counts(model_id: str, params: int) -> None:
+    assert MODELS.get(model_id).params == params
+
+
+@pytest.mark.parametrize("model_id", ["gpt2", "gpt2-medium", "gpt2-large", "gpt2-xl"])
+def test_gpt2_architecture_reproduces_its_count(model_id: str) -> None:
+    # GPT-2 layout (HF GPT2Model): token + position embeddings, per layer 12h² + 13h (QKV, projection and
+    # MLP weights and biases, two LayerNorms), a final LayerNorm; the output head is tied.
+    model = MODELS.get(model_id)
+    arch = model.architecture
+    assert arch is not None and arch.vocab_size is not None
+    h = arch.d_model
+    count = arch.vocab_size * h + arch.n_ctx * h + arch.n_layer * (12 * h * h + 13 * h) + 2 * h
+    assert count == model.params
+
+
+@pytest.mark.parametrize(
+    ("model_id", "n_layer", "d_model", "n_head"),
+    [
+        # GPT-3 paper, Table 2.1 (13B: the table prints d_model 5140; 40 heads × 128 = 5120).
+        ("gpt3-small", 12, 768, 12),
+        ("gpt3-xl", 24, 2048, 24),
+        ("gpt3-13b", 40, 5120, 40),
+        ("gpt3-175b", 96, 12288, 96),
+        # Llama 2 paper / released configs.
+        ("llama-2-70b", 80, 8192, 64),
+    ],
+)
+def test_published_architectures(model_id: str, n_layer: int, d_model: int, n_head: int) -> None:
+    arch = MODELS.get(model_id).architecture
+    assert arch is not None
+    assert (arch.n_layer, arch.d_model, arch.n_head) == (n_layer, d_model, n_head)
+
+
+def test_gpt2_tokens_are_marked_as_an_estimate() -> None:
+    for model_id in ("gpt2", "gpt2-xl"):
+        model = MODELS.get(model_id)
+        assert model.training_tokens == 10_000_000_000
+        assert model.training_tokens_estimated
+
+
+# ----------------------------------------------------------------------------- lookups
+
+
+@pytest.mark.parametrize(
+    ("name", "gpu_id"),
+    [
+        ("rtx4070ti", "rtx-4070-ti"),
+        ("rtx-4070-ti", "rtx-4070-ti"),
+        ("RTX 4070 Ti", "rtx-4070-ti"),
+        ("4070ti", "rtx-4070-ti"),
+        ("a100-80gb", "a100-sxm-80gb"),
+        ("h100-sxm", "h100-sxm"),
+        ("h100", "h100-sxm"),
+        ("H100_SXM", "h100-sxm"),
+    ],
+)
+def test_gpu_lookup(name: str, gpu_id: str) -> None:
+    assert GPUS.get(name).id == gpu_id
+
+
+@pytest.mark.parametrize(
+    ("name", "model_id"),
+    [
+        ("gpt2", "gpt2"),
+        ("GPT-2", "gpt2"),
+        ("llama-2-7b", "llama-2-7b"),
+        ("llama2-7b", "llama-2-7b"),
+        ("gpt3-1.3b", "gpt3-xl"),
+        ("gpt3-13b", "gpt3-13b"),
+    ],
+)
+def test_model_lookup(name: str, model_id: str) -> None:
+    assert MODELS.get(name).id == model_id
+
+
+def test_unknown_name_suggests_close_ids() -> None:
+    with pytest.raises(NotFoundError, match=r"unknown gpu 'rtx4070'; did you mean rtx-4070-ti"):
+        GPUS.get("rtx4070")
+    with pytest.raises(NotFoundError, match=r"did you mean gpt2-xl"):
+        MODELS.get("gpt2-xxl")
+
+
+def test_ids_and_aliases_are_unique_across_entries() -> None:
+    seen: dict[str, str] = {}
+    for index in (GPUS, MODELS):
+        for entry in index:
+            for name in (entry.id, *entry.aliases):
+                key = catalog.normalize(name)
+                assert seen.setdefault(f"{index.kind}:{key}", entry.id) == entry.id
+
+
+# ----------------------------------------------------------------------------- broken catalogs
+
+GOOD_GPU = """\
+gpus:
+  - id: test-gpu
+    vendor: Test
+    name: Test GPU
+    year: 2024
+    memory_gb: 12
+    peak_tflop_per_s: {bf16: 100}
+    sources: [https://example.com/datasheet.pdf]
+"""
+
+
+def parse(text: str) -> tuple[GpuSpec, ...]:
+    return catalog.parse_catalog("gpus.yaml", text, "gpus", GpuSpec)
+
+
+def test_good_catalog_parses() -> None:
+    (gpu,) = parse(GOOD_GPU)
+    assert gpu.peak_flop_per_s(Precision.BF16) == 100e12
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (
+            GOOD_GPU.replace("bf16: 100", "bf16: -1"),
+            r"gpus.yaml: test-gpu: peak_tflop_per_s.bf16: .*greater than 0",
+        ),
+        (
+            GOOD_GPU.replace("bf16: 100", "bf16: .inf"),
+            r"test-gpu: peak_tflop_per_s.bf16: must be a finite number",
+        ),
+        (
+            GOOD_GPU.replace("bf16: 100", "bf16: '100'"),
+            r"test-gpu: peak_tflop_per_s.bf16: Input should be a valid number",
+        ),
+        (GOOD_GPU.replace("bf16: 100", "bf32: 100"), r"test-gpu: peak_tflop_per_s.bf32: Extra inputs"),
+        (
+            GOOD_GPU.replace("    sources: [https://example.com/datasheet.pdf]\n", ""),
+            r"test-gpu: sources: Field required",
+        ),
+        (GOOD_GPU.replace("[https://example.com/datasheet.pdf]", "[]"), r"test-gpu: sources: .*at least 1"),
+        (
+            GOOD_GPU.replace("https://example.com/datasheet.pdf", "a datasheet"),
+            r"test-gpu: sources.0: String should match",
+        ),
+        (GOOD_GPU.replace("memory_gb: 12", "memory_gb: 12\n    memory_gib: 12"), r"exactly one of memory_gb"),
+        (GOOD_GPU.replace("id: test-gpu", "id: Test GPU"), r"gpus.yaml: Test GPU: id: String should match"),
+        (GOOD_GPU.replace("  - id: test-gpu\n", "  - vendor2: x\n"), r"gpus.yaml: entry #1: "),
+        (GOOD_GPU + "    oops: [unclosed\n", r"gpus.yaml:\d+: invalid YAML"),
+        ("- just a list\n", r"expected a mapping with a list under 'gpus'"),
+        ("gpus: {}\n", r"expected a mapping with a list under 'gpus'"),
+        (GOOD_GPU + "extra: 1\n", r"unknown top-level key 'extra'"),
+        ("gpus:\n  - !!python/object/apply:os.system ['echo hacked']\n", r"invalid YAML"),
+        ("", r"expected a mapping"),
+    ],
+)
+def test_broken_catalog_names_file_entry_and_field(text: str, message: str) -> None:
+    with pytest.raises(CatalogError, match=message):
+        parse(text)
+
+
+def test_duplicate_names_are_rejected() -> None:
+    entry = GOOD_GPU.split("gpus:\n", 1)[1]
+    twin = entry.replace("id: test-gpu", "id: test-gpu-2\n    aliases: [test_gpu]")
+    entries = parse("gpus:\n" + entry + twin)
+    with pytest.raises(CatalogError, match=r"test-gpu-2: name 'test_gpu' is already used by test-gpu"):
+        catalog.Index("gpu", entries)
+
+
+def test_non_utf8_catalog_is_rejected() -> None:
+    with pytest.raises(CatalogError, match="not UTF-8"):
+        catalog.decode_catalog("gpus.yaml", b"gpus: [\xff\xfe]")
+
+
+def test_oversized_catalog_is_rejected() -> None:
+    with pytest.raises(CatalogError, match="larger than"):
+        catalog.decode_catalog("gpus.yaml", b"#" * (catalog.MAX_CATALOG_BYTES + 1))

@@ -1,0 +1,266 @@
+"""The command line: exit statuses, the JSON contract, stdout/stderr separation, plain output."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tests.conftest import RunCli
+
+FITS_KEYS = [
+    "fits",
+    "model.id",
+    "model.params",
+    "model.tokens",
+    "gpu.id",
+    "gpu.count",
+    "gpu.precision",
+    "gpu.peak_flop_per_s",
+    "gpu.memory_bytes",
+    "assumptions.mfu",
+    "assumptions.uptime",
+    "assumptions.duration_s",
+    "compute.required_flop",
+    "compute.available_flop",
+    "compute.ratio",
+    "compute.time_s",
+    "compute.fits",
+    "memory.required_bytes",
+    "memory.available_bytes",
+    "memory.fits",
+]
+
+
+def dig(data: dict[str, object], dotted: str) -> object:
+    value: object = data
+    for part in dotted.split("."):
+        assert isinstance(value, dict), dotted
+        assert part in value, dotted
+        value = value[part]
+    return value
+
+
+# ----------------------------------------------------------------------------- fits
+
+
+def test_fits_gpt2_xl_on_4070_ti_says_no_with_exit_1(cli: RunCli) -> None:
+    run = cli("fits", "gpt2-xl", "--gpu", "rtx4070ti", "--json")
+    assert run.code == 1, run.err
+    assert run.err == ""
+    data = run.json()
+    for key in FITS_KEYS:
+        dig(data, key)
+    assert data["fits"] is False
+    assert data["compute"]["fits"] is True  # ~11× the compute in a year...
+    assert data["memory"]["fits"] is False  # ...but not the memory
+    assert data["model"]["id"] == "gpt2-xl"
+    assert data["model"]["params"] == 1_557_611_200
+    assert data["model"]["tokens"] == 10_000_000_000
+    assert data["gpu"]["id"] == "rtx-4070-ti"
+    assert data["gpu"]["precision"] == "bf16"
+    assert data["gpu"]["memory_bytes"] == 12_000_000_000
+    assert data["assumptions"]["duration_s"] == 31_557_600
+    assert data["assumptions"]["mfu"] == 0.4
+    assert data["compute"]["required_flop"] == pytest.approx(6 * 1_557_611_200 * 1e10)
+    assert data["compute"]["ratio"] == pytest.approx(
+        data["compute"]["available_flop"] / data["compute"]["required_flop"]
+    )
+
+
+def test_fits_gpt2_small_says_yes_with_exit_0(cli: RunCli) -> None:
+    run = cli("fits", "gpt2", "--gpu", "rtx-4070-ti", "--json")
+    assert run.code == 0, run.err
+    data = run.json()
+    assert data["fits"] is True
+    assert data["memory"]["required_bytes"] < data["memory"]["available_bytes"]
+
+
+def test_fits_compute_short_says_no(cli: RunCli) -> None:
+    run = cli("fits", "gpt3-175b", "--gpu", "rtx4070ti", "--json")
+    assert run.code == 1
+    data = run.json()
+    assert data["compute"]["fits"] is False
+    assert data["compute"]["time_s"] > data["assumptions"]["duration_s"]
+
+
+def test_fits_table_prints_verdict_and_assumptions(cli: RunCli) -> None:
+    run = cli("fits", "gpt2-xl", "--gpu", "rtx4070ti")
+    assert run.code == 1
+    for text in ("Verdict: No", "MFU 40%", "365.25 days", "bf16", "AdamW", "micro-batch 1", "Not modelled"):
+        assert text in run.out
+    assert run.err == ""
+
+
+def test_fits_bare_parameter_count(cli: RunCli) -> None:
+    run = cli(
+        "fits",
+        "1.5B",
+        "--gpu",
+        "rtx4070ti",
+        "--tokens",
+        "10B",
+        "--precision",
+        "fp32",
+        "--mfu",
+        "90%",
+        "--json",
+    )
+    data = run.json()
+    assert data["compute"]["required_flop"] == pytest.approx(9e19)
+    assert data["compute"]["ratio"] == pytest.approx(12.65, abs=0.01)
+    assert data["memory"]["breakdown"]["activations_bytes"] is None
+    assert any("shape is unknown" in line for line in data["memory"]["not_modelled"])
+
+
+def test_tokens_per_param_and_default_rule(cli: RunCli) -> None:
+    data = cli("fits", "gpt2", "--gpu", "h100", "--tokens-per-param", "20", "--json").json()
+    assert data["model"]["tokens"] == 20 * 124_439_808
+    # Mistral 7B's training tokens are unpublished: the default is 20 per parameter, and it says so.
+    data = cli("flops", "mistral-7b", "--json").json()
+    assert data["model"]["tokens"] == 20 * 7_241_732_096
+    assert "20 per parameter" in data["model"]["tokens_source"]
+
+
+def test_time_window_and_count(cli: RunCli) -> None:
+    year = cli("budget", "--gpu", "h100", "--json").json()
+    days = cli("budget", "--gpu", "h100", "--days", "365.25", "--json").json()
+    hours = cli("budget", "--gpu", "h100", "--hours", "8766", "--count", "8", "--json").json()
+    assert days["available_flop"] == pytest.approx(year["available_flop"])
+    assert hours["available_flop"] == pytest.approx(8 * year["available_flop"])
+    assert hours["gpu"]["count"] == 8
+
+
+# ----------------------------------------------------------------------------- budget, flops, catalogs
+
+
+def test_budget_seed_figure(cli: RunCli) -> None:
+    run = cli("budget", "--gpu", "rtx4070ti", "--precision", "fp32", "--mfu", "0.9", "--years", "1")
+    assert run.code == 0
+    assert "1.14e21" in run.out
+    data = cli("budget", "--gpu", "rtx4070ti", "--precision", "fp32", "--mfu", "0.9", "--json").json()
+    assert data["available_flop"] == pytest.approx(1.14e21, abs=0.005e21)
+    assert data["gpu"]["precision"] == "fp32"
+    assert data["assumptions"]["year_s"] == 31_557_600
+    assert data["gpu_hours"] == pytest.approx(8766)
+
+
+def test_flops_json(cli: RunCli) -> None:
+    data = cli("flops", "gpt3-175b", "--json").json()
+    assert data["train_flop"] == pytest.approx(3.14e23, rel=0.005)  # GPT-3 Table D.1
+    assert data["model"]["params"] == 174_600_000_000
+    assert data["model"]["tokens"] == 300_000_000_000
+
+
+def test_gpus_and_models_lists(cli: RunCli) -> None:
+    gpus = cli("gpus", "--json").json()
+    models = cli("models", "--json").json()
+    assert len(gpus) >= 25 and len(models) >= 30
+    assert all("sources" in entry and "id" in entry for entry in [*gpus, *models])
+    assert {g["id"] for g in gpus} >= {"rtx-4070-ti", "h100-sxm"}
+    table = cli("gpus")
+    assert table.code == 0 and "rtx-4070-ti" in table.out
+
+
+def test_single_entries(cli: RunCli) -> None:
+    (gpu,) = cli("gpus", "4070ti", "--json").json()
+    assert gpu["id"] == "rtx-4070-ti" and gpu["memory_bytes"] == 12_000_000_000
+    run = cli("models", "llama2-7b")
+    assert run.code == 0 and "6738415616" in run.out and "arxiv.org" in run.out
+
+
+# ----------------------------------------------------------------------------- bad input
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["fits", "gpt2-xxl", "--gpu", "rtx4070ti"], "unknown model 'gpt2-xxl'; did you mean gpt2-xl"),
+        (["fits", "gpt2", "--gpu", "rtx4070"], "unknown gpu 'rtx4070'; did you mean rtx-4070-ti"),
+        (["fits", "gpt2", "--gpu", "h100", "--tokens", "10X"], "cannot read --tokens '10X'"),
+        (["fits", "gpt2", "--gpu", "h100", "--tokens", "0"], "--tokens must be greater than zero"),
+        (["fits", "gpt2", "--gpu", "h100", "--tokens", "-1B"], "--tokens must be greater than zero"),
+        (["fits", "gpt2", "--gpu", "h100", "--tokens", "nan"], "--tokens must be a finite number"),
+        (["fits", "gpt2", "--gpu", "h100", "--tokens", "inf"], "--tokens must be a finite number"),
+        (["fits", "gpt2", "--gpu", "h100", "--mfu", "1.5"], "--mfu must be at most 1"),
+        (["fits", "gpt2", "--gpu", "h100", "--mfu", "0"], "--mfu must be greater than zero"),
+        (["fits", "gpt2", "--gpu", "h100", "--uptime", "120%"], "--uptime must be at most 1"),
+        (["fits", "gpt2", "--gpu", "h100", "--days", "-3"], "time window must be greater than zero"),
+        (
+            ["fits", "gpt2", "--gpu", "h100", "--days", "3", "--hours", "2"],
+            "only one of --years, --days, --hours",
+        ),
+        (["fits", "gpt2", "--gpu", "v100", "--precision", "bf16"], "no published bf16 peak"),
+        (["fits", "gpt2", "--gpu", "tpu-v4", "--precision", "fp32"], "no published fp32 peak"),
+        (["fits", "1.5B", "--gpu", "h100"], "needs --tokens or --tokens-per-param"),
+        (["fits", "gpt2", "--gpu", "h100", "--tokens", "1B", "--tokens-per-param", "20"], "not both"),
+        (["fits", "gpt2", "--gpu", "h100", "--count", "0"], "--count"),
+        (["fits", "gpt2", "--gpu", "h100", "--count", "two"], "--count"),
+        (["fits", "gpt2", "--gpu", "h100", "--precision", "fp64"], "--precision"),
+        (["fits", "gpt2", "--gpux", "h100"], "No such option: --gpux"),
+        (["fits", "gpt2"], "--gpu"),
+        (["fits"], "Missing argument"),
+        (["frobnicate"], "No such command"),
+        (["budget", "--gpu", ""], "unknown gpu ''"),
+    ],
+)
+def test_bad_input_is_one_line_on_stderr_and_exit_2(cli: RunCli, args: list[str], message: str) -> None:
+    run = cli(*args)
+    assert run.code == 2
+    assert run.out == ""
+    assert run.err.count("\n") == 1, run.err
+    assert run.err.startswith("flopcheck: error: ")
+    assert message in run.err
+    assert "Traceback" not in run.err
+
+
+def test_debug_shows_the_traceback(cli: RunCli) -> None:
+    run = cli("--debug", "fits", "gpt2", "--gpu", "nope")
+    assert run.code == 2
+    assert "Traceback" in run.err and "NotFoundError" in run.err
+
+
+# ----------------------------------------------------------------------------- terminal manners
+
+
+def test_every_command_prints_one_json_document(cli: RunCli) -> None:
+    for args in (
+        ["fits", "gpt2", "--gpu", "h100"],
+        ["budget", "--gpu", "h100"],
+        ["flops", "gpt2"],
+        ["gpus"],
+        ["gpus", "h100"],
+        ["models"],
+        ["models", "gpt2"],
+    ):
+        run = cli(*args, "--json")
+        assert run.code == 0, (args, run.err)
+        json.loads(run.out)  # exactly one document: trailing data would raise
+        assert run.err == ""
+
+
+@pytest.mark.parametrize(
+    "args",
+    [["fits", "gpt2-xl", "--gpu", "rtx4070ti"], ["gpus"], ["models", "gpt2"], ["budget", "--gpu", "t4"]],
+)
+def test_no_ansi_codes_when_piped(cli: RunCli, args: list[str]) -> None:
+    assert "\x1b[" not in cli(*args).out
+
+
+def test_colour_only_when_forced_and_never_with_no_color(cli: RunCli, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("FORCE_COLOR", "1")
+    assert "\x1b[" in cli("fits", "gpt2-xl", "--gpu", "rtx4070ti").out  # a terminal gets styles
+    monkeypatch.setenv("NO_COLOR", "1")
+    assert "\x1b[" not in cli("fits", "gpt2-xl", "--gpu", "rtx4070ti").out
+
+
+def test_version(cli: RunCli) -> None:
+    from flopcheck import __version__
+
+    run = cli("--version")
+    assert run.code == 0 and run.out == f"flopcheck {__version__}\n"
+
+
+def test_help(cli: RunCli) -> None:
+    run = cli("fits", "--help")
+    assert run.code == 0 and "--gpu" in run.out
