@@ -264,3 +264,22 @@ def test_version(cli: RunCli) -> None:
 def test_help(cli: RunCli) -> None:
     run = cli("fits", "--help")
     assert run.code == 0 and "--gpu" in run.out
+
+
+def test_closed_pipe_is_quiet(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    # `flopcheck gpus --json | head -1`: the reader leaves early. No traceback; the status is 1, the
+    # conservative answer for a gate that did not get to read the whole result.
+    import io
+    import sys
+
+    from flopcheck.cli import main
+
+    class ClosedPipe(io.StringIO):
+        def write(self, text: str) -> int:
+            raise BrokenPipeError(32, "Broken pipe")
+
+    monkeypatch.setattr(sys, "stdout", ClosedPipe())
+    with pytest.raises(SystemExit) as exited:
+        main(["gpus", "--json"])
+    assert exited.value.code == 1
+    assert capsys.readouterr().err == ""

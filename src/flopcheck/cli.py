@@ -225,17 +225,14 @@ def _fail(message: str, status: int, debug: bool) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the CLI; return the exit status instead of raising SystemExit."""
+    """Run the CLI and return its exit status. (When stdout is closed early, as in ``| head``, Typer exits
+    with status 1 by itself, quietly.)"""
     args = list(sys.argv[1:] if argv is None else argv)
     debug = "--debug" in args or bool(os.environ.get("FLOPCHECK_DEBUG"))
     try:
         status = app(args=args, prog_name="flopcheck", standalone_mode=False)
     except FlopcheckError as exc:
         return _fail(str(exc), exc.exit_status, debug)
-    except BrokenPipeError:
-        # The reader went away (| head): stop quietly, as other Unix tools do.
-        sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - replaces the closed stream for interpreter exit
-        return ExitStatus.OK
     except KeyboardInterrupt:
         return 130
     except Exception as exc:

@@ -69,7 +69,7 @@ class ModelRef:
     @classmethod
     def from_count(cls, params: float) -> ModelRef:
         count = round(params)
-        return cls(id=format_count(count), name=f"{format_count(count)}-parameter model", params=count)
+        return cls(id=format_count(count), name=f"a {format_count(count)}-parameter model", params=count)
 
 
 def resolve_precision(gpu: GpuSpec, requested: str) -> Precision:

@@ -1,0 +1,69 @@
+"""The README's examples are real: every ``$ flopcheck …`` line in a ``console`` block is run, and its
+output must match what the README shows. Refresh them with ``python -m tests.test_readme``."""
+
+from __future__ import annotations
+
+import io
+import os
+import re
+import shlex
+import sys
+from contextlib import redirect_stdout
+from pathlib import Path
+
+from flopcheck.cli import main
+
+README = Path(__file__).resolve().parent.parent / "README.md"
+BLOCK = re.compile(r"(```console\n)(.*?)(```)", re.DOTALL)
+WIDTH = "100"
+
+
+def run_example(command: str) -> str:
+    args = shlex.split(command)
+    assert args[0] == "flopcheck", command
+    saved = {k: os.environ.get(k) for k in ("COLUMNS", "NO_COLOR", "FORCE_COLOR")}
+    os.environ.update(COLUMNS=WIDTH, NO_COLOR="1")
+    os.environ.pop("FORCE_COLOR", None)
+    try:
+        buffer = io.StringIO()
+        with redirect_stdout(buffer):
+            main(args[1:])
+        return buffer.getvalue()
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
+def refresh_block(body: str) -> str:
+    out: list[str] = []
+    for line in body.splitlines():
+        if line.startswith("$ "):
+            out.append(line + "\n")
+            out.append(run_example(line[2:]))
+    return "".join(out)
+
+
+def refresh(text: str) -> str:
+    return BLOCK.sub(lambda m: m.group(1) + refresh_block(m.group(2)) + m.group(3), text)
+
+
+def test_readme_examples_match_the_cli() -> None:
+    text = README.read_text(encoding="utf-8")
+    assert BLOCK.search(text), "the README has no console examples"
+    assert refresh(text) == text, "README examples are stale: run `python -m tests.test_readme`"
+
+
+def test_ci_runs_the_readme_test_command() -> None:
+    text = README.read_text(encoding="utf-8")
+    match = re.search(r"To run the checks.*?```sh\n(.+?)\n```", text, re.DOTALL)
+    assert match, "the README has no test command"
+    ci = (README.parent / ".ci" / "run").read_text(encoding="utf-8")
+    assert match.group(1) in ci.splitlines()
+
+
+if __name__ == "__main__":
+    README.write_text(refresh(README.read_text(encoding="utf-8")), encoding="utf-8")
+    sys.stdout.write(f"refreshed {README}\n")
