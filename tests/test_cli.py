@@ -202,6 +202,13 @@ def test_single_entries(cli: RunCli) -> None:
         (["fits"], "Missing argument"),
         (["frobnicate"], "No such command"),
         (["budget", "--gpu", ""], "unknown gpu ''"),
+        (["budget", "--gpu", "h100", "--years", "1e302"], "time window '1e302' is too large"),
+        (["budget", "--gpu", "h100", "--years", "1e300", "--count", "1000000"], "delivered flop is too large"),
+        (["fits", "gpt2", "--gpu", "h100", "--tokens", "1e300"], "training flop is too large"),
+        (["flops", "1e300", "--tokens", "1e300"], "training flop is too large"),
+        (["fits", "gpt2", "--gpu", "h100", "--count", "1" + "0" * 400], "--count"),
+        (["fits", "gpt2", "--gpu", "h100", "--seq-len", "1" + "0" * 400], "--seq-len"),
+        (["fits", "gpt2", "--gpu", "h100", "--micro-batch", "-1"], "--micro-batch"),
     ],
 )
 def test_bad_input_is_one_line_on_stderr_and_exit_2(cli: RunCli, args: list[str], message: str) -> None:

@@ -6,6 +6,7 @@ input, each bad input reported as one line on stderr (``--debug`` adds the trace
 
 from __future__ import annotations
 
+import math
 import os
 import sys
 import traceback
@@ -55,7 +56,8 @@ def _root(
 
 ModelArg = Annotated[str, typer.Argument(help="Catalog id or alias (gpt2-xl), or a parameter count (1.5B).")]
 GpuOpt = Annotated[str, typer.Option("--gpu", "-g", help="Accelerator id or alias (rtx4070ti, h100).")]
-CountOpt = Annotated[int, typer.Option("--count", "-n", min=1, help="Number of GPUs.")]
+# Upper bounds keep every product of inputs inside the float range; no real run comes near them.
+CountOpt = Annotated[int, typer.Option("--count", "-n", min=1, max=10**9, help="Number of GPUs.")]
 YearsOpt = Annotated[str | None, typer.Option("--years", help="Time window in years of 365.25 days [default: 1].")]
 DaysOpt = Annotated[str | None, typer.Option("--days", help="Time window in days.")]
 HoursOpt = Annotated[str | None, typer.Option("--hours", help="Time window in hours.")]
@@ -64,9 +66,9 @@ UptimeOpt = Annotated[str, typer.Option("--uptime", help="Fraction of the window
 PrecisionOpt = Annotated[PrecisionChoice, typer.Option("--precision", "-p", help="auto = bf16, else fp16, else fp32.")]
 TokensOpt = Annotated[str | None, typer.Option("--tokens", "-t", help="Training tokens, e.g. 10B or 300e9.")]
 RatioOpt = Annotated[str | None, typer.Option("--tokens-per-param", help="Tokens per parameter, e.g. 20.")]
-MicroBatchOpt = Annotated[int, typer.Option("--micro-batch", min=1, help="Sequences per GPU per step.")]
+MicroBatchOpt = Annotated[int, typer.Option("--micro-batch", min=1, max=10**9, help="Sequences per GPU per step.")]
 SeqLenOpt = Annotated[
-    int | None, typer.Option("--seq-len", min=1, help="Sequence length [default: the model's context].")
+    int | None, typer.Option("--seq-len", min=1, max=10**9, help="Sequence length [default: the model's context].")
 ]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON document instead of tables.")]
 
@@ -82,7 +84,10 @@ def _duration_s(years: str | None, days: str | None, hours: str | None) -> float
     if not given:
         return SECONDS_PER_YEAR
     text, scale = given[0]
-    return parse_count(text, "time window") * scale
+    seconds = parse_count(text, "time window") * scale
+    if not math.isfinite(seconds):
+        raise InputError(f"time window {text!r} is too large")
+    return seconds
 
 
 def _settings(

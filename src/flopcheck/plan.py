@@ -3,6 +3,7 @@ returns typed results. Pure: it takes validated values and entries, reads no fil
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 from flopcheck import compute, memory
@@ -70,6 +71,15 @@ class ModelRef:
     def from_count(cls, params: float) -> ModelRef:
         count = round(params)
         return cls(id=format_count(count), name=f"a {format_count(count)}-parameter model", params=count)
+
+
+def _finite(**values: float) -> None:
+    """Inputs can be individually valid yet multiply past the float range; say so instead of printing inf."""
+    for name, value in values.items():
+        if not math.isfinite(value):
+            raise InputError(
+                f"{name.replace('_', ' ')} is too large to compute; check the tokens, time window and count"
+            )
 
 
 def resolve_precision(gpu: GpuSpec, requested: str) -> Precision:
@@ -144,6 +154,7 @@ def _assumptions(settings: Settings) -> Assumptions:
 
 def flops(model: ModelRef, tokens: int, tokens_source: str) -> FlopsResult:
     train = compute.training_flop(model.params, tokens)
+    _finite(training_flop=train)
     return FlopsResult(
         train_flop=train,
         pf_days=compute.pf_days(train),
@@ -155,6 +166,7 @@ def flops(model: ModelRef, tokens: int, tokens_source: str) -> FlopsResult:
 def budget(gpu: GpuSpec, settings: Settings) -> BudgetResult:
     info, peak = _gpu_info(gpu, settings)
     available = compute.delivered_flop(peak, settings.count, settings.mfu, settings.uptime, settings.duration_s)
+    _finite(delivered_flop=available)
     return BudgetResult(
         available_flop=available,
         pf_days=compute.pf_days(available),
@@ -207,6 +219,7 @@ def fits(model: ModelRef, gpu: GpuSpec, settings: Settings, tokens: int, tokens_
     required = compute.training_flop(model.params, tokens)
     available = compute.delivered_flop(peak, settings.count, settings.mfu, settings.uptime, settings.duration_s)
     time_s = compute.time_to_train_s(required, peak, settings.count, settings.mfu, settings.uptime)
+    _finite(training_flop=required, delivered_flop=available, time_to_train=time_s)
     compute_result = ComputeResult(
         required_flop=required,
         available_flop=available,

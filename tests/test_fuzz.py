@@ -1,0 +1,104 @@
+"""Random argument vectors never end in a traceback: every run exits 0, 1 or 2."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from flopcheck.cli import main
+
+NUMBERS = st.sampled_from(
+    [
+        "0",
+        "-1",
+        "1",
+        "0.5",
+        "40%",
+        "1e308",
+        "1e-308",
+        "nan",
+        "inf",
+        "-inf",
+        "",
+        " ",
+        "1e400",
+        "10B",
+        "1.5T",
+        "7",
+        "100",
+        "2" * 40,
+        "0x10",
+        "1,5",
+        "١٢",
+        "½",
+        "1e",
+        "B",
+        "NaN%",
+    ]
+)
+WORDS = st.sampled_from(
+    [
+        "gpt2",
+        "gpt2-xl",
+        "llama2-7b",
+        "1.5B",
+        "350M",
+        "rtx4070ti",
+        "h100",
+        "tpu-v4",
+        "v100",
+        "t4",
+        "rtx-3060",
+        "nope",
+        "",
+        "ü",
+        "--",
+        "-",
+        "gpt3",
+        "mixtral-8x7b",
+        "chinchilla",
+    ]
+)
+OPTIONS = st.sampled_from(
+    [
+        "--gpu",
+        "--count",
+        "--years",
+        "--days",
+        "--hours",
+        "--mfu",
+        "--uptime",
+        "--precision",
+        "--tokens",
+        "--tokens-per-param",
+        "--micro-batch",
+        "--seq-len",
+        "--json",
+        "--bogus",
+        "-n",
+        "-g",
+        "-p",
+        "--help",
+    ]
+)
+COMMANDS = st.sampled_from(["fits", "budget", "flops", "gpus", "models", "nope", "--version"])
+TOKEN = st.one_of(
+    NUMBERS, WORDS, OPTIONS, st.sampled_from(["auto", "fp32", "bf16", "fp8", "fp64"]), st.text(max_size=8)
+)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(command=COMMANDS, args=st.lists(TOKEN, max_size=8))
+def test_random_arguments_exit_0_1_or_2_without_traceback(
+    command: str, args: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    try:
+        code = main([command, *args])
+    except SystemExit as exited:  # only a closed stdout makes Typer exit by itself
+        code = exited.code  # type: ignore[assignment]
+    err = capsys.readouterr().err
+    assert code in (0, 1, 2), (command, args, err)
+    assert "Traceback" not in err and "internal error" not in err, (command, args, err)
+    if code == 2:
+        assert err.count("\n") == 1, err
