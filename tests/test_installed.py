@@ -12,12 +12,6 @@ from pathlib import Path
 import pytest
 
 
-def _env(**extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k not in {"FORCE_COLOR", "NO_COLOR", "PYTHONPATH"}}
-    env.update(extra)
-    return env
-
-
 def _flopcheck() -> str:
     found = shutil.which("flopcheck", path=str(Path(sys.executable).parent)) or shutil.which("flopcheck")
     if found is None:
@@ -25,16 +19,13 @@ def _flopcheck() -> str:
     return found
 
 
+def _run(argv: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if k not in {"FORCE_COLOR", "NO_COLOR", "PYTHONPATH"}}
+    return subprocess.run(argv, cwd=cwd, env=env, capture_output=True, text=True, timeout=60, check=False)
+
+
 def test_console_script_outside_the_checkout(tmp_path: Path) -> None:
-    proc = subprocess.run(
-        [_flopcheck(), "fits", "gpt2-xl", "--gpu", "rtx4070ti", "--json"],
-        cwd=tmp_path,
-        env=_env(),
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    proc = _run([_flopcheck(), "fits", "gpt2-xl", "--gpu", "rtx4070ti", "--json"], tmp_path)
     assert proc.returncode == 1, proc.stderr
     assert proc.stderr == ""
     data = json.loads(proc.stdout)
@@ -43,41 +34,17 @@ def test_console_script_outside_the_checkout(tmp_path: Path) -> None:
 
 
 def test_python_dash_m_and_pipe_manners(tmp_path: Path) -> None:
-    version = subprocess.run(
-        [sys.executable, "-m", "flopcheck", "--version"],
-        cwd=tmp_path,
-        env=_env(),
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    version = _run([sys.executable, "-m", "flopcheck", "--version"], tmp_path)
     assert version.returncode == 0
     assert version.stdout.startswith("flopcheck ")
-    table = subprocess.run(
-        [_flopcheck(), "fits", "gpt2", "--gpu", "h100"],
-        cwd=tmp_path,
-        env=_env(),
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    table = _run([_flopcheck(), "fits", "gpt2", "--gpu", "h100"], tmp_path)
     assert table.returncode == 0, table.stderr
     assert "Verdict: Yes" in table.stdout
     assert "\x1b[" not in table.stdout  # stdout is a pipe: no ANSI codes
 
 
 def test_bad_input_in_a_real_process(tmp_path: Path) -> None:
-    proc = subprocess.run(
-        [_flopcheck(), "fits", "gpt2", "--gpu", "rtx4070", "--json"],
-        cwd=tmp_path,
-        env=_env(),
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    proc = _run([_flopcheck(), "fits", "gpt2", "--gpu", "rtx4070", "--json"], tmp_path)
     assert proc.returncode == 2
     assert proc.stdout == ""
     assert proc.stderr.startswith("flopcheck: error: unknown gpu 'rtx4070'")
