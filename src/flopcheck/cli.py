@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import os
+import re
 import sys
 import traceback
 from collections.abc import Sequence
@@ -113,14 +114,11 @@ def _settings(
 
 
 def _model(name: str) -> plan.ModelRef:
-    """A catalog model, or a bare parameter count such as ``1.5B``."""
-    spec = catalog.models().find(name)
-    if spec is not None:
-        return plan.ModelRef.from_spec(spec)
-    if name.strip()[:1].isdigit() or name.strip()[:1] == ".":
+    """A catalog model, or a bare parameter count such as ``1.5B`` (anything that starts like a number)."""
+    index = catalog.models()
+    if index.find(name) is None and re.match(r"\s*[-+]?[0-9.]", name):
         return plan.ModelRef.from_count(parse_count(name, "parameter count"))
-    catalog.models().get(name)  # raises NotFoundError with suggestions
-    raise AssertionError("unreachable")
+    return plan.ModelRef.from_spec(index.get(name))
 
 
 def _tokens(model: plan.ModelRef, tokens: str | None, ratio: str | None) -> tuple[int, str]:
