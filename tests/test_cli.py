@@ -110,7 +110,7 @@ def test_fits_bare_parameter_count(cli: RunCli) -> None:
     assert data["compute"]["required_flop"] == pytest.approx(9e19)
     assert data["compute"]["ratio"] == pytest.approx(12.65, abs=0.01)
     assert data["memory"]["breakdown"]["activations_bytes"] is None
-    assert any("shape is unknown" in line for line in data["memory"]["not_modelled"])
+    assert any("shape is unknown" in line for line in data["memory"]["notes"])
 
 
 def test_tokens_per_param_and_default_rule(cli: RunCli) -> None:
@@ -235,6 +235,8 @@ def test_every_command_prints_one_json_document(cli: RunCli) -> None:
         ["fits", "gpt2", "--gpu", "h100"],
         ["budget", "--gpu", "h100"],
         ["flops", "gpt2"],
+        ["memory", "gpt2-xl", "--gpu", "rtx4070ti", "--zero", "2", "--offload", "optimizer", "--recompute", "full"],
+        ["memory", "gpt2"],
         ["gpus"],
         ["gpus", "h100"],
         ["models"],
@@ -248,7 +250,13 @@ def test_every_command_prints_one_json_document(cli: RunCli) -> None:
 
 @pytest.mark.parametrize(
     "args",
-    [["fits", "gpt2-xl", "--gpu", "rtx4070ti"], ["gpus"], ["models", "gpt2"], ["budget", "--gpu", "t4"]],
+    [
+        ["fits", "gpt2-xl", "--gpu", "rtx4070ti"],
+        ["gpus"],
+        ["models", "gpt2"],
+        ["budget", "--gpu", "t4"],
+        ["memory", "gpt2-xl", "--gpu", "t4"],
+    ],
 )
 def test_no_ansi_codes_when_piped(cli: RunCli, args: list[str]) -> None:
     assert "\x1b[" not in cli(*args).out
@@ -290,3 +298,140 @@ def test_closed_pipe_is_quiet(monkeypatch: pytest.MonkeyPatch, capsys: pytest.Ca
         main(["gpus", "--json"])
     assert exited.value.code == 1
     assert capsys.readouterr().err == ""
+
+
+# ----------------------------------------------------------------------------- memory
+
+
+MEMORY_KEYS = [
+    "required_bytes",
+    "available_bytes",
+    "fits",
+    "host_bytes",
+    "breakdown.weights_bytes",
+    "breakdown.gradients_bytes",
+    "breakdown.optimizer_bytes",
+    "breakdown.activations_bytes",
+    "breakdown.master_weights_bytes",
+    "breakdown.optimizer_states_bytes",
+    "breakdown.output_bytes",
+    "breakdown.overhead_bytes",
+    "assumptions.optimizer",
+    "assumptions.training_precision",
+    "assumptions.micro_batch",
+    "assumptions.seq_len",
+    "assumptions.recompute",
+    "assumptions.zero_stage",
+    "assumptions.offload",
+    "assumptions.finetune",
+    "max_micro_batch",
+    "min_gpus_zero3",
+    "strategies",
+    "model.id",
+    "gpu.id",
+]
+
+
+def test_memory_command_json_and_exit_status(cli: RunCli) -> None:
+    run = cli("memory", "gpt2-xl", "--gpu", "rtx4070ti", "--json")
+    assert run.code == 1, run.err
+    data = run.json()
+    for key in MEMORY_KEYS:
+        dig(data, key)
+    assert data["fits"] is False
+    assert data["available_bytes"] == 12_000_000_000
+    assert data["breakdown"]["weights_bytes"] == 2 * 1_557_611_200
+    assert data["breakdown"]["optimizer_states_bytes"] == {
+        "exp_avg": 4 * 1_557_611_200,
+        "exp_avg_sq": 4 * 1_557_611_200,
+    }
+    assert data["strategies"], "ways to fit are listed when it does not fit"
+
+
+def test_memory_without_gpu_has_no_verdict(cli: RunCli) -> None:
+    run = cli("memory", "llama-2-7b", "--json")
+    assert run.code == 0
+    data = run.json()
+    assert data["available_bytes"] is None and data["fits"] is None and data["gpu"] is None
+    assert data["required_bytes"] > 16 * 6_738_415_616
+
+
+def test_memory_recipe_that_fits(cli: RunCli) -> None:
+    args = (
+        "memory",
+        "gpt2-xl",
+        "--gpu",
+        "rtx4070ti",
+        "--zero",
+        "2",
+        "--offload",
+        "optimizer",
+        "--recompute",
+        "selective",
+    )
+    run = cli(*args, "--json")
+    assert run.code == 0, run.err
+    data = run.json()
+    assert data["fits"] is True
+    assert data["host_bytes"] == 14 * 1_557_611_200
+    assert cli(*args).code == 0
+
+
+def test_fits_lists_ways_to_fit(cli: RunCli) -> None:
+    data = cli("fits", "gpt2-xl", "--gpu", "rtx4070ti", "--json").json()
+    ways = data["memory"]["strategies"]
+    assert ways
+    for way in ways:
+        assert set(way) >= {"name", "required_bytes", "fits", "slowdown"}
+        assert way["fits"] is True and way["required_bytes"] <= 12_000_000_000 and way["slowdown"] >= 1.0
+    assert data["memory"]["min_gpus_zero3"] >= 2
+    assert data["memory"]["max_micro_batch"] == 0
+
+
+def test_full_recomputation_costs_8nd(cli: RunCli) -> None:
+    plain = cli("fits", "gpt2", "--gpu", "rtx4070ti", "--json").json()["compute"]
+    full = cli("fits", "gpt2", "--gpu", "rtx4070ti", "--recompute", "full", "--json").json()["compute"]
+    assert full["model_flop"] == pytest.approx(6 * 124_439_808 * 1e10)
+    assert full["required_flop"] == pytest.approx(8 * 124_439_808 * 1e10)
+    assert full["time_s"] == pytest.approx(plain["time_s"] * 4 / 3)
+
+
+def test_bare_count_with_shape_models_activations(cli: RunCli) -> None:
+    data = cli(
+        "memory", "7.5B", "--layers", "32", "--hidden", "4096", "--heads", "32", "--seq-len", "2048", "--json"
+    ).json()
+    assert data["breakdown"]["activations_bytes"] == 32 * 2048 * 4096 * (34 + 5 * 32 * 2048 / 4096)
+    assert data["breakdown"]["output_bytes"] is None  # no --vocab
+
+
+def test_zero_3_on_one_gpu_is_allowed_and_says_so(cli: RunCli) -> None:
+    run = cli("memory", "gpt2", "--zero", "3", "--json")
+    assert run.code == 0
+    assert any("shards nothing" in note for note in run.json()["notes"])
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["memory", "llama-2-7b", "--finetune", "qlora", "--precision", "fp32"], "QLoRA"),
+        (["memory", "gpt2", "--offload", "optimizer"], "needs --zero 1, 2 or 3"),
+        (["memory", "gpt2", "--offload", "all", "--zero", "2"], "parameter offload needs --zero 3"),
+        (["memory", "gpt2", "--lora-rank", "16"], "go with --finetune lora or qlora"),
+        (["memory", "7B", "--finetune", "lora"], "LoRA needs the model's architecture"),
+        (["memory", "gpt2", "--layers", "12"], "are for a parameter count"),
+        (["memory", "7B", "--layers", "12"], "--layers, --hidden and --heads together"),
+        (["memory", "7B", "--layers", "2", "--hidden", "100", "--heads", "3"], "not a multiple"),
+        (["memory", "gpt2", "--micro-batch", "-1"], "--micro-batch"),
+        (["memory", "gpt2", "--micro-batch", "0"], "--micro-batch"),
+        (["memory", "gpt2", "--zero", "4"], "--zero"),
+        (["memory", "gpt2", "--optimizer", "adam9"], "--optimizer"),
+        (["memory", "gpt2", "--overhead", "-1GB"], "--overhead must be zero or more"),
+        (["memory", "gpt2", "--no-master-weights", "--precision", "fp32"], "--no-master-weights"),
+        (["fits", "gpt2", "--gpu", "h100", "--finetune", "qlora", "--precision", "tf32"], "QLoRA"),
+    ],
+)
+def test_invalid_memory_combinations(cli: RunCli, args: list[str], message: str) -> None:
+    run = cli(*args)
+    assert run.code == 2, run.out
+    assert message in run.err
+    assert run.err.count("\n") == 1

@@ -10,82 +10,28 @@ from flopcheck.cli import main
 
 NUMBERS = st.sampled_from(
     [
-        "0",
-        "-1",
-        "1",
-        "0.5",
-        "40%",
-        "1e308",
-        "1e-308",
-        "nan",
-        "inf",
-        "-inf",
         "",
         " ",
-        "1e400",
-        "10B",
-        "1.5T",
-        "7",
-        "100",
         "2" * 40,
-        "0x10",
-        "1,5",
-        "١٢",
-        "½",
-        "1e",
-        "B",
-        "NaN%",
+        *"0 -1 1 0.5 40% 1e308 1e-308 nan inf -inf 1e400 10B 1.5T 7 100 0x10 1,5 ١٢ ½ 1e B NaN%".split(),
     ]
 )
 WORDS = st.sampled_from(
     [
-        "gpt2",
-        "gpt2-xl",
-        "llama2-7b",
-        "1.5B",
-        "350M",
-        "rtx4070ti",
-        "h100",
-        "tpu-v4",
-        "v100",
-        "t4",
-        "rtx-3060",
-        "nope",
         "",
-        "ü",
-        "--",
-        "-",
-        "gpt3",
-        "mixtral-8x7b",
-        "chinchilla",
+        *"gpt2 gpt2-xl llama2-7b 1.5B 350M rtx4070ti h100 tpu-v4 v100 t4 rtx-3060 nope ü -- - gpt3 mixtral".split(),
     ]
 )
 OPTIONS = st.sampled_from(
-    [
-        "--gpu",
-        "--count",
-        "--years",
-        "--days",
-        "--hours",
-        "--mfu",
-        "--uptime",
-        "--precision",
-        "--tokens",
-        "--tokens-per-param",
-        "--micro-batch",
-        "--seq-len",
-        "--json",
-        "--bogus",
-        "-n",
-        "-g",
-        "-p",
-        "--help",
-    ]
+    """--gpu --count --years --days --hours --mfu --uptime --precision --tokens --tokens-per-param --micro-batch
+    --seq-len --json --bogus -n -g -p --help --optimizer --recompute --zero --offload --finetune --lora-rank
+    --lora-targets --no-master-weights --overhead --layers --hidden --heads --vocab""".split()
 )
-COMMANDS = st.sampled_from(["fits", "budget", "flops", "gpus", "models", "nope", "--version"])
-TOKEN = st.one_of(
-    NUMBERS, WORDS, OPTIONS, st.sampled_from(["auto", "fp32", "bf16", "fp8", "fp64"]), st.text(max_size=8)
+CHOICES = st.sampled_from(
+    "auto fp32 bf16 fp8 fp64 adamw adamw-8bit lion none selective full optimizer all lora qlora qv 0 2 3".split()
 )
+COMMANDS = st.sampled_from(["fits", "budget", "flops", "memory", "gpus", "models", "nope", "--version"])
+TOKEN = st.one_of(NUMBERS, WORDS, OPTIONS, CHOICES, st.text(max_size=8))
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

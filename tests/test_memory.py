@@ -1,30 +1,86 @@
-"""Training memory, against the ZeRO and Korthikanti et al. papers."""
+"""Training memory, against the ZeRO, ZeRO-Offload, Korthikanti et al., LoRA, QLoRA and 8-bit optimizer papers."""
 
 from __future__ import annotations
+
+import itertools
+from dataclasses import replace
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from flopcheck import catalog, memory, plan
+from flopcheck import catalog, memory, plan, strategies
+from flopcheck.memory import Config, Finetune, Offload, Optimizer, Recompute, Shape, TrainPrecision
+
+STATES_ONLY = Config(overhead_bytes=0.0)
+GPT3_175B = Shape(n_layer=96, d_model=12288, n_head=96, vocab_size=50257)
+
+
+def states(params: float, **changes: object) -> float:
+    return memory.estimate(params, None, replace(STATES_ONLY, **changes)).total_bytes  # type: ignore[arg-type]
+
+
+# ----------------------------------------------------------------------------- model states
 
 
 def test_zero_paper_16_bytes_per_parameter() -> None:
     # Rajbhandari et al. 2019, Sec. 3.1: mixed-precision Adam keeps 2Ψ + 2Ψ + 12Ψ = 16Ψ bytes; "GPT-2 with
     # 1.5B parameters ... leads to a memory requirement of at least 24 GB".
-    states = memory.training_memory(1.5e9, None, 1, 1024)
-    assert states.total_bytes == pytest.approx(24e9)
-    # Fig. 1: the 7.5B-parameter model needs 120 GB of model states per GPU without ZeRO.
-    assert memory.training_memory(7.5e9, None, 1, 1024).total_bytes == pytest.approx(120e9)
+    assert states(1.5e9) == pytest.approx(24e9)
 
 
-def test_korthikanti_layer_formula_is_the_sum_of_its_parts() -> None:
-    # Korthikanti et al. 2022, Sec. 4.1: attention 11sbh + 5as²b, MLP 19sbh, two LayerNorms 4sbh.
-    s, b, h, a = 2048, 1, 12288, 96  # GPT-3 175B, one of the configurations the paper evaluates
-    attention = 11 * s * b * h + 5 * a * s * s * b
-    mlp = 19 * s * b * h
-    norms = 4 * s * b * h
-    assert memory.layer_activation_bytes(s, b, h, a) == pytest.approx(attention + mlp + norms)
+@pytest.mark.parametrize(("stage", "gigabytes"), [(0, 120), (1, 31.4), (2, 16.6), (3, 1.9)])
+def test_zero_paper_figure_1_7_5b_over_64_gpus(stage: int, gigabytes: float) -> None:
+    # ZeRO, Figure 1: Ψ = 7.5B, K = 12, Nd = 64 -> 120 GB baseline, 31.4 GB (Pos), 16.6 GB (Pos+g), 1.9 GB (Pos+g+p).
+    assert states(7.5e9, zero=stage, gpus=64) / 1e9 == pytest.approx(gigabytes, abs=0.05)
+
+
+def test_fp32_and_pure_bf16_states() -> None:
+    # fp32: 4 (weights) + 4 (gradients) + 8 (Adam) with no master copy; pure bf16: 2 + 2 + 2·2.
+    assert states(1e9, precision=TrainPrecision.FP32) == pytest.approx(16e9)
+    assert states(1e9, precision=TrainPrecision.PURE16) == pytest.approx(8e9)
+
+
+@pytest.mark.parametrize(
+    ("optimizer", "per_param"),
+    [
+        (Optimizer.ADAMW, 16),  # 2 + 2 + 4 master + 4 + 4
+        (Optimizer.ADAMW_8BIT, 10),  # Dettmers et al. 2021: two 1-byte states
+        (Optimizer.SGD, 12),  # one fp32 momentum buffer
+        (Optimizer.LION, 12),  # Chen et al. 2023: one momentum buffer
+        (Optimizer.ADAFACTOR, 8),  # factored second moments, no momentum
+    ],
+)
+def test_optimizer_states(optimizer: Optimizer, per_param: float) -> None:
+    assert states(1e9, optimizer=optimizer) == pytest.approx(per_param * 1e9)
+
+
+def test_each_optimizer_state_is_reported_separately() -> None:
+    result = memory.estimate(1e9, None, STATES_ONLY)
+    assert result.optimizer_state_bytes == {"exp_avg": 4e9, "exp_avg_sq": 4e9}
+    assert result.bytes_per_param == {"weights": 2, "gradients": 2, "master_weights": 4, "exp_avg": 4, "exp_avg_sq": 4}
+
+
+def test_zero_offload_keeps_only_16_bit_weights_on_the_gpu() -> None:
+    # Ren et al. 2021 (ZeRO-Offload), Sec. 4: fp16 parameters stay on the GPU; fp16 gradients and the fp32
+    # master weights, momentum and variance (2Ψ + 12Ψ) go to the CPU.
+    result = memory.estimate(1e9, None, replace(STATES_ONLY, zero=2, offload=Offload.OPTIMIZER))
+    assert result.total_bytes == pytest.approx(2e9)
+    assert result.host_bytes == pytest.approx(14e9)
+
+
+# ----------------------------------------------------------------------------- activations
+
+
+def test_korthikanti_table_2_formulas() -> None:
+    # Korthikanti et al. 2022, Table 2 (no tensor/sequence parallelism): per layer sbh(34 + 5as/h) with no
+    # recomputation, 34sbh with selective recomputation, 2sbh with full recomputation.
+    s, b, h, a = 2048, 1, 12288, 96
+    assert memory.layer_activation_bytes(s, b, GPT3_175B, Recompute.NONE) == pytest.approx(
+        s * b * h * (34 + 5 * a * s / h)
+    )
+    assert memory.layer_activation_bytes(s, b, GPT3_175B, Recompute.SELECTIVE) == pytest.approx(34 * s * b * h)
+    assert memory.layer_activation_bytes(s, b, GPT3_175B, Recompute.FULL) == pytest.approx(2 * s * b * h)
 
 
 def test_korthikanti_output_layer() -> None:
@@ -33,36 +89,147 @@ def test_korthikanti_output_layer() -> None:
     assert memory.output_layer_bytes(s, b, h, v) == pytest.approx(s * b * h + 4 * s * b * h + 4 * s * b * v)
 
 
-def _fits_12gb(model_id: str) -> bool:
-    model = plan.ModelRef.from_spec(catalog.models().get(model_id))
-    gpu = catalog.gpus().get("rtx4070ti")
-    return plan.fits(model, gpu, plan.Settings(), 10**10, "--tokens").memory.fits
+def test_grouped_query_and_gated_mlp_generalize_the_formula() -> None:
+    s, b = 4096, 1
+    llama = Shape(n_layer=80, d_model=8192, n_head=64, n_kv_head=8, d_ff=28672, gated_mlp=True)
+    h, kv, ff = 8192, 1024, 28672
+    expected = 7 * s * h + 4 * s * kv + 3 * s * h + 3 * 2 * s * ff + 4 * s * h
+    assert memory.layer_activation_bytes(s, b, llama, Recompute.SELECTIVE) == pytest.approx(expected)
+
+
+# ----------------------------------------------------------------------------- fine-tuning
+
+
+def test_lora_paper_table_5_trainable_parameters() -> None:
+    # Hu et al. 2021 (LoRA), Table 5: on GPT-3 175B, W_q and W_v at r = 4 (or W_q at r = 8) train 18M
+    # parameters: 96 layers × 2 matrices × 4 × (12288 + 12288) = 18,874,368.
+    assert memory.lora_params(GPT3_175B, 4, "qv") == 18_874_368
+    assert memory.lora_params(GPT3_175B, 2, "attention") == 18_874_368
+
+
+def test_qlora_base_is_4_127_bits() -> None:
+    # Dettmers et al. 2023 (QLoRA), Sec. 3: NF4 with double quantization costs 4.127 bits per parameter.
+    shape = Shape(n_layer=32, d_model=4096, n_head=32, vocab_size=32000, d_ff=11008, gated_mlp=True)
+    config = replace(STATES_ONLY, finetune=Finetune.QLORA, seq_len=0)
+    result = memory.estimate(6.738e9, shape, config)
+    adapters = memory.lora_params(shape, 8, "qv")
+    assert result.weights_bytes == pytest.approx(6.738e9 * 4.127 / 8 + 2 * adapters)
+    assert result.trainable_params == adapters
+
+
+# ----------------------------------------------------------------------------- the seed, and recipes that fit
+
+
+def _gpt2_xl_on_12gb(**changes: object) -> float:
+    model = plan.ModelRef.from_spec(catalog.models().get("gpt2-xl"))
+    config = replace(Config(seq_len=1024), **changes)  # type: ignore[arg-type]
+    return memory.estimate(model.params, model.shape, config).total_bytes
 
 
 def test_seed_gpt2_xl_does_not_fit_12_gb_with_mixed_precision_adamw() -> None:
     # The seed: GPT-2 1.5B does not fit a 12 GB card for plain mixed-precision Adam training; its model
     # states alone are 16 × 1.56e9 ≈ 24.9 GB.
-    assert not _fits_12gb("gpt2-xl")
+    assert _gpt2_xl_on_12gb() > 12e9
+
+
+def test_gpt2_xl_recipes_that_fit_12_gb() -> None:
+    # Optimizer offload with selective recomputation: 2 bytes/param of weights + activations stay on the GPU.
+    assert _gpt2_xl_on_12gb(zero=2, offload=Offload.OPTIMIZER, recompute=Recompute.SELECTIVE) < 12e9
+    # 8-bit states with full recomputation fit only without the fp32 master copy: 2 + 2 + 2 bytes/param.
+    assert _gpt2_xl_on_12gb(optimizer=Optimizer.ADAMW_8BIT, recompute=Recompute.FULL) > 12e9
+    assert (
+        _gpt2_xl_on_12gb(optimizer=Optimizer.ADAMW_8BIT, recompute=Recompute.FULL, precision=TrainPrecision.PURE16)
+        < 12e9
+    )
 
 
 def test_seed_gpt2_small_fits_12_gb() -> None:
-    assert _fits_12gb("gpt2")
+    model = plan.ModelRef.from_spec(catalog.models().get("gpt2"))
+    assert memory.estimate(model.params, model.shape, Config(seq_len=1024)).total_bytes < 12e9
 
+
+def test_ways_to_fit_follow_the_arithmetic() -> None:
+    model = plan.ModelRef.from_spec(catalog.models().get("gpt2-xl"))
+    base = Config(seq_len=1024)
+    ways = strategies.ways_to_fit(model.params, model.shape, base, 12e9, include_lora=True)
+    assert ways, "some recipe fits GPT-2 XL in 12 GB"
+    for way in ways:
+        assert way.fits
+        assert memory.estimate(model.params, model.shape, way.config).total_bytes == pytest.approx(
+            way.estimate.total_bytes
+        )
+        assert way.estimate.total_bytes <= 12e9
+        assert way.slowdown >= 1.0
+    slowdowns = [way.slowdown for way in ways]
+    assert slowdowns == sorted(slowdowns)
+    names = {way.name for way in ways}
+    assert any("LoRA" in name for name in names)  # fine-tuning was asked for
+
+
+def test_max_micro_batch_and_min_gpus_are_boundaries() -> None:
+    model = plan.ModelRef.from_spec(catalog.models().get("gpt2"))
+    config = Config(seq_len=1024)
+    best = strategies.max_micro_batch(model.params, model.shape, config, 12e9)
+    assert best is not None and best >= 1
+    assert memory.estimate(model.params, model.shape, replace(config, micro_batch=best)).total_bytes <= 12e9
+    assert memory.estimate(model.params, model.shape, replace(config, micro_batch=best + 1)).total_bytes > 12e9
+
+    big = plan.ModelRef.from_spec(catalog.models().get("llama-2-70b"))
+    cfg = Config(seq_len=4096, recompute=Recompute.FULL)
+    n = strategies.min_gpus_zero3(big.params, big.shape, cfg, 80e9)
+    assert n is not None and n > 1
+    at = replace(cfg, zero=3)
+    assert memory.estimate(big.params, big.shape, replace(at, gpus=n)).total_bytes <= 80e9
+    assert memory.estimate(big.params, big.shape, replace(at, gpus=n - 1)).total_bytes > 80e9
+
+
+def test_recompute_factor() -> None:
+    # Full recomputation adds one forward pass: 8·N·D hardware FLOP for 6·N·D model FLOP.
+    assert memory.recompute_factor(Recompute.FULL, 1.5e9, None, 1024) == pytest.approx(4 / 3)
+    assert memory.recompute_factor(Recompute.NONE, 1.5e9, None, 1024) == 1.0
+    shape = Shape(n_layer=48, d_model=1600, n_head=25)
+    assert memory.recompute_factor(Recompute.SELECTIVE, 1.5e9, shape, 1024) == pytest.approx(
+        1 + 4 * 1024 * 1600 * 48 / (6 * 1.5e9)
+    )
+
+
+# ----------------------------------------------------------------------------- properties
 
 shapes = st.builds(
-    memory.Shape,
+    Shape,
     n_layer=st.integers(1, 200),
     d_model=st.integers(64, 32768),
     n_head=st.integers(1, 256),
     vocab_size=st.integers(1000, 300_000),
 )
+configs = st.builds(
+    Config,
+    optimizer=st.sampled_from(Optimizer),
+    recompute=st.sampled_from(Recompute),
+    micro_batch=st.integers(1, 64),
+    seq_len=st.integers(1, 32768),
+    gpus=st.integers(1, 4096),
+)
 
 
-@given(st.floats(1e6, 1e13), shapes, st.integers(1, 64), st.integers(1, 32768), st.integers(1, 8))
+@given(st.floats(1e6, 1e13), shapes, configs, st.integers(2, 8))
 def test_memory_never_decreases_with_batch_sequence_or_params(
-    params: float, shape: memory.Shape, batch: int, seq: int, k: int
+    params: float, shape: Shape, config: Config, k: int
 ) -> None:
-    base = memory.training_memory(params, shape, batch, seq).total_bytes
-    assert memory.training_memory(params, shape, batch * k, seq).total_bytes >= base
-    assert memory.training_memory(params, shape, batch, seq * k).total_bytes >= base
-    assert memory.training_memory(params * k, shape, batch, seq).total_bytes >= base
+    base = memory.estimate(params, shape, config).total_bytes
+    assert memory.estimate(params, shape, replace(config, micro_batch=config.micro_batch * k)).total_bytes >= base
+    assert memory.estimate(params, shape, replace(config, seq_len=config.seq_len * k)).total_bytes >= base
+    assert memory.estimate(params * k, shape, config).total_bytes >= base
+
+
+@given(st.floats(1e6, 1e13), shapes, configs)
+def test_higher_zero_stages_never_need_more(params: float, shape: Shape, config: Config) -> None:
+    per_stage = [memory.estimate(params, shape, replace(config, zero=k)).total_bytes for k in range(4)]
+    assert all(later <= earlier * (1 + 1e-12) for earlier, later in itertools.pairwise(per_stage))
+
+
+@given(st.floats(1e6, 1e13), shapes, configs, st.integers(1, 3), st.integers(2, 8))
+def test_more_gpus_never_need_more_per_gpu(params: float, shape: Shape, config: Config, stage: int, k: int) -> None:
+    few = memory.estimate(params, shape, replace(config, zero=stage)).total_bytes
+    many = memory.estimate(params, shape, replace(config, zero=stage, gpus=config.gpus * k)).total_bytes
+    assert many <= few * (1 + 1e-12)

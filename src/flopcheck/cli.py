@@ -6,20 +6,48 @@ input, each bad input reported as one line on stderr (``--debug`` adds the trace
 
 from __future__ import annotations
 
-import math
 import os
-import re
 import sys
 import traceback
 from collections.abc import Sequence
-from enum import Enum
 from typing import Annotated
 
 import typer
 
-from flopcheck import __version__, catalog, plan, render
-from flopcheck.errors import ExitStatus, FlopcheckError, InputError
-from flopcheck.units import SECONDS_PER_DAY, SECONDS_PER_HOUR, SECONDS_PER_YEAR, parse_count, parse_fraction
+from flopcheck import __version__, catalog, options, plan, render
+from flopcheck.errors import ExitStatus, FlopcheckError
+from flopcheck.memory import Offload, Optimizer, Recompute
+from flopcheck.options import (
+    CountOpt,
+    DaysOpt,
+    FinetuneOpt,
+    GpuOpt,
+    HeadsOpt,
+    HiddenOpt,
+    HoursOpt,
+    JsonOpt,
+    LayersOpt,
+    LoraRankOpt,
+    LoraTargetsOpt,
+    MasterOpt,
+    MaybeGpuOpt,
+    MfuOpt,
+    MicroBatchOpt,
+    ModelArg,
+    OffloadOpt,
+    OptimizerOpt,
+    OverheadOpt,
+    PrecisionChoice,
+    PrecisionOpt,
+    RatioOpt,
+    RecomputeOpt,
+    SeqLenOpt,
+    TokensOpt,
+    UptimeOpt,
+    VocabOpt,
+    YearsOpt,
+    ZeroOpt,
+)
 
 app = typer.Typer(
     name="flopcheck",
@@ -28,15 +56,6 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-
-
-class PrecisionChoice(str, Enum):
-    auto = "auto"
-    fp32 = "fp32"
-    tf32 = "tf32"
-    bf16 = "bf16"
-    fp16 = "fp16"
-    fp8 = "fp8"
 
 
 def _version(value: bool) -> None:
@@ -55,80 +74,6 @@ def _root(
     """Can I train this model on this hardware?"""
 
 
-ModelArg = Annotated[str, typer.Argument(help="Catalog id or alias (gpt2-xl), or a parameter count (1.5B).")]
-GpuOpt = Annotated[str, typer.Option("--gpu", "-g", help="Accelerator id or alias (rtx4070ti, h100).")]
-# Upper bounds keep every product of inputs inside the float range; no real run comes near them.
-CountOpt = Annotated[int, typer.Option("--count", "-n", min=1, max=10**9, help="Number of GPUs.")]
-YearsOpt = Annotated[str | None, typer.Option("--years", help="Time window in years of 365.25 days [default: 1].")]
-DaysOpt = Annotated[str | None, typer.Option("--days", help="Time window in days.")]
-HoursOpt = Annotated[str | None, typer.Option("--hours", help="Time window in hours.")]
-MfuOpt = Annotated[str, typer.Option("--mfu", help="Model FLOPs utilization, 0.4 or 40%.")]
-UptimeOpt = Annotated[str, typer.Option("--uptime", help="Fraction of the window spent training, 0.9 or 90%.")]
-PrecisionOpt = Annotated[PrecisionChoice, typer.Option("--precision", "-p", help="auto = bf16, else fp16, else fp32.")]
-TokensOpt = Annotated[str | None, typer.Option("--tokens", "-t", help="Training tokens, e.g. 10B or 300e9.")]
-RatioOpt = Annotated[str | None, typer.Option("--tokens-per-param", help="Tokens per parameter, e.g. 20.")]
-MicroBatchOpt = Annotated[int, typer.Option("--micro-batch", min=1, max=10**9, help="Sequences per GPU per step.")]
-SeqLenOpt = Annotated[
-    int | None, typer.Option("--seq-len", min=1, max=10**9, help="Sequence length [default: the model's context].")
-]
-JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON document instead of tables.")]
-
-
-def _duration_s(years: str | None, days: str | None, hours: str | None) -> float:
-    given = [
-        (text, scale)
-        for text, scale in ((years, SECONDS_PER_YEAR), (days, SECONDS_PER_DAY), (hours, SECONDS_PER_HOUR))
-        if text is not None
-    ]
-    if len(given) > 1:
-        raise InputError("give only one of --years, --days, --hours")
-    if not given:
-        return SECONDS_PER_YEAR
-    text, scale = given[0]
-    seconds = parse_count(text, "time window") * scale
-    if not math.isfinite(seconds):
-        raise InputError(f"time window {text!r} is too large")
-    return seconds
-
-
-def _settings(
-    count: int,
-    years: str | None,
-    days: str | None,
-    hours: str | None,
-    mfu: str,
-    uptime: str,
-    precision: PrecisionChoice,
-    micro_batch: int = 1,
-    seq_len: int | None = None,
-) -> plan.Settings:
-    return plan.Settings(
-        count=count,
-        duration_s=_duration_s(years, days, hours),
-        mfu=parse_fraction(mfu, "--mfu"),
-        uptime=parse_fraction(uptime, "--uptime"),
-        precision=precision.value,
-        micro_batch=micro_batch,
-        seq_len=seq_len,
-    )
-
-
-def _model(name: str) -> plan.ModelRef:
-    """A catalog model, or a bare parameter count such as ``1.5B`` (anything that starts like a number)."""
-    index = catalog.models()
-    if index.find(name) is None and re.match(r"\s*[-+]?[0-9.]", name):
-        return plan.ModelRef.from_count(parse_count(name, "parameter count"))
-    return plan.ModelRef.from_spec(index.get(name))
-
-
-def _tokens(model: plan.ModelRef, tokens: str | None, ratio: str | None) -> tuple[int, str]:
-    return plan.resolve_tokens(
-        model,
-        None if tokens is None else parse_count(tokens, "--tokens"),
-        None if ratio is None else parse_count(ratio, "--tokens-per-param"),
-    )
-
-
 @app.command()
 def fits(
     model: ModelArg,
@@ -144,15 +89,86 @@ def fits(
     tokens_per_param: RatioOpt = None,
     micro_batch: MicroBatchOpt = 1,
     seq_len: SeqLenOpt = None,
+    optimizer: OptimizerOpt = Optimizer.ADAMW,
+    recompute: RecomputeOpt = Recompute.NONE,
+    zero: ZeroOpt = 0,
+    offload: OffloadOpt = Offload.NONE,
+    finetune: FinetuneOpt = None,
+    lora_rank: LoraRankOpt = None,
+    lora_targets: LoraTargetsOpt = None,
+    master_weights: MasterOpt = True,
+    overhead: OverheadOpt = "1GB",
+    layers: LayersOpt = None,
+    hidden: HiddenOpt = None,
+    heads: HeadsOpt = None,
+    vocab: VocabOpt = None,
     json: JsonOpt = False,
 ) -> None:
-    """Can GPU train MODEL? Compute needed vs delivered, time, memory, verdict; exit 1 if it does not fit."""
-    settings = _settings(count, years, days, hours, mfu, uptime, precision, micro_batch, seq_len)
-    ref = _model(model)
-    spent, source = _tokens(ref, tokens, tokens_per_param)
+    """Can GPU train MODEL? Compute needed vs delivered, time, memory, ways to fit; exit 1 if it does not fit."""
+    memory_opts = options.memory_options(
+        micro_batch,
+        seq_len,
+        optimizer,
+        recompute,
+        zero,
+        offload,
+        finetune,
+        lora_rank,
+        lora_targets,
+        master_weights,
+        overhead,
+    )
+    settings = options.settings(count, years, days, hours, mfu, uptime, precision, memory_opts)
+    ref = options.model(model, layers, hidden, heads, vocab)
+    spent, source = options.tokens(ref, tokens, tokens_per_param)
     result = plan.fits(ref, catalog.gpus().get(gpu), settings, spent, source)
     render.write_json(result) if json else render.print_fits(result)
     if not result.fits:
+        raise typer.Exit(ExitStatus.NO)
+
+
+@app.command()
+def memory(
+    model: ModelArg,
+    gpu: MaybeGpuOpt = None,
+    count: CountOpt = 1,
+    precision: PrecisionOpt = PrecisionChoice.auto,
+    micro_batch: MicroBatchOpt = 1,
+    seq_len: SeqLenOpt = None,
+    optimizer: OptimizerOpt = Optimizer.ADAMW,
+    recompute: RecomputeOpt = Recompute.NONE,
+    zero: ZeroOpt = 0,
+    offload: OffloadOpt = Offload.NONE,
+    finetune: FinetuneOpt = None,
+    lora_rank: LoraRankOpt = None,
+    lora_targets: LoraTargetsOpt = None,
+    master_weights: MasterOpt = True,
+    overhead: OverheadOpt = "1GB",
+    layers: LayersOpt = None,
+    hidden: HiddenOpt = None,
+    heads: HeadsOpt = None,
+    vocab: VocabOpt = None,
+    json: JsonOpt = False,
+) -> None:
+    """Training memory per GPU, component by component; with --gpu, whether it fits (exit 1 if not)."""
+    memory_opts = options.memory_options(
+        micro_batch,
+        seq_len,
+        optimizer,
+        recompute,
+        zero,
+        offload,
+        finetune,
+        lora_rank,
+        lora_targets,
+        master_weights,
+        overhead,
+    )
+    settings = plan.Settings(count=count, precision=precision.value, memory=memory_opts)
+    ref = options.model(model, layers, hidden, heads, vocab)
+    result = plan.memory_report(ref, None if gpu is None else catalog.gpus().get(gpu), settings)
+    render.write_json(result) if json else render.print_memory(result)
+    if result.fits is False:
         raise typer.Exit(ExitStatus.NO)
 
 
@@ -169,15 +185,16 @@ def budget(
     json: JsonOpt = False,
 ) -> None:
     """FLOP that GPU delivers in the time window, also as GPU-hours and PF-days."""
-    result = plan.budget(catalog.gpus().get(gpu), _settings(count, years, days, hours, mfu, uptime, precision))
+    settings = options.settings(count, years, days, hours, mfu, uptime, precision)
+    result = plan.budget(catalog.gpus().get(gpu), settings)
     render.write_json(result) if json else render.print_budget(result)
 
 
 @app.command()
 def flops(model: ModelArg, tokens: TokensOpt = None, tokens_per_param: RatioOpt = None, json: JsonOpt = False) -> None:
     """Training FLOPs of MODEL: 6 × parameters × tokens."""
-    ref = _model(model)
-    result = plan.flops(ref, *_tokens(ref, tokens, tokens_per_param))
+    ref = options.model(model)
+    result = plan.flops(ref, *options.tokens(ref, tokens, tokens_per_param))
     render.write_json(result) if json else render.print_flops(result)
 
 

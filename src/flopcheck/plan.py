@@ -4,20 +4,22 @@ returns typed results. Pure: it takes validated values and entries, reads no fil
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from flopcheck import compute, memory
+from flopcheck import compute, memory, memory_plan
 from flopcheck.errors import InputError
+from flopcheck.memory_plan import MemoryOptions
 from flopcheck.results import (
     Assumptions,
     BudgetResult,
     ComputeResult,
     FitsResult,
     FlopsResult,
+    GpuBrief,
     GpuInfo,
-    MemoryAssumptions,
-    MemoryBreakdown,
+    MemoryReport,
     MemoryResult,
+    ModelBrief,
     ModelInfo,
 )
 from flopcheck.specs import AUTO_PRECISION_ORDER, GpuSpec, ModelSpec, Precision
@@ -35,8 +37,7 @@ class Settings:
     mfu: float = compute.DEFAULT_MFU
     uptime: float = compute.DEFAULT_UPTIME
     precision: str = "auto"
-    micro_batch: int = 1
-    seq_len: int | None = None
+    memory: MemoryOptions = field(default_factory=MemoryOptions)
 
 
 @dataclass(frozen=True)
@@ -55,7 +56,19 @@ class ModelRef:
     @classmethod
     def from_spec(cls, spec: ModelSpec) -> ModelRef:
         arch = spec.architecture
-        shape = None if arch is None else memory.Shape(arch.n_layer, arch.d_model, arch.n_head, arch.vocab_size)
+        shape = None
+        if arch is not None:
+            # Mixture-of-experts: each token's activations pass through n_expert_per_token expert MLPs.
+            experts = arch.n_expert_per_token or 1
+            shape = memory.Shape(
+                n_layer=arch.n_layer,
+                d_model=arch.d_model,
+                n_head=arch.n_head,
+                vocab_size=arch.vocab_size,
+                n_kv_head=arch.n_kv_head,
+                d_ff=None if arch.d_ff is None else arch.d_ff * experts,
+                gated_mlp=arch.mlp in ("swiglu", "geglu"),
+            )
         return cls(
             id=spec.id,
             name=spec.name,
@@ -68,9 +81,9 @@ class ModelRef:
         )
 
     @classmethod
-    def from_count(cls, params: float) -> ModelRef:
+    def from_count(cls, params: float, shape: memory.Shape | None = None) -> ModelRef:
         count = round(params)
-        return cls(id=format_count(count), name=f"a {format_count(count)}-parameter model", params=count)
+        return cls(id=format_count(count), name=f"a {format_count(count)}-parameter model", params=count, shape=shape)
 
 
 def _finite(**values: float) -> None:
@@ -176,51 +189,39 @@ def budget(gpu: GpuSpec, settings: Settings) -> BudgetResult:
     )
 
 
-def _memory(model: ModelRef, gpu: GpuSpec, settings: Settings) -> MemoryResult:
-    seq_len = settings.seq_len or model.n_ctx
-    shape = model.shape if seq_len is not None else None
-    estimate = memory.training_memory(model.params, shape, settings.micro_batch, seq_len or 0)
-    available = round(gpu.memory_bytes)
-    required = round(estimate.total_bytes)
-    not_modelled: tuple[str, ...] = memory.NOT_MODELLED
-    if shape is None:
-        not_modelled = ("activations: the model's shape is unknown (a bare parameter count)", *not_modelled)
-    elif estimate.output_bytes is None:
-        not_modelled = ("embedding and output layer: the vocabulary size is not published", *not_modelled)
-    return MemoryResult(
-        required_bytes=required,
-        available_bytes=available,
-        fits=required <= available,
-        breakdown=MemoryBreakdown(
-            weights_bytes=round(estimate.weights_bytes),
-            gradients_bytes=round(estimate.gradients_bytes),
-            master_weights_bytes=round(estimate.master_weights_bytes),
-            optimizer_bytes=round(estimate.optimizer_bytes),
-            activations_bytes=None if estimate.activations_bytes is None else round(estimate.activations_bytes),
-            output_bytes=None if estimate.output_bytes is None else round(estimate.output_bytes),
-        ),
-        assumptions=MemoryAssumptions(
-            training="mixed precision: 16-bit weights and gradients, fp32 master weights",
-            optimizer="AdamW (fp32 momentum and variance)",
-            bytes_per_param=memory.STATE_BYTES_PER_PARAM,
-            micro_batch=settings.micro_batch,
-            seq_len=seq_len,
-            recompute="none",
-            parallelism="data parallel, a full replica on every GPU (no ZeRO/FSDP sharding)",
-        ),
-        modelled=memory.MODELLED,
-        not_modelled=not_modelled,
+def _memory(model: ModelRef, gpu: GpuSpec | None, settings: Settings) -> tuple[MemoryResult, memory.Config]:
+    config = memory_plan.resolve(model.shape, model.n_ctx, settings.count, settings.precision, settings.memory)
+    available = None if gpu is None else gpu.memory_bytes
+    suggest_lora = settings.memory.finetune is not None
+    return memory_plan.build(model.params, model.shape, config, available, suggest_lora), config
+
+
+def memory_report(model: ModelRef, gpu: GpuSpec | None, settings: Settings) -> MemoryReport:
+    """The ``memory`` command: per-GPU bytes for ``model`` with the memory settings, against ``gpu`` if given."""
+    result, _ = _memory(model, gpu, settings)
+    brief = None
+    if gpu is not None:
+        brief = GpuBrief(id=gpu.id, name=gpu.name, count=settings.count, memory_bytes=round(gpu.memory_bytes))
+    return MemoryReport(
+        **result.model_dump(),
+        model=ModelBrief(id=model.id, name=model.name, params=model.params),
+        gpu=brief,
     )
 
 
 def fits(model: ModelRef, gpu: GpuSpec, settings: Settings, tokens: int, tokens_source: str) -> FitsResult:
     """Can ``settings.count`` × ``gpu`` train ``model`` on ``tokens`` within ``settings.duration_s``?"""
     info, peak = _gpu_info(gpu, settings)
-    required = compute.training_flop(model.params, tokens)
+    memory_result, config = _memory(model, gpu, settings)
+    model_flop = compute.training_flop(model.params, tokens)
+    factor = memory.recompute_factor(config.recompute, model.params, model.shape, config.seq_len)
+    required = model_flop * factor
     available = compute.delivered_flop(peak, settings.count, settings.mfu, settings.uptime, settings.duration_s)
     time_s = compute.time_to_train_s(required, peak, settings.count, settings.mfu, settings.uptime)
     _finite(training_flop=required, delivered_flop=available, time_to_train=time_s)
     compute_result = ComputeResult(
+        model_flop=model_flop,
+        recompute_factor=factor,
         required_flop=required,
         available_flop=available,
         ratio=available / required,
@@ -228,8 +229,7 @@ def fits(model: ModelRef, gpu: GpuSpec, settings: Settings, tokens: int, tokens_
         gpu_hours=compute.gpu_hours(settings.count, time_s),
         fits=available >= required,
     )
-    memory_result = _memory(model, gpu, settings)
-    ok = compute_result.fits and memory_result.fits
+    ok = compute_result.fits and bool(memory_result.fits)
     return FitsResult(
         fits=ok,
         verdict=_verdict(model, info, settings, compute_result, memory_result),
@@ -245,12 +245,13 @@ def _verdict(model: ModelRef, gpu: GpuInfo, settings: Settings, c: ComputeResult
     hardware = f"{gpu.count} × {gpu.name}"
     window = format_duration(settings.duration_s)
     time = format_duration(c.time_s)
-    need = f"needs {format_bytes(m.required_bytes)} per GPU, the card has {format_bytes(m.available_bytes)}"
+    need = f"needs {format_bytes(m.required_bytes)} per GPU, the card has {format_bytes(m.available_bytes or 0)}"
     headroom = f"{c.ratio:.3g}×"
     if c.fits and m.fits:
         return f"Yes: {model.name} trains on {hardware} in {time} ({headroom} the compute in {window}); {need}."
     if c.fits:
-        return f"No: compute is enough ({headroom} in {window}, training takes {time}) but memory is not: {need}."
+        hint = f" ({len(m.strategies)} ways to make it fit below)" if m.strategies else ""
+        return f"No: compute is enough ({headroom} in {window}, training takes {time}) but memory is not: {need}{hint}."
     share = f"{c.ratio * 100:.3g}%" if c.ratio >= 0.001 else format_sci(c.ratio)
     memory_note = "; memory fits" if m.fits else f"; memory does not fit either: {need}"
     return f"No: {hardware} delivers {share} of the compute in {window}; training takes {time}{memory_note}."

@@ -46,18 +46,13 @@ class Assumptions(_Result):
     flop_formula: str
 
 
-class MemoryAssumptions(_Result):
-    training: str
-    optimizer: str
-    bytes_per_param: float
-    micro_batch: int
-    seq_len: int | None
-    recompute: str
-    parallelism: str
-
-
 class ComputeResult(_Result):
+    model_flop: float
+    """6·N·D: the model FLOPs of the run."""
+    recompute_factor: float
+    """Hardware FLOP per model FLOP: 4/3 with full recomputation, slightly above 1 with selective."""
     required_flop: float
+    """Hardware FLOP to execute: model_flop × recompute_factor."""
     available_flop: float
     ratio: float
     """available_flop / required_flop: above 1 means the budget covers the run."""
@@ -68,25 +63,92 @@ class ComputeResult(_Result):
 
 
 class MemoryBreakdown(_Result):
+    """Bytes per GPU by component."""
+
     weights_bytes: int
     gradients_bytes: int
     master_weights_bytes: int
     optimizer_bytes: int
+    optimizer_states_bytes: dict[str, int]
+    """Each optimizer state separately (e.g. exp_avg, exp_avg_sq)."""
     activations_bytes: int | None
-    """None when the model's shape is unknown (a bare parameter count)."""
+    """None when the model's shape is unknown (a bare parameter count without --layers/--hidden/--heads)."""
+    recompute_buffer_bytes: int | None
+    """With full recomputation: the activations of the one layer being recomputed."""
     output_bytes: int | None
+    """Embedding dropout mask, final LayerNorm and fp32 logits; None when the vocabulary is unknown."""
+    overhead_bytes: int
+
+
+class MemoryAssumptions(_Result):
+    training_precision: str
+    optimizer: str
+    bytes_per_param: dict[str, float]
+    """Bytes per trainable parameter for weights, gradients, master weights and each optimizer state (for
+    LoRA/QLoRA, ``weights`` is the frozen base's)."""
+    micro_batch: int
+    seq_len: int | None
+    recompute: str
+    zero_stage: int
+    data_parallel_gpus: int
+    offload: str
+    finetune: str
+    lora_rank: int | None
+    lora_targets: str | None
+    trainable_params: int
+    overhead_bytes: int
+
+
+class StrategyResult(_Result):
+    name: str
+    required_bytes: int
+    """Per GPU."""
+    host_bytes: int
+    fits: bool
+    slowdown: float
+    """Hardware FLOP per model FLOP (≥ 1.0); communication and offload costs are not modelled."""
+    settings: dict[str, str | int]
 
 
 class MemoryResult(_Result):
     required_bytes: int
     """Per GPU."""
-    available_bytes: int
-    """Per GPU."""
-    fits: bool
+    available_bytes: int | None
+    """Per GPU; None without a GPU."""
+    fits: bool | None
+    host_bytes: int
+    """Host (CPU) RAM per GPU for offloaded states."""
     breakdown: MemoryBreakdown
     assumptions: MemoryAssumptions
+    max_micro_batch: int | None
+    """The largest micro-batch that fits with these settings; None without a GPU or a shape."""
+    min_gpus_zero3: int | None
+    """The smallest GPU count at which ZeRO-3 without offload fits; None without a GPU or when none does."""
+    strategies: tuple[StrategyResult, ...]
+    """Ways to make the run fit, ranked; empty when it already fits."""
+    notes: tuple[str, ...]
     modelled: tuple[str, ...]
     not_modelled: tuple[str, ...]
+
+
+class ModelBrief(_Result):
+    id: str
+    name: str
+    params: int
+
+
+class GpuBrief(_Result):
+    id: str
+    name: str
+    count: int
+    memory_bytes: int
+
+
+class MemoryReport(MemoryResult):
+    """The ``memory`` command's answer: the memory result with the model and GPU it is about."""
+
+    model: ModelBrief
+    gpu: GpuBrief | None
 
 
 class FitsResult(_Result):

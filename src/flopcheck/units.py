@@ -43,11 +43,11 @@ def _to_float(number: str, text: str, what: str) -> float:
         raise InputError(f"cannot read {what} {text!r}") from None
 
 
-def _finite_positive(value: float, text: str, what: str) -> float:
+def _finite_positive(value: float, text: str, what: str, allow_zero: bool = False) -> float:
     if math.isnan(value) or math.isinf(value):
         raise InputError(f"{what} must be a finite number, got {text!r}")
-    if value <= 0:
-        raise InputError(f"{what} must be greater than zero, got {text!r}")
+    if value < 0 or (value == 0 and not allow_zero):
+        raise InputError(f"{what} must be {'zero or more' if allow_zero else 'greater than zero'}, got {text!r}")
     return value
 
 
@@ -63,14 +63,14 @@ def parse_count(text: str, what: str = "quantity") -> float:
     return _finite_positive(value, text, what)
 
 
-def parse_bytes(text: str, what: str = "memory") -> float:
+def parse_bytes(text: str, what: str = "memory", allow_zero: bool = False) -> float:
     """Parse a memory size: ``12GB`` (1e9 bytes), ``24GiB`` (2**30 bytes), ``512MB``, or plain bytes."""
     match = _BYTES_RE.match(text)
     if match is None:
         raise InputError(f"cannot read {what} {text!r} (examples: 12GB, 80GiB, 512MB)")
     unit = (match.group(2) or "b").lower()
     value = _to_float(match.group(1), text, what) * _BYTE_UNITS[unit]
-    return _finite_positive(value, text, what)
+    return _finite_positive(value, text, what, allow_zero)
 
 
 def parse_fraction(text: str, what: str = "fraction") -> float:

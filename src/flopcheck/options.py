@@ -1,0 +1,208 @@
+"""Command-line options: their declarations and their parsing into the planner's settings. No arithmetic."""
+
+from __future__ import annotations
+
+import math
+import re
+from enum import Enum
+from typing import Annotated
+
+import typer
+
+from flopcheck import catalog, memory, plan
+from flopcheck.errors import InputError
+from flopcheck.memory import Finetune, Offload, Optimizer, Recompute
+from flopcheck.memory_plan import MemoryOptions
+from flopcheck.units import (
+    SECONDS_PER_DAY,
+    SECONDS_PER_HOUR,
+    SECONDS_PER_YEAR,
+    parse_bytes,
+    parse_count,
+    parse_fraction,
+)
+
+
+class PrecisionChoice(str, Enum):
+    auto = "auto"
+    fp32 = "fp32"
+    tf32 = "tf32"
+    bf16 = "bf16"
+    fp16 = "fp16"
+    fp8 = "fp8"
+
+
+class LoraTargets(str, Enum):
+    qv = "qv"
+    attention = "attention"
+    all = "all"
+
+
+MEMORY = "Memory"
+# Upper bounds keep every product of inputs inside the float range; no real run comes near them.
+BIG = 10**9
+
+ModelArg = Annotated[str, typer.Argument(help="Catalog id or alias (gpt2-xl), or a parameter count (1.5B).")]
+GpuOpt = Annotated[str, typer.Option("--gpu", "-g", help="Accelerator id or alias (rtx4070ti, h100).")]
+MaybeGpuOpt = Annotated[str | None, typer.Option("--gpu", "-g", help="Compare with this accelerator's memory.")]
+CountOpt = Annotated[int, typer.Option("--count", "-n", min=1, max=BIG, help="Number of GPUs.")]
+YearsOpt = Annotated[str | None, typer.Option("--years", help="Time window in years of 365.25 days [default: 1].")]
+DaysOpt = Annotated[str | None, typer.Option("--days", help="Time window in days.")]
+HoursOpt = Annotated[str | None, typer.Option("--hours", help="Time window in hours.")]
+MfuOpt = Annotated[str, typer.Option("--mfu", help="Model FLOPs utilization, 0.4 or 40%.")]
+UptimeOpt = Annotated[str, typer.Option("--uptime", help="Fraction of the window spent training, 0.9 or 90%.")]
+PrecisionOpt = Annotated[PrecisionChoice, typer.Option("--precision", "-p", help="auto = bf16, else fp16, else fp32.")]
+TokensOpt = Annotated[str | None, typer.Option("--tokens", "-t", help="Training tokens, e.g. 10B or 300e9.")]
+RatioOpt = Annotated[str | None, typer.Option("--tokens-per-param", help="Tokens per parameter, e.g. 20.")]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON document instead of tables.")]
+
+MicroBatchOpt = Annotated[
+    int, typer.Option("--micro-batch", min=1, max=BIG, help="Sequences per GPU per step.", rich_help_panel=MEMORY)
+]
+SeqLenOpt = Annotated[
+    int | None,
+    typer.Option(
+        "--seq-len", min=1, max=BIG, help="Sequence length [default: the model's context].", rich_help_panel=MEMORY
+    ),
+]
+OptimizerOpt = Annotated[Optimizer, typer.Option("--optimizer", help="Optimizer.", rich_help_panel=MEMORY)]
+RecomputeOpt = Annotated[
+    Recompute, typer.Option("--recompute", help="Activation recomputation.", rich_help_panel=MEMORY)
+]
+ZeroOpt = Annotated[
+    int,
+    typer.Option(
+        "--zero", min=0, max=3, help="ZeRO stage over the GPUs (3 = FSDP full shard).", rich_help_panel=MEMORY
+    ),
+]
+OffloadOpt = Annotated[Offload, typer.Option("--offload", help="Offload to host RAM.", rich_help_panel=MEMORY)]
+FinetuneOpt = Annotated[
+    Finetune | None, typer.Option("--finetune", help="Fine-tuning method [default: full].", rich_help_panel=MEMORY)
+]
+LoraRankOpt = Annotated[
+    int | None, typer.Option("--lora-rank", min=1, max=65536, help="LoRA rank [default: 8].", rich_help_panel=MEMORY)
+]
+LoraTargetsOpt = Annotated[
+    LoraTargets | None,
+    typer.Option("--lora-targets", help="Adapted matrices: qv, attention, all [default: qv].", rich_help_panel=MEMORY),
+]
+MasterOpt = Annotated[
+    bool,
+    typer.Option(
+        "--master-weights/--no-master-weights",
+        help="Keep an fp32 master copy (mixed precision); --no-master-weights: pure bf16.",
+        rich_help_panel=MEMORY,
+    ),
+]
+OverheadOpt = Annotated[
+    str, typer.Option("--overhead", help="Allowance for CUDA context and workspace.", rich_help_panel=MEMORY)
+]
+LayersOpt = Annotated[
+    int | None, typer.Option("--layers", min=1, max=BIG, help="For a parameter count: layers.", rich_help_panel=MEMORY)
+]
+HiddenOpt = Annotated[
+    int | None, typer.Option("--hidden", min=1, max=BIG, help="For a parameter count: d_model.", rich_help_panel=MEMORY)
+]
+HeadsOpt = Annotated[
+    int | None, typer.Option("--heads", min=1, max=BIG, help="For a parameter count: heads.", rich_help_panel=MEMORY)
+]
+VocabOpt = Annotated[
+    int | None,
+    typer.Option("--vocab", min=1, max=BIG, help="For a parameter count: vocabulary.", rich_help_panel=MEMORY),
+]
+
+
+def duration_s(years: str | None, days: str | None, hours: str | None) -> float:
+    given = [
+        (text, scale)
+        for text, scale in ((years, SECONDS_PER_YEAR), (days, SECONDS_PER_DAY), (hours, SECONDS_PER_HOUR))
+        if text is not None
+    ]
+    if len(given) > 1:
+        raise InputError("give only one of --years, --days, --hours")
+    if not given:
+        return SECONDS_PER_YEAR
+    text, scale = given[0]
+    seconds = parse_count(text, "time window") * scale
+    if not math.isfinite(seconds):
+        raise InputError(f"time window {text!r} is too large")
+    return seconds
+
+
+def model(
+    name: str, layers: int | None = None, hidden: int | None = None, heads: int | None = None, vocab: int | None = None
+) -> plan.ModelRef:
+    """A catalog model, or a bare parameter count such as ``1.5B`` (anything that starts like a number),
+    optionally with a shape from --layers/--hidden/--heads/--vocab."""
+    index = catalog.models()
+    shape_flags = (layers, hidden, heads, vocab)
+    if index.find(name) is None and re.match(r"\s*[-+]?[0-9.]", name):
+        shape = None
+        if any(flag is not None for flag in shape_flags):
+            if layers is None or hidden is None or heads is None:
+                raise InputError("give --layers, --hidden and --heads together")
+            if hidden % heads:
+                raise InputError(f"--hidden {hidden} is not a multiple of --heads {heads}")
+            shape = memory.Shape(n_layer=layers, d_model=hidden, n_head=heads, vocab_size=vocab)
+        return plan.ModelRef.from_count(parse_count(name, "parameter count"), shape)
+    spec = index.get(name)
+    if any(flag is not None for flag in shape_flags):
+        raise InputError(f"--layers/--hidden/--heads/--vocab are for a parameter count; {spec.id} has its own")
+    return plan.ModelRef.from_spec(spec)
+
+
+def tokens(ref: plan.ModelRef, text: str | None, ratio: str | None) -> tuple[int, str]:
+    return plan.resolve_tokens(
+        ref,
+        None if text is None else parse_count(text, "--tokens"),
+        None if ratio is None else parse_count(ratio, "--tokens-per-param"),
+    )
+
+
+def memory_options(
+    micro_batch: int,
+    seq_len: int | None,
+    optimizer: Optimizer,
+    recompute: Recompute,
+    zero: int,
+    offload: Offload,
+    finetune: Finetune | None,
+    lora_rank: int | None,
+    lora_targets: LoraTargets | None,
+    master_weights: bool,
+    overhead: str,
+) -> MemoryOptions:
+    overhead_bytes = parse_bytes(overhead, "--overhead", allow_zero=True)
+    return MemoryOptions(
+        master_weights=master_weights,
+        optimizer=optimizer,
+        micro_batch=micro_batch,
+        seq_len=seq_len,
+        recompute=recompute,
+        zero=zero,
+        offload=offload,
+        finetune=finetune,
+        lora_rank=lora_rank,
+        lora_targets=None if lora_targets is None else lora_targets.value,
+        overhead_bytes=overhead_bytes,
+    )
+
+
+def settings(
+    count: int,
+    years: str | None,
+    days: str | None,
+    hours: str | None,
+    mfu: str,
+    uptime: str,
+    precision: PrecisionChoice,
+    memory_opts: MemoryOptions | None = None,
+) -> plan.Settings:
+    return plan.Settings(
+        count=count,
+        duration_s=duration_s(years, days, hours),
+        mfu=parse_fraction(mfu, "--mfu"),
+        uptime=parse_fraction(uptime, "--uptime"),
+        precision=precision.value,
+        memory=memory_opts or MemoryOptions(),
+    )

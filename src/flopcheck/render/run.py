@@ -1,0 +1,90 @@
+"""Answers about a run: fits, budget, flops."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from flopcheck.render._rich import bullets, emit, heading, table, yes_no
+from flopcheck.render.memory import memory_assumption_lines, memory_sections, memory_table
+from flopcheck.units import format_count, format_duration, format_percent, format_sci
+
+if TYPE_CHECKING:
+    from flopcheck.results import BudgetResult, FitsResult, FlopsResult
+
+
+def _tflop(value: float) -> str:
+    return f"{value / 1e12:.4g} TFLOP/s"
+
+
+def _assumption_lines(result: FitsResult | BudgetResult) -> list[str]:
+    a, g = result.assumptions, result.gpu
+    gpus = f"{g.count} GPU{'' if g.count == 1 else 's'}"
+    return [
+        f"precision {g.precision} (asked: {a.precision_requested}); dense peak {_tflop(g.peak_flop_per_s)} per GPU",
+        f"MFU {format_percent(a.mfu)}, uptime {format_percent(a.uptime)}, {gpus}",
+        f"window {format_duration(a.duration_s)} = {a.duration_s:,.0f} s (a year: 365.25 days = {a.year_s:,.0f} s)",
+        f"training FLOP = {a.flop_formula}",
+    ]
+
+
+def print_fits(result: FitsResult) -> None:
+    m, g, c, mem = result.model, result.gpu, result.compute, result.memory
+    rows = table("compute", "value", "detail")
+    rows.add_row(
+        "needed",
+        f"{format_sci(c.required_flop)} FLOP",
+        f"{format_count(m.params)} params × {format_count(m.tokens)} tokens ({m.tokens_source})",
+    )
+    if c.recompute_factor != 1.0:
+        rows.add_row("", "", f"= {format_sci(c.model_flop)} model FLOP × {c.recompute_factor:.3g} for recomputation")
+    rows.add_row(
+        "delivered", f"{format_sci(c.available_flop)} FLOP", f"in {format_duration(result.assumptions.duration_s)}"
+    )
+    rows.add_row("headroom", f"{c.ratio:.3g}×", "delivered / needed")
+    rows.add_row("time to train", format_duration(c.time_s), f"{c.gpu_hours:,.0f} GPU-hours")
+    rows.add_row("compute fits", yes_no(c.fits), "")
+    verdict = heading("Verdict: ")
+    verdict.append(result.verdict, style="not bold")
+    emit(
+        heading(f"Can {g.count} × {g.name} train {m.name}?"),
+        rows,
+        "",
+        memory_table(mem, g.id),
+        *memory_sections(mem),
+        "",
+        verdict,
+        heading("Assumptions"),
+        bullets([*_assumption_lines(result), *memory_assumption_lines(mem)]),
+        heading("Not modelled"),
+        bullets(mem.not_modelled),
+    )
+
+
+def print_budget(result: BudgetResult) -> None:
+    g = result.gpu
+    rows = table("budget", "value")
+    rows.add_row("delivered", f"{format_sci(result.available_flop)} FLOP")
+    rows.add_row("", f"{result.pf_days:,.4g} PF-days")
+    rows.add_row("GPU-hours", f"{result.gpu_hours:,.0f}")
+    emit(
+        heading(f"Compute budget of {g.count} × {g.name}"),
+        rows,
+        "",
+        heading("Assumptions"),
+        bullets(_assumption_lines(result)),
+    )
+
+
+def print_flops(result: FlopsResult) -> None:
+    m = result.model
+    rows = table("training", "value")
+    rows.add_row("parameters", f"{m.params:,} ({format_count(m.params)})")
+    rows.add_row("tokens", f"{m.tokens:,} ({format_count(m.tokens)}; {m.tokens_source})")
+    rows.add_row("training FLOP", f"{format_sci(result.train_flop)} FLOP = {result.pf_days:,.4g} PF-days")
+    emit(
+        heading(f"Training compute of {m.name}"),
+        rows,
+        "",
+        heading("Assumptions"),
+        bullets([f"training FLOP = {result.flop_formula}", "attention FLOPs ignored"]),
+    )
