@@ -193,7 +193,7 @@ def test_single_entries(cli: RunCli) -> None:
         (["fits", "gpt2", "--gpu", "v100", "--precision", "bf16"], "no published bf16 peak"),
         (["fits", "gpt2", "--gpu", "tpu-v4", "--precision", "fp32"], "no published fp32 peak"),
         (["fits", "1.5B", "--gpu", "h100"], "needs --tokens or --tokens-per-param"),
-        (["fits", "gpt2", "--gpu", "h100", "--tokens", "1B", "--tokens-per-param", "20"], "not both"),
+        (["fits", "gpt2", "--gpu", "h100", "--tokens", "1B", "--tokens-per-param", "20"], "give one of --tokens"),
         (["fits", "gpt2", "--gpu", "h100", "--count", "0"], "--count"),
         (["fits", "gpt2", "--gpu", "h100", "--count", "two"], "--count"),
         (["fits", "gpt2", "--gpu", "h100", "--precision", "fp64"], "--precision"),
@@ -237,6 +237,8 @@ def test_every_command_prints_one_json_document(cli: RunCli) -> None:
         ["flops", "gpt2"],
         ["memory", "gpt2-xl", "--gpu", "rtx4070ti", "--zero", "2", "--offload", "optimizer", "--recompute", "full"],
         ["memory", "gpt2"],
+        ["optimal", "--gpu", "h100", "--count", "8"],
+        ["optimal", "--flop", "1e24"],
         ["gpus"],
         ["gpus", "h100"],
         ["models"],
@@ -435,3 +437,69 @@ def test_invalid_memory_combinations(cli: RunCli, args: list[str], message: str)
     assert run.code == 2, run.out
     assert message in run.err
     assert run.err.count("\n") == 1
+
+
+# ----------------------------------------------------------------------------- optimal
+
+
+def test_optimal_json_with_a_flop_budget(cli: RunCli) -> None:
+    run = cli("optimal", "--flop", "5.76e23", "--json")
+    assert run.code == 0, run.err
+    data = run.json()
+    for key in ("budget_flop", "params", "tokens", "loss", "law", "alternatives", "nearest_models"):
+        dig(data, key)
+    assert data["law"] == "chinchilla"
+    assert data["budget_flop"] == 5.76e23
+    assert data["params"] == pytest.approx(69.3e9, rel=0.01)  # sqrt(5.76e23 / 120)
+    laws = {alt["law"]: alt for alt in data["alternatives"]}
+    assert set(laws) == {"hoffmann-fit", "epoch"}
+    assert laws["hoffmann-fit"]["params"] == pytest.approx(40e9, rel=0.03)
+    assert all({"law", "params", "tokens", "loss"} <= set(alt) for alt in data["alternatives"])
+    assert data["feasible"] is None
+
+
+def test_optimal_with_a_gpu_has_a_feasible_optimum(cli: RunCli) -> None:
+    data = cli("optimal", "--gpu", "rtx4070ti", "--json").json()
+    for key in ("feasible.params", "feasible.tokens", "feasible.loss", "feasible.max_params"):
+        dig(data, key)
+    feasible = data["feasible"]
+    assert feasible["params"] <= data["params"]
+    assert feasible["max_params"] < 1e9  # a 12 GB card cannot train a billion parameters with AdamW
+    assert feasible["limited_by_memory"] is True
+    assert data["budget_flop"] == pytest.approx(80.2e12 * 0.4 * 31_557_600)
+
+
+def test_optimal_laws(cli: RunCli) -> None:
+    data = cli("optimal", "--flop", "1e21", "--law", "tokens-per-param", "--ratio", "100", "--json").json()
+    assert data["tokens_per_param"] == pytest.approx(100)
+    assert cli("optimal", "--flop", "1e21", "--law", "epoch", "--json").json()["loss_law"] == "epoch"
+
+
+def test_fits_optimal_section(cli: RunCli) -> None:
+    data = cli("fits", "gpt2-xl", "--gpu", "rtx4070ti", "--json").json()["optimal"]
+    for key in ("tokens", "required_flop", "fits", "loss", "loss_at_tokens"):
+        assert key in data
+    assert data["tokens"] == 20 * 1_557_611_200
+    assert data["fits"] is True
+    assert data["loss_at_tokens"] > data["loss"]  # 10B tokens is under-trained
+    assert data["tokens_ratio"] == pytest.approx(10e9 / (20 * 1_557_611_200))
+    chinchilla = cli("fits", "gpt2-xl", "--gpu", "rtx4070ti", "--chinchilla", "--json").json()
+    assert chinchilla["model"]["tokens"] == 20 * 1_557_611_200
+    assert chinchilla["optimal"]["tokens_ratio"] == pytest.approx(1.0)
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["optimal"], "give a budget"),
+        (["optimal", "--flop", "nan"], "--flop must be a finite number"),
+        (["optimal", "--flop", "1"], "too small"),
+        (["optimal", "--flop", "1e21", "--ratio", "30"], "--ratio goes with --law tokens-per-param"),
+        (["optimal", "--flop", "1e21", "--law", "kaplan"], "--law"),
+        (["fits", "gpt2", "--gpu", "h100", "--chinchilla", "--tokens", "1B"], "give one of"),
+    ],
+)
+def test_invalid_optimal_input(cli: RunCli, args: list[str], message: str) -> None:
+    run = cli(*args)
+    assert run.code == 2, run.out
+    assert message in run.err

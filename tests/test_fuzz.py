@@ -25,12 +25,14 @@ WORDS = st.sampled_from(
 OPTIONS = st.sampled_from(
     """--gpu --count --years --days --hours --mfu --uptime --precision --tokens --tokens-per-param --micro-batch
     --seq-len --json --bogus -n -g -p --help --optimizer --recompute --zero --offload --finetune --lora-rank
-    --lora-targets --no-master-weights --overhead --layers --hidden --heads --vocab""".split()
+    --lora-targets --no-master-weights --overhead --layers --hidden --heads --vocab --flop --law --ratio
+    --chinchilla""".split()
 )
 CHOICES = st.sampled_from(
-    "auto fp32 bf16 fp8 fp64 adamw adamw-8bit lion none selective full optimizer all lora qlora qv 0 2 3".split()
+    """auto fp32 bf16 fp8 adamw adamw-8bit lion none selective full optimizer all lora qlora qv 0 3 epoch
+    tokens-per-param""".split()
 )
-COMMANDS = st.sampled_from(["fits", "budget", "flops", "memory", "gpus", "models", "nope", "--version"])
+COMMANDS = st.sampled_from(["fits", "budget", "flops", "memory", "optimal", "gpus", "models", "nope", "--version"])
 TOKEN = st.one_of(NUMBERS, WORDS, OPTIONS, CHOICES, st.text(max_size=8))
 
 

@@ -18,14 +18,19 @@ from flopcheck import __version__, catalog, options, plan, render
 from flopcheck.errors import ExitStatus, FlopcheckError
 from flopcheck.memory import Offload, Optimizer, Recompute
 from flopcheck.options import (
+    ChinchillaOpt,
     CountOpt,
     DaysOpt,
     FinetuneOpt,
+    FlopOpt,
     GpuOpt,
     HeadsOpt,
     HiddenOpt,
     HoursOpt,
     JsonOpt,
+    LawChoice,
+    LawOpt,
+    LawRatioOpt,
     LayersOpt,
     LoraRankOpt,
     LoraTargetsOpt,
@@ -48,6 +53,7 @@ from flopcheck.options import (
     YearsOpt,
     ZeroOpt,
 )
+from flopcheck.units import parse_count
 
 app = typer.Typer(
     name="flopcheck",
@@ -102,9 +108,13 @@ def fits(
     hidden: HiddenOpt = None,
     heads: HeadsOpt = None,
     vocab: VocabOpt = None,
+    law: LawOpt = LawChoice.chinchilla,
+    ratio: LawRatioOpt = None,
+    chinchilla: ChinchillaOpt = False,
     json: JsonOpt = False,
 ) -> None:
-    """Can GPU train MODEL? Compute needed vs delivered, time, memory, ways to fit; exit 1 if it does not fit."""
+    """Can GPU train MODEL? Compute needed vs delivered, time, memory, ways to fit, compute-optimality; exit 1
+    if it does not fit."""
     memory_opts = options.memory_options(
         micro_batch,
         seq_len,
@@ -118,9 +128,10 @@ def fits(
         master_weights,
         overhead,
     )
-    settings = options.settings(count, years, days, hours, mfu, uptime, precision, memory_opts)
+    scaling_law = options.scaling_law(law, ratio)
+    settings = options.settings(count, years, days, hours, mfu, uptime, precision, memory_opts, scaling_law)
     ref = options.model(model, layers, hidden, heads, vocab)
-    spent, source = options.tokens(ref, tokens, tokens_per_param)
+    spent, source = options.tokens(ref, tokens, tokens_per_param, scaling_law if chinchilla else None)
     result = plan.fits(ref, catalog.gpus().get(gpu), settings, spent, source)
     render.write_json(result) if json else render.print_fits(result)
     if not result.fits:
@@ -169,6 +180,44 @@ def memory(
     result = plan.memory_report(ref, None if gpu is None else catalog.gpus().get(gpu), settings)
     render.write_json(result) if json else render.print_memory(result)
     if result.fits is False:
+        raise typer.Exit(ExitStatus.NO)
+
+
+@app.command()
+def optimal(
+    flop: FlopOpt = None,
+    gpu: MaybeGpuOpt = None,
+    count: CountOpt = 1,
+    years: YearsOpt = None,
+    days: DaysOpt = None,
+    hours: HoursOpt = None,
+    mfu: MfuOpt = "0.4",
+    uptime: UptimeOpt = "1.0",
+    precision: PrecisionOpt = PrecisionChoice.auto,
+    law: LawOpt = LawChoice.chinchilla,
+    ratio: LawRatioOpt = None,
+    micro_batch: MicroBatchOpt = 1,
+    seq_len: SeqLenOpt = None,
+    optimizer: OptimizerOpt = Optimizer.ADAMW,
+    recompute: RecomputeOpt = Recompute.NONE,
+    zero: ZeroOpt = 0,
+    offload: OffloadOpt = Offload.NONE,
+    master_weights: MasterOpt = True,
+    overhead: OverheadOpt = "1GB",
+    json: JsonOpt = False,
+) -> None:
+    """The compute-optimal model for a budget (--flop, or what --gpu delivers), by scaling law; with --gpu, the
+    best model the card's memory can train. Exit 1 if no model fits the memory."""
+    memory_opts = options.memory_options(
+        micro_batch, seq_len, optimizer, recompute, zero, offload, None, None, None, master_weights, overhead
+    )
+    scaling_law = options.scaling_law(law, ratio)
+    settings = options.settings(count, years, days, hours, mfu, uptime, precision, memory_opts, scaling_law)
+    budget_flop = None if flop is None else parse_count(flop, "--flop")
+    spec = None if gpu is None else catalog.gpus().get(gpu)
+    result = plan.optimal(budget_flop, spec, settings, catalog.models())
+    render.write_json(result) if json else render.print_optimal(result)
+    if result.feasible is not None and result.feasible.max_params is None:
         raise typer.Exit(ExitStatus.NO)
 
 

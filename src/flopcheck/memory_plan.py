@@ -88,7 +88,7 @@ def _breakdown(e: memory.Estimate) -> MemoryBreakdown:
     )
 
 
-def _assumptions(config: memory.Config, e: memory.Estimate) -> MemoryAssumptions:
+def memory_assumptions(config: memory.Config, e: memory.Estimate) -> MemoryAssumptions:
     lora = config.finetune is not Finetune.FULL
     return MemoryAssumptions(
         training_precision=config.precision.value,
@@ -166,7 +166,7 @@ def build(
         fits=fits,
         host_bytes=round(e.host_bytes),
         breakdown=_breakdown(e),
-        assumptions=_assumptions(config, e),
+        assumptions=memory_assumptions(config, e),
         max_micro_batch=None
         if available_bytes is None
         else strategies.max_micro_batch(params, shape, config, available_bytes),

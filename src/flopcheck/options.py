@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from flopcheck import catalog, memory, plan
+from flopcheck import catalog, memory, plan, scaling
 from flopcheck.errors import InputError
 from flopcheck.memory import Finetune, Offload, Optimizer, Recompute
 from flopcheck.memory_plan import MemoryOptions
@@ -38,7 +38,15 @@ class LoraTargets(str, Enum):
     all = "all"
 
 
+class LawChoice(str, Enum):
+    chinchilla = "chinchilla"
+    hoffmann_fit = "hoffmann-fit"
+    epoch = "epoch"
+    tokens_per_param = "tokens-per-param"
+
+
 MEMORY = "Memory"
+SCALING = "Scaling law"
 # Upper bounds keep every product of inputs inside the float range; no real run comes near them.
 BIG = 10**9
 
@@ -55,6 +63,27 @@ PrecisionOpt = Annotated[PrecisionChoice, typer.Option("--precision", "-p", help
 TokensOpt = Annotated[str | None, typer.Option("--tokens", "-t", help="Training tokens, e.g. 10B or 300e9.")]
 RatioOpt = Annotated[str | None, typer.Option("--tokens-per-param", help="Tokens per parameter, e.g. 20.")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON document instead of tables.")]
+FlopOpt = Annotated[
+    str | None, typer.Option("--flop", help="Compute budget in FLOP, e.g. 1e21 [default: what --gpu delivers].")
+]
+LawOpt = Annotated[
+    LawChoice,
+    typer.Option(
+        "--law", help="chinchilla (20 tokens/param), hoffmann-fit, epoch, tokens-per-param.", rich_help_panel=SCALING
+    ),
+]
+LawRatioOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--ratio", help="Tokens per parameter for --law tokens-per-param [default: 20].", rich_help_panel=SCALING
+    ),
+]
+ChinchillaOpt = Annotated[
+    bool,
+    typer.Option(
+        "--chinchilla", help="Train on the compute-optimal tokens for this model (by --law).", rich_help_panel=SCALING
+    ),
+]
 
 MicroBatchOpt = Annotated[
     int, typer.Option("--micro-batch", min=1, max=BIG, help="Sequences per GPU per step.", rich_help_panel=MEMORY)
@@ -151,11 +180,14 @@ def model(
     return plan.ModelRef.from_spec(spec)
 
 
-def tokens(ref: plan.ModelRef, text: str | None, ratio: str | None) -> tuple[int, str]:
+def tokens(
+    ref: plan.ModelRef, text: str | None, ratio: str | None, optimal_law: scaling.Law | None = None
+) -> tuple[int, str]:
     return plan.resolve_tokens(
         ref,
         None if text is None else parse_count(text, "--tokens"),
         None if ratio is None else parse_count(ratio, "--tokens-per-param"),
+        optimal_law,
     )
 
 
@@ -188,6 +220,13 @@ def memory_options(
     )
 
 
+def scaling_law(choice: LawChoice, ratio: str | None) -> scaling.Law:
+    if ratio is not None and choice is not LawChoice.tokens_per_param:
+        raise InputError("--ratio goes with --law tokens-per-param")
+    value = scaling.CHINCHILLA_TOKENS_PER_PARAM if ratio is None else parse_count(ratio, "--ratio")
+    return scaling.law(choice.value, value)
+
+
 def settings(
     count: int,
     years: str | None,
@@ -197,6 +236,7 @@ def settings(
     uptime: str,
     precision: PrecisionChoice,
     memory_opts: MemoryOptions | None = None,
+    law: scaling.Law | None = None,
 ) -> plan.Settings:
     return plan.Settings(
         count=count,
@@ -205,4 +245,5 @@ def settings(
         uptime=parse_fraction(uptime, "--uptime"),
         precision=precision.value,
         memory=memory_opts or MemoryOptions(),
+        law=law or scaling.law("chinchilla"),
     )

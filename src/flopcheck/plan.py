@@ -4,9 +4,10 @@ returns typed results. Pure: it takes validated values and entries, reads no fil
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from flopcheck import compute, memory, memory_plan
+from flopcheck import compute, memory, memory_plan, optimal_plan, scaling
 from flopcheck.errors import InputError
 from flopcheck.memory_plan import MemoryOptions
 from flopcheck.results import (
@@ -21,6 +22,7 @@ from flopcheck.results import (
     MemoryResult,
     ModelBrief,
     ModelInfo,
+    OptimalResult,
 )
 from flopcheck.specs import AUTO_PRECISION_ORDER, GpuSpec, ModelSpec, Precision
 from flopcheck.units import SECONDS_PER_YEAR, format_bytes, format_count, format_duration, format_sci
@@ -38,6 +40,7 @@ class Settings:
     uptime: float = compute.DEFAULT_UPTIME
     precision: str = "auto"
     memory: MemoryOptions = field(default_factory=MemoryOptions)
+    law: scaling.Law = field(default_factory=lambda: scaling.law("chinchilla"))
 
 
 @dataclass(frozen=True)
@@ -109,10 +112,20 @@ def resolve_precision(gpu: GpuSpec, requested: str) -> Precision:
     return precision
 
 
-def resolve_tokens(model: ModelRef, tokens: float | None, tokens_per_param: float | None) -> tuple[int, str]:
-    """Training tokens and where they came from: a flag, the catalog, or 20 per parameter (Chinchilla)."""
-    if tokens is not None and tokens_per_param is not None:
-        raise InputError("give --tokens or --tokens-per-param, not both")
+def resolve_tokens(
+    model: ModelRef, tokens: float | None, tokens_per_param: float | None, optimal_law: scaling.Law | None = None
+) -> tuple[int, str]:
+    """Training tokens and where they came from: a flag, the law's compute-optimal tokens (``--chinchilla``),
+    the catalog, or 20 per parameter (Chinchilla)."""
+    if sum(x is not None for x in (tokens, tokens_per_param, optimal_law)) > 1:
+        raise InputError("give one of --tokens, --tokens-per-param, --chinchilla")
+    if optimal_law is not None:
+        try:
+            optimal = optimal_law.optimal_tokens(model.params)
+        except OverflowError:
+            raise InputError("the model is too large to plan with") from None
+        _finite(compute_optimal_tokens=optimal)
+        return round(optimal), f"compute-optimal ({optimal_law.name}: {optimal_law.description})"
     if tokens is not None:
         return round(tokens), "--tokens"
     if tokens_per_param is not None:
@@ -230,6 +243,7 @@ def fits(model: ModelRef, gpu: GpuSpec, settings: Settings, tokens: int, tokens_
         fits=available >= required,
     )
     ok = compute_result.fits and bool(memory_result.fits)
+    optimal = optimal_plan.section(settings.law, model.params, tokens, factor, available)
     return FitsResult(
         fits=ok,
         verdict=_verdict(model, info, settings, compute_result, memory_result),
@@ -238,6 +252,7 @@ def fits(model: ModelRef, gpu: GpuSpec, settings: Settings, tokens: int, tokens_
         assumptions=_assumptions(settings),
         compute=compute_result,
         memory=memory_result,
+        optimal=optimal,
     )
 
 
@@ -255,3 +270,30 @@ def _verdict(model: ModelRef, gpu: GpuInfo, settings: Settings, c: ComputeResult
     share = f"{c.ratio * 100:.3g}%" if c.ratio >= 0.001 else format_sci(c.ratio)
     memory_note = "; memory fits" if m.fits else f"; memory does not fit either: {need}"
     return f"No: {hardware} delivers {share} of the compute in {window}; training takes {time}{memory_note}."
+
+
+def optimal(
+    budget_flop: float | None, gpu: GpuSpec | None, settings: Settings, models: Iterable[ModelSpec]
+) -> OptimalResult:
+    """The ``optimal`` command: the compute-optimal model for a FLOP budget, or for what ``gpu`` delivers, and
+    with a GPU the best model its memory can train."""
+    if budget_flop is None and gpu is None:
+        raise InputError("give a budget: --flop C, or --gpu GPU (with --count, --years/--days/--hours, --mfu)")
+    info = assumptions = None
+    source = "--flop"
+    if gpu is not None:
+        info, peak = _gpu_info(gpu, settings)
+        assumptions = _assumptions(settings)
+        if budget_flop is None:
+            budget_flop = compute.delivered_flop(
+                peak, settings.count, settings.mfu, settings.uptime, settings.duration_s
+            )
+            _finite(delivered_flop=budget_flop)
+            source = f"{settings.count} × {gpu.name} for {format_duration(settings.duration_s)} at MFU {settings.mfu:g}"
+    assert budget_flop is not None
+    config = available = None
+    if gpu is not None:
+        seq_len = optimal_plan.REFERENCE_SEQ_LEN
+        config = memory_plan.resolve(None, seq_len, settings.count, settings.precision, settings.memory)
+        available = gpu.memory_bytes
+    return optimal_plan.optimal(budget_flop, source, settings.law, models, config, available, info, assumptions)

@@ -151,6 +151,30 @@ class MemoryReport(MemoryResult):
     gpu: GpuBrief | None
 
 
+class OptimalSection(_Result):
+    """``fits``: the compute-optimal run for this model under the chosen scaling law."""
+
+    law: str
+    tokens: int
+    """Compute-optimal training tokens for the model's size."""
+    tokens_per_param: float
+    required_flop: float
+    """Hardware FLOP of the compute-optimal run (recomputation included)."""
+    fits: bool
+    """Whether the budget covers the compute-optimal run."""
+    loss: float
+    """Predicted loss at the compute-optimal tokens."""
+    loss_at_tokens: float
+    """Predicted loss at the tokens of this run."""
+    loss_gap: float
+    """loss_at_tokens minus the loss fit's minimum for this run's compute (6·N·D): what a better split of the
+    same FLOPs would gain."""
+    loss_law: str
+    tokens_ratio: float
+    """This run's tokens / the compute-optimal tokens: < 1 under-trained, > 1 over-trained."""
+    training: str
+
+
 class FitsResult(_Result):
     fits: bool
     verdict: str
@@ -159,6 +183,57 @@ class FitsResult(_Result):
     assumptions: Assumptions
     compute: ComputeResult
     memory: MemoryResult
+    optimal: OptimalSection
+
+
+class LawResult(_Result):
+    law: str
+    description: str
+    params: int
+    tokens: int
+    tokens_per_param: float
+    loss: float
+    """Predicted final training loss under ``loss_law``."""
+    loss_law: str
+
+
+class NearestModel(_Result):
+    id: str
+    name: str
+    params: int
+
+
+class FeasibleResult(_Result):
+    """The best run the GPUs' memory allows: N ≤ max_params, D = C / 6N."""
+
+    max_params: int | None
+    """The largest model whose training fits in memory; None when none does."""
+    params: int | None
+    tokens: int | None
+    loss: float | None
+    limited_by_memory: bool
+    shape: str
+    """The GPT-style shape assumed for a model of a given size."""
+    memory: MemoryAssumptions
+
+
+class OptimalResult(_Result):
+    budget_flop: float
+    budget_source: str
+    law: str
+    description: str
+    params: int
+    tokens: int
+    tokens_per_param: float
+    loss: float
+    loss_law: str
+    alternatives: tuple[LawResult, ...]
+    nearest_models: tuple[NearestModel, ...]
+    feasible: FeasibleResult | None
+    gpu: GpuInfo | None
+    assumptions: Assumptions | None
+    laws: dict[str, str]
+    """The source of each loss fit used."""
 
 
 class BudgetResult(_Result):

@@ -15,6 +15,7 @@ from pydantic import BaseModel
 
 from flopcheck.render.catalog import print_entry, print_gpus, print_models
 from flopcheck.render.memory import print_memory
+from flopcheck.render.optimal import print_optimal
 from flopcheck.render.run import print_budget, print_fits, print_flops
 
 
@@ -32,5 +33,6 @@ __all__ = [
     "print_gpus",
     "print_memory",
     "print_models",
+    "print_optimal",
     "write_json",
 ]

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 from flopcheck.render._rich import bullets, emit, heading, table, yes_no
 from flopcheck.render.memory import memory_assumption_lines, memory_sections, memory_table
+from flopcheck.render.optimal import optimal_lines
 from flopcheck.units import format_count, format_duration, format_percent, format_sci
 
 if TYPE_CHECKING:
@@ -51,6 +52,9 @@ def print_fits(result: FitsResult) -> None:
         "",
         memory_table(mem, g.id),
         *memory_sections(mem),
+        "",
+        heading("Compute-optimal?"),
+        bullets(optimal_lines(result.optimal)),
         "",
         verdict,
         heading("Assumptions"),
