@@ -3,13 +3,21 @@
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import pytest
+from hypothesis import settings
 
 from flopcheck.cli import main
+
+# CI runs the property and fuzz tests derandomized, so a gate never fails on a case it has not seen before;
+# local runs explore new examples every time.
+settings.register_profile("ci", derandomize=True, print_blob=True)
+if os.environ.get("CI"):
+    settings.load_profile("ci")
 
 
 @dataclass(frozen=True)

@@ -222,9 +222,11 @@ def test_bad_input_is_one_line_on_stderr_and_exit_2(cli: RunCli, args: list[str]
 
 
 def test_debug_shows_the_traceback(cli: RunCli) -> None:
-    run = cli("--debug", "fits", "gpt2", "--gpu", "nope")
-    assert run.code == 2
-    assert "Traceback" in run.err and "NotFoundError" in run.err
+    for args in (["--debug", "fits", "gpt2", "--gpu", "nope"], ["fits", "gpt2", "--gpu", "nope", "--debug"]):
+        run = cli(*args)
+        assert run.code == 2
+        assert "Traceback" in run.err and "NotFoundError" in run.err
+        assert run.err.splitlines()[-1].startswith("flopcheck: error: unknown gpu 'nope'")
 
 
 # ----------------------------------------------------------------------------- terminal manners

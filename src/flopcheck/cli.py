@@ -75,7 +75,9 @@ def _root(
     version: Annotated[
         bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit.")
     ] = False,
-    debug: Annotated[bool, typer.Option("--debug", help="Show the traceback of an error.")] = False,
+    debug: Annotated[
+        bool, typer.Option("--debug", help="Show the traceback of an error (anywhere on the line).")
+    ] = False,
 ) -> None:
     """Can I train this model on this hardware?"""
 
@@ -298,6 +300,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     with status 1 by itself, quietly.)"""
     args = list(sys.argv[1:] if argv is None else argv)
     debug = "--debug" in args or bool(os.environ.get("FLOPCHECK_DEBUG"))
+    # --debug works anywhere on the line, before or after the command.
+    args = [arg for arg in args if arg != "--debug"]
     try:
         status = app(args=args, prog_name="flopcheck", standalone_mode=False)
     except FlopcheckError as exc:
