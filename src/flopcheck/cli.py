@@ -117,19 +117,7 @@ def fits(
 ) -> None:
     """Can GPU train MODEL? Compute needed vs delivered, time, memory, ways to fit, compute-optimality; exit 1
     if it does not fit."""
-    memory_opts = options.memory_options(
-        micro_batch,
-        seq_len,
-        optimizer,
-        recompute,
-        zero,
-        offload,
-        finetune,
-        lora_rank,
-        lora_targets,
-        master_weights,
-        overhead,
-    )
+    memory_opts = options.memory_options(locals())
     scaling_law = options.scaling_law(law, ratio)
     settings = options.settings(count, years, days, hours, mfu, uptime, precision, memory_opts, scaling_law)
     ref = options.model(model, layers, hidden, heads, vocab)
@@ -164,19 +152,7 @@ def memory(
     json: JsonOpt = False,
 ) -> None:
     """Training memory per GPU, component by component; with --gpu, whether it fits (exit 1 if not)."""
-    memory_opts = options.memory_options(
-        micro_batch,
-        seq_len,
-        optimizer,
-        recompute,
-        zero,
-        offload,
-        finetune,
-        lora_rank,
-        lora_targets,
-        master_weights,
-        overhead,
-    )
+    memory_opts = options.memory_options(locals())
     settings = plan.Settings(count=count, precision=precision.value, memory=memory_opts)
     ref = options.model(model, layers, hidden, heads, vocab)
     result = plan.memory_report(ref, None if gpu is None else catalog.gpus().get(gpu), settings)
@@ -210,9 +186,7 @@ def optimal(
 ) -> None:
     """The compute-optimal model for a budget (--flop, or what --gpu delivers), by scaling law; with --gpu, the
     best model the card's memory can train. Exit 1 if no model fits the memory."""
-    memory_opts = options.memory_options(
-        micro_batch, seq_len, optimizer, recompute, zero, offload, None, None, None, master_weights, overhead
-    )
+    memory_opts = options.memory_options(locals())
     scaling_law = options.scaling_law(law, ratio)
     settings = options.settings(count, years, days, hours, mfu, uptime, precision, memory_opts, scaling_law)
     budget_flop = None if flop is None else parse_count(flop, "--flop")

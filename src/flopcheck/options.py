@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 import re
 from enum import Enum
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -191,32 +191,21 @@ def tokens(
     )
 
 
-def memory_options(
-    micro_batch: int,
-    seq_len: int | None,
-    optimizer: Optimizer,
-    recompute: Recompute,
-    zero: int,
-    offload: Offload,
-    finetune: Finetune | None,
-    lora_rank: int | None,
-    lora_targets: LoraTargets | None,
-    master_weights: bool,
-    overhead: str,
-) -> MemoryOptions:
-    overhead_bytes = parse_bytes(overhead, "--overhead", allow_zero=True)
+def memory_options(flags: dict[str, Any]) -> MemoryOptions:
+    """The memory options from a command's parameters (``locals()``); flags a command lacks keep their default."""
+    targets = flags.get("lora_targets")
     return MemoryOptions(
-        master_weights=master_weights,
-        optimizer=optimizer,
-        micro_batch=micro_batch,
-        seq_len=seq_len,
-        recompute=recompute,
-        zero=zero,
-        offload=offload,
-        finetune=finetune,
-        lora_rank=lora_rank,
-        lora_targets=None if lora_targets is None else lora_targets.value,
-        overhead_bytes=overhead_bytes,
+        master_weights=flags["master_weights"],
+        optimizer=flags["optimizer"],
+        micro_batch=flags["micro_batch"],
+        seq_len=flags["seq_len"],
+        recompute=flags["recompute"],
+        zero=flags["zero"],
+        offload=flags["offload"],
+        finetune=flags.get("finetune"),
+        lora_rank=flags.get("lora_rank"),
+        lora_targets=None if targets is None else targets.value,
+        overhead_bytes=parse_bytes(flags["overhead"], "--overhead", allow_zero=True),
     )
 
 

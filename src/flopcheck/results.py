@@ -217,16 +217,11 @@ class FeasibleResult(_Result):
     memory: MemoryAssumptions
 
 
-class OptimalResult(_Result):
+class OptimalResult(LawResult):
+    """The compute-optimal model for a budget under ``law`` (the fields of LawResult), and the rest."""
+
     budget_flop: float
     budget_source: str
-    law: str
-    description: str
-    params: int
-    tokens: int
-    tokens_per_param: float
-    loss: float
-    loss_law: str
     alternatives: tuple[LawResult, ...]
     nearest_models: tuple[NearestModel, ...]
     feasible: FeasibleResult | None
