@@ -77,7 +77,7 @@ LORA_TARGETS = {
 MODELLED = (
     "model states by precision and optimizer (ZeRO, Rajbhandari et al. 2019, Sec. 3.1; 8-bit states: "
     "Dettmers et al. 2021)",
-    "activations, 16-bit, per layer: attention 7sbh + 4sb·kv + 5as²b, MLP 3sbh + 2sb·ff per stored "
+    "activations, 16-bit, per layer: attention 3sbh + 4sb·q + 4sb·kv + 5as²b, MLP 3sbh + 2sb·ff per stored "
     "intermediate, LayerNorms 4sbh; = s·b·h·(34 + 5·a·s/h) for GPT layouts (Korthikanti et al. 2022, Sec. 4.1); "
     "selective recomputation drops 5as²b; full keeps 2sbh per layer (Sec. 4.2)",
     "embedding dropout mask s·b·h and output layer 4·s·b·h·(1 + V/h) with fp32 logits (Korthikanti Sec. 4.3)",
@@ -103,10 +103,16 @@ class Shape:
     n_kv_head: int | None = None
     d_ff: int | None = None
     gated_mlp: bool = False
+    d_head: int | None = None
+
+    @property
+    def q_dim(self) -> int:
+        return self.d_model if self.d_head is None else self.n_head * self.d_head
 
     @property
     def kv_dim(self) -> int:
-        return self.d_model * (self.n_kv_head or self.n_head) // self.n_head
+        kv_heads = self.n_kv_head or self.n_head
+        return self.d_model * kv_heads // self.n_head if self.d_head is None else kv_heads * self.d_head
 
     @property
     def ff(self) -> int:
@@ -172,7 +178,8 @@ def layer_activation_bytes(s: int, b: int, shape: Shape, recompute: Recompute) -
     sb = float(s) * float(b)
     if recompute is Recompute.FULL:
         return 2.0 * sb * h
-    attention = 7.0 * sb * h + 4.0 * sb * shape.kv_dim
+    # QKV input 2sbh, Q 2sb·q, K and V 2sb·kv each, output-projection input 2sb·q, dropout mask sbh.
+    attention = 3.0 * sb * h + 4.0 * sb * shape.q_dim + 4.0 * sb * shape.kv_dim
     mlp = 3.0 * sb * h + (3.0 if shape.gated_mlp else 2.0) * 2.0 * sb * shape.ff
     norms = 4.0 * sb * h
     scores = 5.0 * a * float(s) * float(s) * float(b) if recompute is Recompute.NONE else 0.0
@@ -188,8 +195,8 @@ def output_layer_bytes(s: int, b: int, d_model: int, vocab_size: int) -> float:
 
 def lora_params(shape: Shape, rank: int, targets: str) -> float:
     """Trainable LoRA parameters: r·(d_in + d_out) for each adapted matrix (Hu et al. 2021, Sec. 4.1)."""
-    h, kv, ff = shape.d_model, shape.kv_dim, shape.ff
-    sizes = {"q": [(h, h)], "k": [(h, kv)], "v": [(h, kv)], "o": [(h, h)], "mlp": [(h, ff), (ff, h)]}
+    h, q, kv, ff = shape.d_model, shape.q_dim, shape.kv_dim, shape.ff
+    sizes = {"q": [(h, q)], "k": [(h, kv)], "v": [(h, kv)], "o": [(q, h)], "mlp": [(h, ff), (ff, h)]}
     if shape.gated_mlp:
         sizes["mlp"].append((h, ff))
     per_layer = sum(rank * (d_in + d_out) for name in LORA_TARGETS[targets] for d_in, d_out in sizes[name])

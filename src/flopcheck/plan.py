@@ -71,6 +71,7 @@ class ModelRef:
                 n_kv_head=arch.n_kv_head,
                 d_ff=None if arch.d_ff is None else arch.d_ff * experts,
                 gated_mlp=arch.mlp in ("swiglu", "geglu"),
+                d_head=arch.d_head,
             )
         return cls(
             id=spec.id,

@@ -104,20 +104,35 @@ class GpuSpec(CatalogEntry):
         return tuple(p for p in Precision if self.peak_flop_per_s(p) is not None)
 
 
+StrictBool = Annotated[bool, Field(strict=True)]
+
+
 class Architecture(_Entry):
-    """Transformer shape, from the released config.json or the paper."""
+    """Transformer shape, from the released config.json or the paper. Absent figures are unpublished; the
+    layout defaults (biases with LayerNorm, none with RMSNorm; two norms per layer; d_head = d_model/n_head)
+    are those of GPT-2/GPT-NeoX and Llama, and ``flopcheck.architecture`` documents them."""
 
     n_layer: PositiveInt
     d_model: PositiveInt
     n_head: PositiveInt
     n_kv_head: PositiveInt | None = None
+    d_head: PositiveInt | None = None
     d_ff: PositiveInt | None = None
     vocab_size: PositiveInt | None = None
     n_ctx: PositiveInt
-    tied_embeddings: Annotated[bool, Field(strict=True)] | None = None
+    tied_embeddings: StrictBool | None = None
     mlp: Literal["gelu", "swiglu", "relu", "geglu"] | None = None
-    norm: Literal["layernorm", "rmsnorm"] | None = None
+    norm: Literal["layernorm", "rmsnorm", "layernorm-noaffine"] | None = None
+    norms_per_layer: PositiveInt | None = None
+    bias: StrictBool | None = None
+    """Linear layers carry biases (GPT-2, OPT, GPT-NeoX, BLOOM) or not (Llama, Mistral, OLMo)."""
+    qkv_bias: StrictBool | None = None
+    """Only the query/key/value projections carry biases (Qwen2)."""
     position: Literal["learned", "rotary", "alibi", "relative"] | None = None
+    position_embeddings: PositiveInt | None = None
+    """Rows of a learned position table when it differs from n_ctx (OPT keeps 2 extra)."""
+    embedding_norm: StrictBool | None = None
+    """A norm right after the token embedding (BLOOM)."""
     n_expert: PositiveInt | None = None
     n_expert_per_token: PositiveInt | None = None
 
