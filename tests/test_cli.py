@@ -505,3 +505,31 @@ def test_invalid_optimal_input(cli: RunCli, args: list[str], message: str) -> No
     run = cli(*args)
     assert run.code == 2, run.out
     assert message in run.err
+
+
+# ----------------------------------------------------------------------------- FLOP formulas
+
+
+def test_flop_formulas_on_the_command_line(cli: RunCli) -> None:
+    n, d = 174_600_000_000, 300_000_000_000
+    palm = cli("flops", "gpt3-175b", "--flop-formula", "palm", "--json").json()
+    assert palm["train_flop"] == pytest.approx((6 * n + 12 * 96 * 12288 * 2048) * d)
+    assert "PaLM" in palm["flop_formula"]
+    kaplan = cli("flops", "gpt3-175b", "--flop-formula", "kaplan", "--causal", "--json").json()
+    assert kaplan["train_flop"] == pytest.approx((6 * n + 0.5 * 6 * 96 * 2048 * 12288) * d)
+    fits = cli("fits", "gpt2", "--gpu", "h100", "--flop-formula", "palm", "--json").json()
+    assert fits["compute"]["model_flop"] > 6 * 124_439_808 * 1e10
+    assert "PaLM" in fits["assumptions"]["flop_formula"]
+
+
+def test_mixture_of_experts_trains_on_active_parameters(cli: RunCli) -> None:
+    data = cli("flops", "mixtral-8x7b", "--tokens", "1T", "--json").json()
+    assert data["model"]["params"] == 46_702_792_704
+    assert data["model"]["active_params"] == 12_900_000_000
+    assert data["train_flop"] == pytest.approx(6 * 12.9e9 * 1e12)
+
+
+def test_attention_formulas_need_a_shape(cli: RunCli) -> None:
+    run = cli("flops", "7B", "--tokens", "1T", "--flop-formula", "palm")
+    assert run.code == 2
+    assert "needs the model's layers" in run.err

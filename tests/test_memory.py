@@ -9,8 +9,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from flopcheck import catalog, memory, plan, strategies
+from flopcheck import catalog, memory, strategies
 from flopcheck.memory import Config, Finetune, Offload, Optimizer, Recompute, Shape, TrainPrecision
+from flopcheck.model_ref import ModelRef
 
 STATES_ONLY = Config(overhead_bytes=0.0)
 GPT3_175B = Shape(n_layer=96, d_model=12288, n_head=96, vocab_size=50257)
@@ -121,7 +122,7 @@ def test_qlora_base_is_4_127_bits() -> None:
 
 
 def _gpt2_xl_on_12gb(**changes: object) -> float:
-    model = plan.ModelRef.from_spec(catalog.models().get("gpt2-xl"))
+    model = ModelRef.from_spec(catalog.models().get("gpt2-xl"))
     config = replace(Config(seq_len=1024), **changes)  # type: ignore[arg-type]
     return memory.estimate(model.params, model.shape, config).total_bytes
 
@@ -144,12 +145,12 @@ def test_gpt2_xl_recipes_that_fit_12_gb() -> None:
 
 
 def test_seed_gpt2_small_fits_12_gb() -> None:
-    model = plan.ModelRef.from_spec(catalog.models().get("gpt2"))
+    model = ModelRef.from_spec(catalog.models().get("gpt2"))
     assert memory.estimate(model.params, model.shape, Config(seq_len=1024)).total_bytes < 12e9
 
 
 def test_ways_to_fit_follow_the_arithmetic() -> None:
-    model = plan.ModelRef.from_spec(catalog.models().get("gpt2-xl"))
+    model = ModelRef.from_spec(catalog.models().get("gpt2-xl"))
     base = Config(seq_len=1024)
     ways = strategies.ways_to_fit(model.params, model.shape, base, 12e9, include_lora=True)
     assert ways, "some recipe fits GPT-2 XL in 12 GB"
@@ -167,14 +168,14 @@ def test_ways_to_fit_follow_the_arithmetic() -> None:
 
 
 def test_max_micro_batch_and_min_gpus_are_boundaries() -> None:
-    model = plan.ModelRef.from_spec(catalog.models().get("gpt2"))
+    model = ModelRef.from_spec(catalog.models().get("gpt2"))
     config = Config(seq_len=1024)
     best = strategies.max_micro_batch(model.params, model.shape, config, 12e9)
     assert best is not None and best >= 1
     assert memory.estimate(model.params, model.shape, replace(config, micro_batch=best)).total_bytes <= 12e9
     assert memory.estimate(model.params, model.shape, replace(config, micro_batch=best + 1)).total_bytes > 12e9
 
-    big = plan.ModelRef.from_spec(catalog.models().get("llama-2-70b"))
+    big = ModelRef.from_spec(catalog.models().get("llama-2-70b"))
     cfg = Config(seq_len=4096, recompute=Recompute.FULL)
     n = strategies.min_gpus_zero3(big.params, big.shape, cfg, 80e9)
     assert n is not None and n > 1

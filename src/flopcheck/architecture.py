@@ -80,26 +80,33 @@ def count_params(arch: Architecture) -> Counts:
     return Counts(total=total, active=active, non_embedding=non_embedding)
 
 
-FLOP_FORMULAS = ("6nd", "kaplan", "palm")
+FLOP_FORMULAS = {
+    "6nd": "6·N·D (Kaplan et al. 2020; GPT-3 Appendix D): attention ignored",
+    "kaplan": "(6·N + 6·n_layer·n_ctx·d_attn)·D (Kaplan et al. 2020, Table 1: 3 × forward)",
+    "palm": "(6·N + 12·L·H·Q·T)·D (Chowdhery et al. 2022, PaLM, Appendix B)",
+}
 
 
-def train_flop_per_token(formula: str, params: float, arch: Architecture | None, seq_len: int, causal: bool) -> float:
+def train_flop_per_token(
+    formula: str, params: float, n_layer: int | None, d_attn: int | None, seq_len: int, causal: bool
+) -> float:
     """Training FLOP per token.
 
     - ``6nd``: 6·N (Kaplan et al. 2020, Sec. 2.1; GPT-3 Appendix D): attention ignored.
-    - ``kaplan``: 6·N + 6·n_layer·n_ctx·d_attn: three times Kaplan's forward 2N + 2·n_layer·n_ctx·d_attn (Table 1).
-    - ``palm``: 6·N + 12·L·H·Q·T (Chowdhery et al. 2022, PaLM, Appendix B), H heads of size Q, T tokens of context.
+    - ``kaplan``: 6·N + 6·n_layer·n_ctx·d_attn: three times Kaplan's forward 2N + 2·n_layer·n_ctx·d_attn
+      (Table 1, which counts the QKᵀ "mask" product).
+    - ``palm``: 6·N + 12·L·H·Q·T (Chowdhery et al. 2022, PaLM, Appendix B), with H·Q = d_attn and T the context:
+      QKᵀ and the product with V.
     The attention terms count the full T × T score matrix; ``causal`` halves them (only the lower triangle is
     needed). N is the parameters used per token (active parameters for mixture-of-experts).
     """
     if formula == "6nd":
         return 6.0 * params
-    if arch is None:
-        raise ValueError(f"the {formula} formula needs the model's architecture")
-    d_attn, _ = attention_widths(arch)  # = H·Q
+    if n_layer is None or d_attn is None:
+        raise ValueError(f"the {formula} formula needs the model's layers and attention width")
     half = 0.5 if causal else 1.0
     if formula == "kaplan":
-        return 6.0 * params + half * 6.0 * arch.n_layer * seq_len * d_attn
+        return 6.0 * params + half * 6.0 * n_layer * seq_len * d_attn
     if formula == "palm":
-        return 6.0 * params + half * 12.0 * arch.n_layer * d_attn * seq_len
+        return 6.0 * params + half * 12.0 * n_layer * d_attn * seq_len
     raise ValueError(f"unknown FLOP formula {formula!r}")

@@ -17,11 +17,15 @@ import typer
 from flopcheck import __version__, catalog, options, plan, render
 from flopcheck.errors import ExitStatus, FlopcheckError
 from flopcheck.memory import Offload, Optimizer, Recompute
+from flopcheck.memory_plan import MemoryOptions
 from flopcheck.options import (
+    CausalOpt,
     ChinchillaOpt,
     CountOpt,
     DaysOpt,
     FinetuneOpt,
+    FlopFormula,
+    FlopFormulaOpt,
     FlopOpt,
     GpuOpt,
     HeadsOpt,
@@ -113,13 +117,17 @@ def fits(
     law: LawOpt = LawChoice.chinchilla,
     ratio: LawRatioOpt = None,
     chinchilla: ChinchillaOpt = False,
+    flop_formula: FlopFormulaOpt = FlopFormula.six_nd,
+    causal: CausalOpt = False,
     json: JsonOpt = False,
 ) -> None:
     """Can GPU train MODEL? Compute needed vs delivered, time, memory, ways to fit, compute-optimality; exit 1
     if it does not fit."""
     memory_opts = options.memory_options(locals())
     scaling_law = options.scaling_law(law, ratio)
-    settings = options.settings(count, years, days, hours, mfu, uptime, precision, memory_opts, scaling_law)
+    settings = options.settings(
+        count, years, days, hours, mfu, uptime, precision, memory_opts, scaling_law, flop_formula, causal
+    )
     ref = options.model(model, layers, hidden, heads, vocab)
     spent, source = options.tokens(ref, tokens, tokens_per_param, scaling_law if chinchilla else None)
     result = plan.fits(ref, catalog.gpus().get(gpu), settings, spent, source)
@@ -216,10 +224,19 @@ def budget(
 
 
 @app.command()
-def flops(model: ModelArg, tokens: TokensOpt = None, tokens_per_param: RatioOpt = None, json: JsonOpt = False) -> None:
-    """Training FLOPs of MODEL: 6 × parameters × tokens."""
+def flops(
+    model: ModelArg,
+    tokens: TokensOpt = None,
+    tokens_per_param: RatioOpt = None,
+    flop_formula: FlopFormulaOpt = FlopFormula.six_nd,
+    causal: CausalOpt = False,
+    seq_len: SeqLenOpt = None,
+    json: JsonOpt = False,
+) -> None:
+    """Training FLOPs of MODEL: 6 × parameters × tokens, or with attention (--flop-formula kaplan|palm)."""
     ref = options.model(model)
-    result = plan.flops(ref, *options.tokens(ref, tokens, tokens_per_param))
+    settings = plan.Settings(memory=MemoryOptions(seq_len=seq_len), flop_formula=flop_formula.value, causal=causal)
+    result = plan.flops(ref, *options.tokens(ref, tokens, tokens_per_param), settings)
     render.write_json(result) if json else render.print_flops(result)
 
 

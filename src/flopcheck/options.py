@@ -13,6 +13,7 @@ from flopcheck import catalog, memory, plan, scaling
 from flopcheck.errors import InputError
 from flopcheck.memory import Finetune, Offload, Optimizer, Recompute
 from flopcheck.memory_plan import MemoryOptions
+from flopcheck.model_ref import ModelRef
 from flopcheck.units import (
     SECONDS_PER_DAY,
     SECONDS_PER_HOUR,
@@ -36,6 +37,12 @@ class LoraTargets(str, Enum):
     qv = "qv"
     attention = "attention"
     all = "all"
+
+
+class FlopFormula(str, Enum):
+    six_nd = "6nd"
+    kaplan = "kaplan"
+    palm = "palm"
 
 
 class LawChoice(str, Enum):
@@ -63,6 +70,11 @@ PrecisionOpt = Annotated[PrecisionChoice, typer.Option("--precision", "-p", help
 TokensOpt = Annotated[str | None, typer.Option("--tokens", "-t", help="Training tokens, e.g. 10B or 300e9.")]
 RatioOpt = Annotated[str | None, typer.Option("--tokens-per-param", help="Tokens per parameter, e.g. 20.")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON document instead of tables.")]
+FlopFormulaOpt = Annotated[
+    FlopFormula,
+    typer.Option("--flop-formula", help="6nd (6·N·D), kaplan or palm (with attention FLOPs)."),
+]
+CausalOpt = Annotated[bool, typer.Option("--causal", help="Halve the attention term: only the causal triangle.")]
 FlopOpt = Annotated[
     str | None, typer.Option("--flop", help="Compute budget in FLOP, e.g. 1e21 [default: what --gpu delivers].")
 ]
@@ -160,7 +172,7 @@ def duration_s(years: str | None, days: str | None, hours: str | None) -> float:
 
 def model(
     name: str, layers: int | None = None, hidden: int | None = None, heads: int | None = None, vocab: int | None = None
-) -> plan.ModelRef:
+) -> ModelRef:
     """A catalog model, or a bare parameter count such as ``1.5B`` (anything that starts like a number),
     optionally with a shape from --layers/--hidden/--heads/--vocab."""
     index = catalog.models()
@@ -173,15 +185,15 @@ def model(
             if hidden % heads:
                 raise InputError(f"--hidden {hidden} is not a multiple of --heads {heads}")
             shape = memory.Shape(n_layer=layers, d_model=hidden, n_head=heads, vocab_size=vocab)
-        return plan.ModelRef.from_count(parse_count(name, "parameter count"), shape)
+        return ModelRef.from_count(parse_count(name, "parameter count"), shape)
     spec = index.get(name)
     if any(flag is not None for flag in shape_flags):
         raise InputError(f"--layers/--hidden/--heads/--vocab are for a parameter count; {spec.id} has its own")
-    return plan.ModelRef.from_spec(spec)
+    return ModelRef.from_spec(spec)
 
 
 def tokens(
-    ref: plan.ModelRef, text: str | None, ratio: str | None, optimal_law: scaling.Law | None = None
+    ref: ModelRef, text: str | None, ratio: str | None, optimal_law: scaling.Law | None = None
 ) -> tuple[int, str]:
     return plan.resolve_tokens(
         ref,
@@ -226,6 +238,8 @@ def settings(
     precision: PrecisionChoice,
     memory_opts: MemoryOptions | None = None,
     law: scaling.Law | None = None,
+    flop_formula: FlopFormula = FlopFormula.six_nd,
+    causal: bool = False,
 ) -> plan.Settings:
     return plan.Settings(
         count=count,
@@ -235,4 +249,6 @@ def settings(
         precision=precision.value,
         memory=memory_opts or MemoryOptions(),
         law=law or scaling.law("chinchilla"),
+        flop_formula=flop_formula.value,
+        causal=causal,
     )

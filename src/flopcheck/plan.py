@@ -8,8 +8,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from flopcheck import compute, memory, memory_plan, optimal_plan, scaling
+from flopcheck.architecture import FLOP_FORMULAS, train_flop_per_token
 from flopcheck.errors import InputError
 from flopcheck.memory_plan import MemoryOptions
+from flopcheck.model_ref import ModelRef
 from flopcheck.results import (
     Assumptions,
     BudgetResult,
@@ -25,9 +27,7 @@ from flopcheck.results import (
     OptimalResult,
 )
 from flopcheck.specs import AUTO_PRECISION_ORDER, GpuSpec, ModelSpec, Precision
-from flopcheck.units import SECONDS_PER_YEAR, format_bytes, format_count, format_duration, format_sci
-
-FLOP_FORMULA = "6·N·D (Kaplan et al. 2020; GPT-3 Appendix D)"
+from flopcheck.units import SECONDS_PER_YEAR, format_bytes, format_duration, format_sci
 
 
 @dataclass(frozen=True)
@@ -41,53 +41,8 @@ class Settings:
     precision: str = "auto"
     memory: MemoryOptions = field(default_factory=MemoryOptions)
     law: scaling.Law = field(default_factory=lambda: scaling.law("chinchilla"))
-
-
-@dataclass(frozen=True)
-class ModelRef:
-    """A model to train: a catalog entry, or a bare parameter count (no shape, no published tokens)."""
-
-    id: str
-    name: str
-    params: int
-    shape: memory.Shape | None = None
-    n_ctx: int | None = None
-    training_tokens: int | None = None
-    training_tokens_estimated: bool = False
-    in_catalog: bool = False
-
-    @classmethod
-    def from_spec(cls, spec: ModelSpec) -> ModelRef:
-        arch = spec.architecture
-        shape = None
-        if arch is not None:
-            # Mixture-of-experts: each token's activations pass through n_expert_per_token expert MLPs.
-            experts = arch.n_expert_per_token or 1
-            shape = memory.Shape(
-                n_layer=arch.n_layer,
-                d_model=arch.d_model,
-                n_head=arch.n_head,
-                vocab_size=arch.vocab_size,
-                n_kv_head=arch.n_kv_head,
-                d_ff=None if arch.d_ff is None else arch.d_ff * experts,
-                gated_mlp=arch.mlp in ("swiglu", "geglu"),
-                d_head=arch.d_head,
-            )
-        return cls(
-            id=spec.id,
-            name=spec.name,
-            params=spec.params,
-            shape=shape,
-            n_ctx=None if arch is None else arch.n_ctx,
-            training_tokens=spec.training_tokens,
-            training_tokens_estimated=spec.training_tokens_estimated,
-            in_catalog=True,
-        )
-
-    @classmethod
-    def from_count(cls, params: float, shape: memory.Shape | None = None) -> ModelRef:
-        count = round(params)
-        return cls(id=format_count(count), name=f"a {format_count(count)}-parameter model", params=count, shape=shape)
+    flop_formula: str = "6nd"
+    causal: bool = False
 
 
 def _finite(**values: float) -> None:
@@ -135,7 +90,7 @@ def resolve_tokens(
         if model.training_tokens_estimated:
             return model.training_tokens, "not published; the catalog's cited estimate"
         return model.training_tokens, "published"
-    if not model.in_catalog:
+    if not model.named:
         raise InputError("a bare parameter count needs --tokens or --tokens-per-param")
     ratio = compute.CHINCHILLA_TOKENS_PER_PARAM
     return round(ratio * model.params), f"{ratio:g} per parameter (Chinchilla rule; none published)"
@@ -150,6 +105,8 @@ def model_info(model: ModelRef, tokens: int, tokens_source: str) -> ModelInfo:
         tokens_source=tokens_source,
         tokens_per_param=tokens / model.params,
         n_ctx=model.n_ctx,
+        active_params=model.active_params,
+        origin=model.origin,
     )
 
 
@@ -175,17 +132,35 @@ def _assumptions(settings: Settings) -> Assumptions:
         uptime=settings.uptime,
         duration_s=settings.duration_s,
         year_s=SECONDS_PER_YEAR,
-        flop_formula=FLOP_FORMULA,
+        flop_formula=_formula_text(settings),
     )
 
 
-def flops(model: ModelRef, tokens: int, tokens_source: str) -> FlopsResult:
-    train = compute.training_flop(model.params, tokens)
+def _formula_text(settings: Settings) -> str:
+    text = FLOP_FORMULAS[settings.flop_formula]
+    return text + (
+        "; causal attention: the attention term halved" if settings.causal and settings.flop_formula != "6nd" else ""
+    )
+
+
+def model_flop(model: ModelRef, tokens: int, settings: Settings) -> float:
+    """Training model FLOPs with the chosen formula; N is the active parameters (mixture-of-experts)."""
+    seq_len = settings.memory.seq_len or model.n_ctx or 0
+    if settings.flop_formula != "6nd" and (model.shape is None or not seq_len):
+        raise InputError(f"--flop-formula {settings.flop_formula} needs the model's layers, width and sequence length")
+    per_token = train_flop_per_token(
+        settings.flop_formula, model.active_params, model.n_layer, model.d_attn, seq_len, settings.causal
+    )
+    return per_token * tokens
+
+
+def flops(model: ModelRef, tokens: int, tokens_source: str, settings: Settings) -> FlopsResult:
+    train = model_flop(model, tokens, settings)
     _finite(training_flop=train)
     return FlopsResult(
         train_flop=train,
         pf_days=compute.pf_days(train),
-        flop_formula=FLOP_FORMULA,
+        flop_formula=_formula_text(settings),
         model=model_info(model, tokens, tokens_source),
     )
 
@@ -227,14 +202,14 @@ def fits(model: ModelRef, gpu: GpuSpec, settings: Settings, tokens: int, tokens_
     """Can ``settings.count`` × ``gpu`` train ``model`` on ``tokens`` within ``settings.duration_s``?"""
     info, peak = _gpu_info(gpu, settings)
     memory_result, config = _memory(model, gpu, settings)
-    model_flop = compute.training_flop(model.params, tokens)
+    model_flops = model_flop(model, tokens, settings)
     factor = memory.recompute_factor(config.recompute, model.params, model.shape, config.seq_len)
-    required = model_flop * factor
+    required = model_flops * factor
     available = compute.delivered_flop(peak, settings.count, settings.mfu, settings.uptime, settings.duration_s)
     time_s = compute.time_to_train_s(required, peak, settings.count, settings.mfu, settings.uptime)
     _finite(training_flop=required, delivered_flop=available, time_to_train=time_s)
     compute_result = ComputeResult(
-        model_flop=model_flop,
+        model_flop=model_flops,
         recompute_factor=factor,
         required_flop=required,
         available_flop=available,

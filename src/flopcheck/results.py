@@ -23,6 +23,10 @@ class ModelInfo(_Result):
     """Where ``tokens`` came from: the catalog's published figure, a flag, or the 20-per-parameter rule."""
     tokens_per_param: float
     n_ctx: int | None
+    active_params: int
+    """Parameters used per token: the N in the FLOP formula (smaller than params for mixture-of-experts)."""
+    origin: str
+    """catalog, a catalog file, a config.json, or a parameter count."""
 
 
 class GpuInfo(_Result):

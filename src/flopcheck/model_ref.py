@@ -1,0 +1,88 @@
+"""The model a question is about: a catalog entry, a local config.json, or a bare parameter count."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flopcheck import memory
+from flopcheck.architecture import count_params
+from flopcheck.specs import Architecture, ModelSpec
+from flopcheck.units import format_count
+
+
+def shape_of(arch: Architecture) -> memory.Shape:
+    """The figures the memory model needs. Mixture-of-experts: each token's activations pass through
+    n_expert_per_token expert MLPs."""
+    experts = arch.n_expert_per_token or 1
+    return memory.Shape(
+        n_layer=arch.n_layer,
+        d_model=arch.d_model,
+        n_head=arch.n_head,
+        vocab_size=arch.vocab_size,
+        n_kv_head=arch.n_kv_head,
+        d_ff=None if arch.d_ff is None else arch.d_ff * experts,
+        gated_mlp=arch.mlp in ("swiglu", "geglu"),
+        d_head=arch.d_head,
+    )
+
+
+@dataclass(frozen=True)
+class ModelRef:
+    """A model to train. ``active_params`` is what a token uses (mixture-of-experts), ``params`` what memory
+    holds. ``named`` is False for a bare parameter count, which has no published tokens."""
+
+    id: str
+    name: str
+    params: int
+    active_params: int
+    shape: memory.Shape | None = None
+    n_ctx: int | None = None
+    training_tokens: int | None = None
+    training_tokens_estimated: bool = False
+    named: bool = False
+    origin: str = "parameter count"
+
+    @property
+    def n_layer(self) -> int | None:
+        return None if self.shape is None else self.shape.n_layer
+
+    @property
+    def d_attn(self) -> int | None:
+        return None if self.shape is None else self.shape.q_dim
+
+    @classmethod
+    def from_spec(cls, spec: ModelSpec, origin: str = "catalog") -> ModelRef:
+        arch = spec.architecture
+        return cls(
+            id=spec.id,
+            name=spec.name,
+            params=spec.params,
+            active_params=spec.active_params or spec.params,
+            shape=None if arch is None else shape_of(arch),
+            n_ctx=None if arch is None else arch.n_ctx,
+            training_tokens=spec.training_tokens,
+            training_tokens_estimated=spec.training_tokens_estimated,
+            named=True,
+            origin=origin,
+        )
+
+    @classmethod
+    def from_architecture(cls, model_id: str, name: str, arch: Architecture, origin: str) -> ModelRef:
+        """A model known only by its architecture (a config.json): counts are computed exactly."""
+        counts = count_params(arch)
+        return cls(
+            id=model_id,
+            name=name,
+            params=counts.total,
+            active_params=counts.active,
+            shape=shape_of(arch),
+            n_ctx=arch.n_ctx,
+            named=True,
+            origin=origin,
+        )
+
+    @classmethod
+    def from_count(cls, params: float, shape: memory.Shape | None = None) -> ModelRef:
+        count = round(params)
+        label = format_count(count)
+        return cls(id=label, name=f"a {label}-parameter model", params=count, active_params=count, shape=shape)
