@@ -5,11 +5,12 @@ from __future__ import annotations
 import math
 import re
 from enum import Enum
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
-from flopcheck import catalog, memory, plan, scaling
+from flopcheck import catalog, hf_config, memory, plan, scaling
 from flopcheck.errors import InputError
 from flopcheck.memory import Finetune, Offload, Optimizer, Recompute
 from flopcheck.memory_plan import MemoryOptions
@@ -173,10 +174,17 @@ def duration_s(years: str | None, days: str | None, hours: str | None) -> float:
 def model(
     name: str, layers: int | None = None, hidden: int | None = None, heads: int | None = None, vocab: int | None = None
 ) -> ModelRef:
-    """A catalog model, or a bare parameter count such as ``1.5B`` (anything that starts like a number),
-    optionally with a shape from --layers/--hidden/--heads/--vocab."""
+    """A catalog model, a local config.json (or a folder holding one), or a bare parameter count such as
+    ``1.5B`` (anything that starts like a number), optionally with a shape from --layers/--hidden/--heads/--vocab."""
     index = catalog.models()
     shape_flags = (layers, hidden, heads, vocab)
+    path = _config_path(name)
+    if path is not None:
+        if any(flag is not None for flag in shape_flags):
+            raise InputError("--layers/--hidden/--heads/--vocab are for a parameter count; the config has its own")
+        config, arch = hf_config.read_config(path)
+        model_id, label = hf_config.display_name(config, path)
+        return ModelRef.from_architecture(model_id, label, arch, origin=str(path))
     if index.find(name) is None and re.match(r"\s*[-+]?[0-9.]", name):
         shape = None
         if any(flag is not None for flag in shape_flags):
@@ -190,6 +198,18 @@ def model(
     if any(flag is not None for flag in shape_flags):
         raise InputError(f"--layers/--hidden/--heads/--vocab are for a parameter count; {spec.id} has its own")
     return ModelRef.from_spec(spec)
+
+
+def _config_path(name: str) -> Path | None:
+    """``name`` as a path to a config.json: a .json file, or a folder that holds config.json."""
+    path = Path(name)
+    if name.endswith(".json"):
+        if not path.is_file():
+            raise InputError(f"no such file: {name}")
+        return path
+    if ("/" in name or "\\" in name) and path.is_dir() and (path / "config.json").is_file():
+        return path / "config.json"
+    return None
 
 
 def tokens(
