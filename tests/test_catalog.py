@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
-from flopcheck import catalog
-from flopcheck.errors import CatalogError, NotFoundError
+from flopcheck import catalog, catalog_file
+from flopcheck.catalog_file import normalize
+from flopcheck.errors import NotFoundError
 from flopcheck.specs import GpuSpec, ModelSpec, Precision
 
 GPUS = catalog.gpus()
@@ -305,7 +308,7 @@ def test_ids_and_aliases_are_unique_across_entries() -> None:
     for index in (GPUS, MODELS):
         for entry in index:
             for name in (entry.id, *entry.aliases):
-                key = catalog.normalize(name)
+                key = normalize(name)
                 assert seen.setdefault(f"{index.kind}:{key}", entry.id) == entry.id
 
 
@@ -323,69 +326,88 @@ gpus:
 """
 
 
-def parse(text: str) -> tuple[GpuSpec, ...]:
-    return catalog.parse_catalog("gpus.yaml", text, "gpus", GpuSpec)
+def parse(text: str) -> catalog_file.Parsed:
+    return catalog_file.parse("gpus.yaml", text)
+
+
+def problems(text: str) -> list[str]:
+    return [str(p) for p in parse(text).problems]
 
 
 def test_good_catalog_parses() -> None:
-    (gpu,) = parse(GOOD_GPU)
+    parsed = parse(GOOD_GPU)
+    assert parsed.problems == []
+    (gpu,) = parsed.entries["gpus"]
     assert gpu.peak_flop_per_s(Precision.BF16) == 100e12
 
 
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        (
-            GOOD_GPU.replace("bf16: 100", "bf16: -1"),
-            r"gpus.yaml: test-gpu: peak_tflop_per_s.bf16: .*greater than 0",
-        ),
+        (GOOD_GPU.replace("bf16: 100", "bf16: -1"), r"gpus.yaml:7: test-gpu: peak_tflop_per_s.bf16: .*greater than 0"),
         (
             GOOD_GPU.replace("bf16: 100", "bf16: .inf"),
-            r"test-gpu: peak_tflop_per_s.bf16: must be a finite number",
+            r"gpus.yaml:7: test-gpu: peak_tflop_per_s.bf16: Input should be a finite number",
+        ),
+        (
+            GOOD_GPU.replace("bf16: 100", "bf16: 1e400"),
+            r"gpus.yaml:7: test-gpu: peak_tflop_per_s.bf16: Input should be",
         ),
         (
             GOOD_GPU.replace("bf16: 100", "bf16: '100'"),
-            r"test-gpu: peak_tflop_per_s.bf16: Input should be a valid number",
+            r"gpus.yaml:7: test-gpu: peak_tflop_per_s.bf16: Input should be a",
         ),
-        (GOOD_GPU.replace("bf16: 100", "bf32: 100"), r"test-gpu: peak_tflop_per_s.bf32: Extra inputs"),
+        (GOOD_GPU.replace("bf16: 100", "bf32: 100"), r"gpus.yaml:7: test-gpu: peak_tflop_per_s.bf32: Extra inputs"),
         (
             GOOD_GPU.replace("    sources: [https://example.com/datasheet.pdf]\n", ""),
-            r"test-gpu: sources: Field required",
+            r"gpus.yaml:2: test-gpu: sources: Field",
         ),
-        (GOOD_GPU.replace("[https://example.com/datasheet.pdf]", "[]"), r"test-gpu: sources: .*at least 1"),
+        (
+            GOOD_GPU.replace("[https://example.com/datasheet.pdf]", "[]"),
+            r"gpus.yaml:8: test-gpu: sources: .*at least 1",
+        ),
         (
             GOOD_GPU.replace("https://example.com/datasheet.pdf", "a datasheet"),
-            r"test-gpu: sources.0: String should match",
+            r":8: test-gpu: sources.0: String should",
         ),
-        (GOOD_GPU.replace("memory_gb: 12", "memory_gb: 12\n    memory_gib: 12"), r"exactly one of memory_gb"),
-        (GOOD_GPU.replace("id: test-gpu", "id: Test GPU"), r"gpus.yaml: Test GPU: id: String should match"),
-        (GOOD_GPU.replace("  - id: test-gpu\n", "  - vendor2: x\n"), r"gpus.yaml: entry #1: "),
+        (
+            GOOD_GPU.replace("memory_gb: 12", "memory_gb: 12\n    memory_gib: 12"),
+            r":2: test-gpu: give exactly one of memory_gb",
+        ),
+        (GOOD_GPU.replace("id: test-gpu", "id: Test GPU"), r"gpus.yaml:2: Test GPU: id: String should match"),
+        (GOOD_GPU.replace("year: 2024", "year: 2024\n    year: 2025"), r"gpus.yaml:6: year: duplicate key"),
+        (GOOD_GPU.replace("  - id: test-gpu\n", "  - vendor2: x\n"), r"gpus.yaml:2: entry #1: "),
         (GOOD_GPU + "    oops: [unclosed\n", r"gpus.yaml:\d+: invalid YAML"),
-        ("- just a list\n", r"expected a mapping with a list under 'gpus'"),
-        ("gpus: {}\n", r"expected a mapping with a list under 'gpus'"),
-        (GOOD_GPU + "extra: 1\n", r"unknown top-level key 'extra'"),
+        ("- just a list\n", r"expected a mapping with a list under 'gpus' and/or 'models'"),
+        ("gpus: {}\n", r"expected a mapping with a list under"),
+        (GOOD_GPU + "extra: 1\n", r"gpus.yaml:9: extra: expected a list under"),
         ("gpus:\n  - !!python/object/apply:os.system ['echo hacked']\n", r"invalid YAML"),
         ("", r"expected a mapping"),
+        ("a: &x [1, 2]\nb: *x\ngpus: []\n", r"anchors and aliases are not allowed"),
     ],
 )
-def test_broken_catalog_names_file_entry_and_field(text: str, message: str) -> None:
-    with pytest.raises(CatalogError, match=message):
-        parse(text)
+def test_broken_catalog_names_file_line_entry_and_field(text: str, message: str) -> None:
+    found = problems(text)
+    assert found, "a problem is reported"
+    assert any(re.search(message, p) for p in found), found
 
 
-def test_duplicate_names_are_rejected() -> None:
+def test_every_problem_is_reported_not_just_the_first() -> None:
+    text = GOOD_GPU.replace("bf16: 100", "bf16: -1").replace("year: 2024", "year: 1900")
+    found = problems(text)
+    assert len(found) == 2
+    assert {p.split(": ")[2] for p in found} == {"year", "peak_tflop_per_s.bf16"}
+
+
+def test_duplicate_names_in_a_file_are_rejected() -> None:
     entry = GOOD_GPU.split("gpus:\n", 1)[1]
     twin = entry.replace("id: test-gpu", "id: test-gpu-2\n    aliases: [test_gpu]")
-    entries = parse("gpus:\n" + entry + twin)
-    with pytest.raises(CatalogError, match=r"test-gpu-2: name 'test_gpu' is already used by test-gpu"):
-        catalog.Index("gpu", entries)
+    found = problems("gpus:\n" + entry + twin)
+    assert found == ["gpus.yaml:9: test-gpu-2: id: an id or alias is already used by test-gpu in this file"]
 
 
-def test_non_utf8_catalog_is_rejected() -> None:
-    with pytest.raises(CatalogError, match="not UTF-8"):
-        catalog.decode_catalog("gpus.yaml", b"gpus: [\xff\xfe]")
-
-
-def test_oversized_catalog_is_rejected() -> None:
-    with pytest.raises(CatalogError, match="larger than"):
-        catalog.decode_catalog("gpus.yaml", b"#" * (catalog.MAX_CATALOG_BYTES + 1))
+def test_non_utf8_and_oversized_catalogs_are_rejected() -> None:
+    _, bad = catalog_file.decode("gpus.yaml", b"gpus: [\xff\xfe]")
+    assert "not UTF-8" in str(bad[0])
+    _, big = catalog_file.decode("gpus.yaml", b"#" * (catalog_file.MAX_CATALOG_BYTES + 1))
+    assert "larger than" in str(big[0])

@@ -1,59 +1,58 @@
-"""Reading the packaged catalogs and looking entries up by id or alias.
+"""The catalogs in use: the packaged ones, with the user's catalog files merged over them by id.
 
-The catalogs ship inside the package (``flopcheck/data/*.yaml``, copied from the repository's ``data/``)
-and are read through ``importlib.resources`` on first use, never at import time. YAML is parsed with the
-safe loader, so nothing in a catalog is executed. Every problem becomes one ``CatalogError`` naming the
-file, the entry and the field.
+The packaged catalogs ship inside the package (``flopcheck/data/*.yaml``, copied from the repository's
+``data/``) and are read through ``importlib.resources`` on first use, never at import time. User files come
+from ``--catalog FILE`` and ``FLOPCHECK_CATALOG`` (later files win). Every entry remembers where it came from.
 """
 
 from __future__ import annotations
 
 import difflib
-import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Sequence
 from functools import cache
 from importlib import resources
+from pathlib import Path
 from typing import Any, Generic, TypeVar
 
-import yaml
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel
 
+from flopcheck import catalog_file
+from flopcheck.catalog_file import Problem, normalize
 from flopcheck.errors import CatalogError, NotFoundError
 from flopcheck.specs import CatalogEntry, GpuSpec, ModelSpec
 
-MAX_CATALOG_BYTES = 5_000_000
-
+PACKAGED = "packaged"
 EntryT = TypeVar("EntryT", bound=CatalogEntry)
 
-_SAFE_LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-
-def normalize(name: str) -> str:
-    """Lookup key: case-insensitive, ignoring ``-``, ``_`` and spaces (``RTX-4070 Ti`` = ``rtx4070ti``).
-    Dots are kept: ``1.3b`` and ``13b`` are different models."""
-    return re.sub(r"[-_\s]+", "", name.strip().lower())
+_user_files: tuple[str, ...] = ()
 
 
 class Index(Generic[EntryT]):
-    """Entries of one catalog, found by id or alias."""
+    """Entries of one kind, found by id or alias, each with its origin."""
 
-    def __init__(self, kind: str, entries: tuple[EntryT, ...]) -> None:
+    def __init__(self, kind: str, entries: Sequence[tuple[EntryT, str]]) -> None:
         self.kind: str = kind
-        self.entries: tuple[EntryT, ...] = entries
+        merged: dict[str, tuple[EntryT, str]] = {}
+        for entry, origin in entries:
+            merged[entry.id] = (entry, origin)  # a later file replaces an entry with the same id
+        self.entries: tuple[EntryT, ...] = tuple(entry for entry, _ in merged.values())
+        self._origin = {entry.id: origin for entry, origin in merged.values()}
         self._by_key: dict[str, EntryT] = {}
-        for entry in entries:
+        for entry in self.entries:
             for name in (entry.id, *entry.aliases):
-                key = normalize(name)
-                other = self._by_key.get(key)
-                if other is not None and other is not entry:
-                    raise CatalogError(f"{kind}s.yaml: {entry.id}: name {name!r} is already used by {other.id}")
-                self._by_key[key] = entry
+                other = self._by_key.setdefault(normalize(name), entry)
+                if other is not entry:
+                    where = self._origin[entry.id]
+                    raise CatalogError(f"{where}: {entry.id}: name {name!r} is already used by {other.id}")
 
     def __iter__(self) -> Iterator[EntryT]:
         return iter(self.entries)
 
     def __len__(self) -> int:
         return len(self.entries)
+
+    def origin(self, entry_id: str) -> str:
+        return self._origin[entry_id]
 
     def find(self, name: str) -> EntryT | None:
         return self._by_key.get(normalize(name))
@@ -75,77 +74,87 @@ class Index(Generic[EntryT]):
         return f"{hint} (list them with: flopcheck {self.kind}s)"
 
 
-def _read_packaged(filename: str) -> str:
-    resource = resources.files("flopcheck") / "data" / filename
+def read(path: str) -> catalog_file.Parsed:
+    """Read and parse one user catalog file."""
     try:
-        raw = resource.read_bytes()
+        with Path(path).open("rb") as handle:
+            raw = handle.read(catalog_file.MAX_CATALOG_BYTES + 1)
+    except OSError as exc:
+        parsed = catalog_file.Parsed()
+        parsed.problems.append(Problem(path, None, None, None, f"cannot read ({exc.strerror or exc})"))
+        return parsed
+    return _parse(path, raw)
+
+
+def _parse(filename: str, raw: bytes, allowed: tuple[str, ...] = tuple(catalog_file.KINDS)) -> catalog_file.Parsed:
+    text, problems = catalog_file.decode(filename, raw)
+    if text is None:
+        parsed = catalog_file.Parsed()
+        parsed.problems += problems
+        return parsed
+    return catalog_file.parse(filename, text, allowed)
+
+
+def _raise_first(parsed: catalog_file.Parsed) -> None:
+    if parsed.problems:
+        first, more = parsed.problems[0], len(parsed.problems) - 1
+        tail = f" (and {more} more; see flopcheck validate)" if more else ""
+        raise CatalogError(f"{first}{tail}")
+
+
+@cache
+def _packaged(kind: str) -> tuple[Any, ...]:
+    filename = f"{kind}.yaml"
+    try:
+        raw = (resources.files("flopcheck") / "data" / filename).read_bytes()
     except OSError as exc:
         raise CatalogError(f"{filename}: cannot read the packaged catalog ({exc.strerror or exc})") from None
-    return decode_catalog(filename, raw)
-
-
-def decode_catalog(filename: str, raw: bytes) -> str:
-    if len(raw) > MAX_CATALOG_BYTES:
-        raise CatalogError(f"{filename}: file is larger than {MAX_CATALOG_BYTES:,} bytes")
-    try:
-        return raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise CatalogError(f"{filename}: not UTF-8 text (byte {exc.start})") from None
-
-
-def parse_catalog(filename: str, text: str, key: str, spec: type[EntryT]) -> tuple[EntryT, ...]:
-    """Parse and validate catalog text: a mapping with one key (``gpus`` or ``models``) holding a list."""
-    try:
-        document = yaml.load(text, Loader=_SAFE_LOADER)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f":{mark.line + 1}" if mark is not None else ""
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise CatalogError(f"{filename}{where}: invalid YAML: {problem}") from None
-    if not isinstance(document, Mapping) or not isinstance(document.get(key), list):
-        raise CatalogError(f"{filename}: expected a mapping with a list under {key!r}")
-    extra = sorted(str(k) for k in document if k != key)
-    if extra:
-        raise CatalogError(f"{filename}: unknown top-level key {extra[0]!r}")
-    return tuple(_validate_entry(filename, position, raw, spec) for position, raw in enumerate(document[key]))
-
-
-def _validate_entry(filename: str, position: int, raw: Any, spec: type[EntryT]) -> EntryT:
-    label = raw.get("id") if isinstance(raw, Mapping) else None
-    where = f"{filename}: {label}" if isinstance(label, str) and label else f"{filename}: entry #{position + 1}"
-    try:
-        return spec.model_validate(raw)
-    except ValidationError as exc:
-        raise CatalogError(f"{where}: {_first_problem(exc)}") from None
-
-
-def _first_problem(exc: ValidationError) -> str:
-    errors = exc.errors(include_url=False)
-    first = errors[0]
-    field = ".".join(str(part) for part in first["loc"])
-    message = first["msg"].removeprefix("Value error, ")
-    more = f" (and {len(errors) - 1} more problem{'s' if len(errors) > 2 else ''})" if len(errors) > 1 else ""
-    return f"{field}: {message}{more}" if field else f"{message}{more}"
-
-
-def _load(kind: str, spec: type[EntryT]) -> Index[EntryT]:
-    filename = f"{kind}s.yaml"
-    entries = parse_catalog(filename, _read_packaged(filename), f"{kind}s", spec)
-    return Index(kind, entries)
+    parsed = _parse(filename, raw, (kind,))
+    _raise_first(parsed)
+    return tuple(parsed.entries[kind])
 
 
 @cache
+def _index(kind: str, files: tuple[str, ...]) -> Index[Any]:
+    entries: list[tuple[Any, str]] = [(entry, PACKAGED) for entry in _packaged(kind)]
+    for path in files:
+        parsed = read(path)
+        _raise_first(parsed)
+        entries += [(entry, path) for entry in parsed.entries[kind]]
+    return Index(kind[:-1], entries)
+
+
+def use_files(paths: Sequence[str]) -> None:
+    """Merge these user catalog files over the packaged catalogs (later wins), for this process."""
+    global _user_files
+    _user_files = tuple(paths)
+
+
 def gpus() -> Index[GpuSpec]:
-    """The packaged accelerator catalog, loaded and validated once per process."""
-    return _load("gpu", GpuSpec)
+    """The accelerators in use, loaded and validated once per process."""
+    return _index("gpus", _user_files)
 
 
-@cache
 def models() -> Index[ModelSpec]:
-    """The packaged language-model catalog, loaded and validated once per process."""
-    return _load("model", ModelSpec)
+    """The language models in use, loaded and validated once per process."""
+    return _index("models", _user_files)
 
 
-def as_record(entry: BaseModel) -> dict[str, Any]:
-    """An entry as JSON-ready data, with absent figures left out."""
-    return entry.model_dump(mode="json", exclude_none=True)
+def validate(paths: Sequence[str]) -> list[Problem]:
+    """Every problem in these catalog files, alone and merged over the packaged catalogs."""
+    problems: list[Problem] = []
+    for path in paths:
+        problems += read(path).problems
+    if not problems:
+        for kind in catalog_file.KINDS:
+            try:
+                _index(kind, tuple(paths))
+            except CatalogError as exc:
+                problems.append(Problem("", None, None, None, str(exc)))
+    return problems
+
+
+def as_record(entry: BaseModel, origin: str | None = None) -> dict[str, Any]:
+    """An entry as JSON-ready data, with absent figures left out, and its origin when not packaged."""
+    record = entry.model_dump(mode="json", exclude_none=True)
+    return record if origin is None else {**record, "origin": origin}

@@ -82,6 +82,15 @@ def _root(
     debug: Annotated[
         bool, typer.Option("--debug", help="Show the traceback of an error (anywhere on the line).")
     ] = False,
+    catalog_file: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--catalog",
+            metavar="FILE",
+            help="A catalog file merged over the packaged catalogs by id (repeatable, anywhere on the line; "
+            "also FLOPCHECK_CATALOG, a path list).",
+        ),
+    ] = None,
 ) -> None:
     """Can I train this model on this hardware?"""
 
@@ -248,11 +257,12 @@ def gpus(
     """The accelerator catalog, or one entry with its sources."""
     index = catalog.gpus()
     entries = list(index) if gpu_id is None else [index.get(gpu_id)]
-    records = [{**catalog.as_record(e), "memory_bytes": round(e.memory_bytes)} for e in entries]
+    origins = {e.id: _origin(index.origin(e.id)) for e in entries}
+    records = [{**catalog.as_record(e, origins[e.id]), "memory_bytes": round(e.memory_bytes)} for e in entries]
     if json:
         render.write_json(records)
     elif gpu_id is None:
-        render.print_gpus(entries)
+        render.print_gpus(entries, origins)
     else:
         render.print_entry(records[0], entries[0].name)
 
@@ -265,13 +275,52 @@ def models(
     """The language-model catalog, or one entry with its sources."""
     index = catalog.models()
     entries = list(index) if model_id is None else [index.get(model_id)]
-    records = [catalog.as_record(e) for e in entries]
+    origins = {e.id: _origin(index.origin(e.id)) for e in entries}
+    records = [catalog.as_record(e, origins[e.id]) for e in entries]
     if json:
         render.write_json(records)
     elif model_id is None:
-        render.print_models(entries)
+        render.print_models(entries, origins)
     else:
         render.print_entry(records[0], entries[0].name)
+
+
+@app.command()
+def validate(
+    files: Annotated[list[str], typer.Argument(metavar="FILE...", help="Catalog files to check.")],
+    json: JsonOpt = False,
+) -> None:
+    """Check catalog files: every problem as FILE:LINE: entry: field: message, exit 2 if any."""
+    problems = catalog.validate(files)
+    if json:
+        render.write_json([{**vars(p), "text": str(p)} for p in problems])
+    else:
+        sys.stdout.write("".join(f"{p}\n" for p in problems) or f"{len(files)} file(s) valid\n")
+    if problems:
+        raise typer.Exit(ExitStatus.BAD_INPUT)
+
+
+def _origin(origin: str) -> str | None:
+    return None if origin == catalog.PACKAGED else origin
+
+
+def _take_catalog_files(args: list[str]) -> tuple[list[str], list[str]]:
+    rest: list[str] = []
+    files: list[str] = []
+    taking = False
+    for arg in args:
+        if taking:
+            files.append(arg)
+            taking = False
+        elif arg == "--catalog":
+            taking = True
+        elif arg.startswith("--catalog="):
+            files.append(arg.removeprefix("--catalog="))
+        else:
+            rest.append(arg)
+    if taking:
+        rest.append("--catalog")  # let the parser report the missing value
+    return rest, files
 
 
 def _is_usage_error(exc: BaseException) -> bool:
@@ -291,8 +340,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     with status 1 by itself, quietly.)"""
     args = list(sys.argv[1:] if argv is None else argv)
     debug = "--debug" in args or bool(os.environ.get("FLOPCHECK_DEBUG"))
-    # --debug works anywhere on the line, before or after the command.
+    # --debug and --catalog work anywhere on the line, before or after the command.
     args = [arg for arg in args if arg != "--debug"]
+    args, files = _take_catalog_files(args)
+    env_files = [p for p in os.environ.get("FLOPCHECK_CATALOG", "").split(os.pathsep) if p]
+    catalog.use_files([*env_files, *files])
     try:
         status = app(args=args, prog_name="flopcheck", standalone_mode=False)
     except FlopcheckError as exc:

@@ -197,7 +197,8 @@ def model(
     spec = index.get(name)
     if any(flag is not None for flag in shape_flags):
         raise InputError(f"--layers/--hidden/--heads/--vocab are for a parameter count; {spec.id} has its own")
-    return ModelRef.from_spec(spec)
+    origin = index.origin(spec.id)
+    return ModelRef.from_spec(spec, "catalog" if origin == catalog.PACKAGED else origin)
 
 
 def _config_path(name: str) -> Path | None:

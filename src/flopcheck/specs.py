@@ -6,11 +6,10 @@ figure the vendor or paper does not publish is absent (None), never derived from
 
 from __future__ import annotations
 
-import math
 from enum import Enum
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 
 class Precision(str, Enum):
@@ -28,14 +27,8 @@ AUTO_PRECISION_ORDER = (Precision.BF16, Precision.FP16, Precision.FP32)
 """``--precision auto``: bf16 where the chip has it, else fp16, else fp32."""
 
 
-def _finite(value: float) -> float:
-    if not math.isfinite(value):
-        raise ValueError("must be a finite number")
-    return value
-
-
 # strict: a quoted "12" in YAML is a mistake to report, not a number to coerce.
-PositiveFloat = Annotated[float, Field(gt=0, strict=True), AfterValidator(_finite)]
+PositiveFloat = Annotated[float, Field(gt=0, strict=True, allow_inf_nan=False)]
 PositiveInt = Annotated[int, Field(gt=0, strict=True)]
 Id = Annotated[str, StringConstraints(pattern=r"^[a-z0-9]+(?:[-.][a-z0-9]+)*$", max_length=64)]
 Alias = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9./_ -]*$", max_length=64)]

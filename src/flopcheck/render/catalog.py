@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from flopcheck.render._rich import emit, heading, plain, table
@@ -15,15 +15,19 @@ def _peak(gpu: GpuSpec, precision: Precision) -> str:
     return "-" if value is None else f"{value / 1e12:.4g}"
 
 
-def print_gpus(gpus: Iterable[GpuSpec]) -> None:
-    rows = table("id", "name", "memory", "fp32", "tf32", "bf16", "fp16", "fp8")
+def print_gpus(gpus: Iterable[GpuSpec], origins: Mapping[str, str | None]) -> None:
+    shown = any(origins.values())
+    rows = table("id", "name", "memory", "fp32", "tf32", "bf16", "fp16", "fp8", *(["from"] if shown else []))
     for gpu in gpus:
-        rows.add_row(gpu.id, plain(gpu.name), format_bytes(gpu.memory_bytes), *(_peak(gpu, p) for p in Precision))
+        extra = [plain(origins[gpu.id] or "packaged")] if shown else []
+        peaks = (_peak(gpu, p) for p in Precision)
+        rows.add_row(gpu.id, plain(gpu.name), format_bytes(gpu.memory_bytes), *peaks, *extra)
     emit(heading("Accelerators: dense peak TFLOP/s (bf16/fp16: tensor, FP32 accumulate; '-': not published)"), rows)
 
 
-def print_models(models: Iterable[ModelSpec]) -> None:
-    rows = table("id", "name", "params", "layers", "d_model", "context", "tokens")
+def print_models(models: Iterable[ModelSpec], origins: Mapping[str, str | None]) -> None:
+    shown = any(origins.values())
+    rows = table("id", "name", "params", "layers", "d_model", "context", "tokens", *(["from"] if shown else []))
     for model in models:
         arch = model.architecture
         rows.add_row(
@@ -34,6 +38,7 @@ def print_models(models: Iterable[ModelSpec]) -> None:
             "-" if arch is None else str(arch.d_model),
             "-" if arch is None else f"{arch.n_ctx:,}",
             "-" if model.training_tokens is None else format_count(model.training_tokens),
+            *([plain(origins[model.id] or "packaged")] if shown else []),
         )
     emit(heading("Language models (tokens: published training tokens; '-': not published)"), rows)
 

@@ -1,0 +1,178 @@
+"""One catalog file: its YAML parsed with the safe loader and every entry validated, each problem placed at
+``FILE:LINE: entry-id: field: message``. Pure, given the file's bytes.
+
+A catalog file is a mapping with a ``gpus`` list, a ``models`` list, or both. Anchors and aliases are refused
+(a catalog has no use for them, and they are how "billion laughs" documents blow up), so are duplicate keys
+(YAML would silently keep the last), tags that construct objects, non-UTF-8 text and files over 5 MB.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from flopcheck.specs import GpuSpec, ModelSpec
+
+MAX_CATALOG_BYTES = 5_000_000
+KINDS: dict[str, type[BaseModel]] = {"gpus": GpuSpec, "models": ModelSpec}
+
+_LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def normalize(name: str) -> str:
+    """Lookup key: case-insensitive, ignoring ``-``, ``_`` and spaces (``RTX-4070 Ti`` = ``rtx4070ti``).
+    Dots are kept: ``1.3b`` and ``13b`` are different models."""
+    return re.sub(r"[-_\s]+", "", name.strip().lower())
+
+
+@dataclass(frozen=True)
+class Problem:
+    file: str
+    line: int | None
+    entry: str | None
+    field: str | None
+    message: str
+
+    def __str__(self) -> str:
+        where = self.file if self.line is None else f"{self.file}:{self.line}"
+        parts = [where, self.entry, self.field, self.message]
+        return ": ".join(part for part in parts if part)
+
+
+@dataclass
+class Parsed:
+    """The valid entries of a file, by kind, and the problems found."""
+
+    entries: dict[str, list[Any]] = field(default_factory=lambda: {kind: [] for kind in KINDS})
+    problems: list[Problem] = field(default_factory=list)
+
+
+def decode(filename: str, raw: bytes) -> tuple[str | None, list[Problem]]:
+    if len(raw) > MAX_CATALOG_BYTES:
+        return None, [Problem(filename, None, None, None, f"larger than {MAX_CATALOG_BYTES:,} bytes")]
+    try:
+        return raw.decode("utf-8"), []
+    except UnicodeDecodeError as exc:
+        return None, [Problem(filename, None, None, None, f"not UTF-8 text (byte {exc.start})")]
+
+
+def _compose(filename: str, text: str) -> tuple[yaml.Node | None, Any, list[Problem]]:
+    loader = _LOADER(text)
+    try:
+        node = loader.get_single_node()
+        problems = _check_nodes(filename, node) if node is not None else []
+        if problems:
+            return None, None, problems
+        data = loader.construct_document(node) if node is not None else None
+        return node, data, []
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+        line = None if mark is None else mark.line + 1
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        return None, None, [Problem(filename, line, None, None, f"invalid YAML: {problem}")]
+    except (ValueError, OverflowError, RecursionError) as exc:
+        return None, None, [Problem(filename, None, None, None, f"invalid YAML: {type(exc).__name__}")]
+    finally:
+        loader.dispose()
+
+
+def _check_nodes(filename: str, root: yaml.Node) -> list[Problem]:
+    """Refuse aliases (a node reached twice) and duplicate mapping keys; walk iteratively (deep nesting)."""
+    problems: list[Problem] = []
+    seen: set[int] = set()
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:
+            line = node.start_mark.line + 1
+            return [Problem(filename, line, None, None, "anchors and aliases are not allowed in a catalog")]
+        seen.add(id(node))
+        if isinstance(node, yaml.MappingNode):
+            keys: set[str] = set()
+            for key, value in node.value:
+                name = str(key.value)
+                if name in keys:
+                    problems.append(Problem(filename, key.start_mark.line + 1, None, name, "duplicate key"))
+                keys.add(name)
+                stack += [key, value]
+        elif isinstance(node, yaml.SequenceNode):
+            stack += node.value
+    return problems
+
+
+def _lines(item: yaml.Node) -> dict[tuple[str, ...], int]:
+    """Line of each field path inside one entry's mapping node."""
+    lines: dict[tuple[str, ...], int] = {(): item.start_mark.line + 1}
+    stack: list[tuple[tuple[str, ...], yaml.Node]] = [((), item)]
+    while stack:
+        path, node = stack.pop()
+        children: list[tuple[str, yaml.Node, yaml.Node]] = []
+        if isinstance(node, yaml.MappingNode):
+            children = [(str(k.value), k, v) for k, v in node.value]
+        elif isinstance(node, yaml.SequenceNode):
+            children = [(str(i), v, v) for i, v in enumerate(node.value)]
+        for name, key, value in children:
+            lines[path + (name,)] = key.start_mark.line + 1  # noqa: RUF005 - Python 3.10 has no *-subscripts
+            stack.append((path + (name,), value))  # noqa: RUF005
+    return lines
+
+
+def _line_for(lines: dict[tuple[str, ...], int], loc: tuple[str, ...]) -> int:
+    while loc not in lines:
+        loc = loc[:-1]
+    return lines[loc]
+
+
+def parse(filename: str, text: str, allowed: tuple[str, ...] = tuple(KINDS)) -> Parsed:
+    """Validate every entry of the kinds in ``allowed``; collect every problem rather than stopping at one."""
+    parsed = Parsed()
+    node, data, problems = _compose(filename, text)
+    parsed.problems += problems
+    if problems:
+        return parsed
+    wanted = " and/or ".join(repr(k) for k in allowed)
+    if not isinstance(data, dict) or not any(isinstance(data.get(k), list) for k in allowed):
+        parsed.problems.append(Problem(filename, 1, None, None, f"expected a mapping with a list under {wanted}"))
+        return parsed
+    assert isinstance(node, yaml.MappingNode)
+    sections = {str(key.value): value for key, value in node.value}
+    for key, value in data.items():
+        if key not in allowed or not isinstance(value, list):
+            line = sections[str(key)].start_mark.line + 1 if str(key) in sections else None
+            parsed.problems.append(Problem(filename, line, None, str(key), f"expected a list under {wanted} only"))
+            continue
+        spec = KINDS[key]
+        items = sections[key].value if isinstance(sections[key], yaml.SequenceNode) else []
+        names: dict[str, str] = {}
+        for position, (raw, item) in enumerate(zip(value, items, strict=True)):
+            entry = _validate(filename, position, raw, item, spec, parsed.problems)
+            if entry is None:
+                continue
+            clash = next((names[normalize(n)] for n in (entry.id, *entry.aliases) if normalize(n) in names), None)
+            if clash is not None:
+                message = f"an id or alias is already used by {clash} in this file"
+                parsed.problems.append(Problem(filename, item.start_mark.line + 1, entry.id, "id", message))
+                continue
+            names.update(dict.fromkeys((normalize(n) for n in (entry.id, *entry.aliases)), entry.id))
+            parsed.entries[key].append(entry)
+    return parsed
+
+
+def _validate(
+    filename: str, position: int, raw: Any, item: yaml.Node, spec: type[BaseModel], out: list[Problem]
+) -> Any:
+    label = raw.get("id") if isinstance(raw, dict) else None
+    entry = label if isinstance(label, str) and label else f"entry #{position + 1}"
+    try:
+        return spec.model_validate(raw)
+    except ValidationError as exc:
+        lines = _lines(item)
+        for error in exc.errors(include_url=False):
+            loc = tuple(str(part) for part in error["loc"])
+            message = error["msg"].removeprefix("Value error, ")
+            out.append(Problem(filename, _line_for(lines, loc), entry, ".".join(loc) or None, message))
+        return None
