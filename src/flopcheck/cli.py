@@ -15,7 +15,7 @@ from typing import Annotated
 import typer
 
 from flopcheck import __version__, catalog, options, plan, render
-from flopcheck.errors import ExitStatus, FlopcheckError
+from flopcheck.errors import ExitStatus, FlopcheckError, InputError
 from flopcheck.memory import Offload, Optimizer, Recompute
 from flopcheck.memory_plan import MemoryOptions
 from flopcheck.options import (
@@ -298,6 +298,36 @@ def validate(
         sys.stdout.write("".join(f"{p}\n" for p in problems) or f"{len(files)} file(s) valid\n")
     if problems:
         raise typer.Exit(ExitStatus.BAD_INPUT)
+
+
+SCHEMAS = ("fits", "budget", "flops", "memory", "optimal", "catalog")
+
+
+@app.command()
+def schema(
+    name: Annotated[
+        str | None, typer.Argument(metavar="[NAME]", help=f"One of {', '.join(SCHEMAS)} [default: all].")
+    ] = None,
+    json: JsonOpt = False,
+) -> None:
+    """The JSON Schema of a command's --json output, or of a catalog file (always printed as JSON)."""
+    from pydantic import BaseModel
+
+    from flopcheck import results, specs
+
+    models: dict[str, type[BaseModel]] = {
+        "fits": results.FitsResult,
+        "budget": results.BudgetResult,
+        "flops": results.FlopsResult,
+        "memory": results.MemoryReport,
+        "optimal": results.OptimalResult,
+        "catalog": specs.CatalogFile,
+    }
+    if name is not None and name not in models:
+        raise InputError(f"unknown schema {name!r}; one of {', '.join(SCHEMAS)}")
+    chosen = models if name is None else {name: models[name]}
+    documents = {key: model.model_json_schema(mode="serialization") for key, model in chosen.items()}
+    render.write_json(documents[name] if name is not None else documents)
 
 
 def _origin(origin: str) -> str | None:

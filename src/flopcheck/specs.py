@@ -155,9 +155,8 @@ class ModelSpec(CatalogEntry):
         return self
 
 
-class GpuCatalog(_Entry):
-    gpus: tuple[GpuSpec, ...]
+class CatalogFile(_Entry):
+    """A catalog file: accelerators, language models, or both (``flopcheck schema catalog``)."""
 
-
-class ModelCatalog(_Entry):
-    models: tuple[ModelSpec, ...]
+    gpus: tuple[GpuSpec, ...] = ()
+    models: tuple[ModelSpec, ...] = ()

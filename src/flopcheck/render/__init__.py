@@ -19,9 +19,9 @@ from flopcheck.render.optimal import print_optimal
 from flopcheck.render.run import print_budget, print_fits, print_flops
 
 
-def write_json(data: BaseModel | Sequence[dict[str, Any]]) -> None:
+def write_json(data: BaseModel | Sequence[dict[str, Any]] | dict[str, Any]) -> None:
     """One JSON document on stdout."""
-    payload = data.model_dump(mode="json") if isinstance(data, BaseModel) else list(data)
+    payload = data.model_dump(mode="json") if isinstance(data, BaseModel) else data
     sys.stdout.write(json.dumps(payload, indent=2, ensure_ascii=False, allow_nan=False) + "\n")
 
 
