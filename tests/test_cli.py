@@ -203,6 +203,9 @@ def test_single_entries(cli: RunCli) -> None:
         (["frobnicate"], "No such command"),
         (["budget", "--gpu", ""], "unknown gpu ''"),
         (["budget", "--gpu", "h100", "--years", "1e302"], "time window '1e302' is too large"),
+        (["flops", "0.4", "--tokens", "1B"], "give at least one parameter"),
+        (["flops", "gpt2", "--tokens", "0.4"], "give at least one token"),
+        (["flops", "gpt2", "--tokens-per-param", "1e305"], "training tokens is too large"),
         (["budget", "--gpu", "h100", "--years", "1e300", "--count", "1000000"], "delivered flop is too large"),
         (["fits", "gpt2", "--gpu", "h100", "--tokens", "1e300"], "training flop is too large"),
         (["flops", "1e300", "--tokens", "1e300"], "training flop is too large"),
@@ -533,3 +536,35 @@ def test_attention_formulas_need_a_shape(cli: RunCli) -> None:
     run = cli("flops", "7B", "--tokens", "1T", "--flop-formula", "palm")
     assert run.code == 2
     assert "needs the model's layers" in run.err
+
+
+# ----------------------------------------------------------------------------- ad-hoc hardware
+
+
+def test_hardware_described_on_the_command_line(cli: RunCli) -> None:
+    # The seed's card, described by hand: 40.09 TFLOP/s FP32 for a year at 90 % -> 1.14e21 FLOP.
+    data = cli("budget", "--gpu-flops", "40.09T", "--precision", "fp32", "--mfu", "0.9", "--json").json()
+    assert data["available_flop"] == pytest.approx(1.14e21, abs=0.005e21)
+    assert data["gpu"]["id"] == "custom" and data["gpu"]["memory_bytes"] is None
+    fits = cli("fits", "gpt2-xl", "--gpu-flops", "40T", "--gpu-memory", "12GB", "--json")
+    assert fits.code == 1
+    assert fits.json()["memory"]["available_bytes"] == 12_000_000_000
+    memory = cli("memory", "gpt2", "--gpu-memory", "24GiB", "--json").json()
+    assert memory["available_bytes"] == 24 * 2**30 and memory["fits"] is True
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["fits", "gpt2", "--gpu-flops", "40T"], "--gpu-memory is needed"),
+        (["fits", "gpt2", "--gpu-memory", "12GB"], "--gpu-flops is needed"),
+        (["budget", "--gpu", "h100", "--gpu-flops", "1T"], "not both"),
+        (["budget"], "give --gpu GPU"),
+        (["budget", "--gpu-flops", "-1T"], "--gpu-flops must be greater than zero"),
+        (["memory", "gpt2", "--gpu-memory", "lots"], "cannot read --gpu-memory"),
+    ],
+)
+def test_bad_hardware_descriptions(cli: RunCli, args: list[str], message: str) -> None:
+    run = cli(*args)
+    assert run.code == 2
+    assert message in run.err

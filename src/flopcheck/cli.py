@@ -27,7 +27,8 @@ from flopcheck.options import (
     FlopFormula,
     FlopFormulaOpt,
     FlopOpt,
-    GpuOpt,
+    GpuFlopsOpt,
+    GpuMemoryOpt,
     HeadsOpt,
     HiddenOpt,
     HoursOpt,
@@ -98,7 +99,9 @@ def _root(
 @app.command()
 def fits(
     model: ModelArg,
-    gpu: GpuOpt,
+    gpu: MaybeGpuOpt = None,
+    gpu_flops: GpuFlopsOpt = None,
+    gpu_memory: GpuMemoryOpt = None,
     count: CountOpt = 1,
     years: YearsOpt = None,
     days: DaysOpt = None,
@@ -139,7 +142,9 @@ def fits(
     )
     ref = options.model(model, layers, hidden, heads, vocab)
     spent, source = options.tokens(ref, tokens, tokens_per_param, scaling_law if chinchilla else None)
-    result = plan.fits(ref, catalog.gpus().get(gpu), settings, spent, source)
+    hardware = options.gpu(gpu, gpu_flops, gpu_memory, precision, need_flops=True, need_memory=True)
+    assert hardware is not None
+    result = plan.fits(ref, hardware, settings, spent, source)
     render.write_json(result) if json else render.print_fits(result)
     if not result.fits:
         raise typer.Exit(ExitStatus.NO)
@@ -149,6 +154,7 @@ def fits(
 def memory(
     model: ModelArg,
     gpu: MaybeGpuOpt = None,
+    gpu_memory: GpuMemoryOpt = None,
     count: CountOpt = 1,
     precision: PrecisionOpt = PrecisionChoice.auto,
     micro_batch: MicroBatchOpt = 1,
@@ -172,7 +178,8 @@ def memory(
     memory_opts = options.memory_options(locals())
     settings = plan.Settings(count=count, precision=precision.value, memory=memory_opts)
     ref = options.model(model, layers, hidden, heads, vocab)
-    result = plan.memory_report(ref, None if gpu is None else catalog.gpus().get(gpu), settings)
+    hardware = options.gpu(gpu, None, gpu_memory, precision, need_flops=False, need_memory=False)
+    result = plan.memory_report(ref, hardware, settings)
     render.write_json(result) if json else render.print_memory(result)
     if result.fits is False:
         raise typer.Exit(ExitStatus.NO)
@@ -182,6 +189,8 @@ def memory(
 def optimal(
     flop: FlopOpt = None,
     gpu: MaybeGpuOpt = None,
+    gpu_flops: GpuFlopsOpt = None,
+    gpu_memory: GpuMemoryOpt = None,
     count: CountOpt = 1,
     years: YearsOpt = None,
     days: DaysOpt = None,
@@ -207,8 +216,10 @@ def optimal(
     scaling_law = options.scaling_law(law, ratio)
     settings = options.settings(count, years, days, hours, mfu, uptime, precision, memory_opts, scaling_law)
     budget_flop = None if flop is None else parse_count(flop, "--flop")
-    spec = None if gpu is None else catalog.gpus().get(gpu)
-    result = plan.optimal(budget_flop, spec, settings, catalog.models())
+    hardware = options.gpu(gpu, gpu_flops, gpu_memory, precision, need_flops=False, need_memory=False)
+    if hardware is not None and budget_flop is None and not hardware.precisions:
+        raise InputError("give --flop or --gpu-flops for the budget")
+    result = plan.optimal(budget_flop, hardware, settings, catalog.models())
     render.write_json(result) if json else render.print_optimal(result)
     if result.feasible is not None and result.feasible.max_params is None:
         raise typer.Exit(ExitStatus.NO)
@@ -216,7 +227,8 @@ def optimal(
 
 @app.command()
 def budget(
-    gpu: GpuOpt,
+    gpu: MaybeGpuOpt = None,
+    gpu_flops: GpuFlopsOpt = None,
     count: CountOpt = 1,
     years: YearsOpt = None,
     days: DaysOpt = None,
@@ -228,7 +240,9 @@ def budget(
 ) -> None:
     """FLOP that GPU delivers in the time window, also as GPU-hours and PF-days."""
     settings = options.settings(count, years, days, hours, mfu, uptime, precision)
-    result = plan.budget(catalog.gpus().get(gpu), settings)
+    hardware = options.gpu(gpu, gpu_flops, None, precision, need_flops=True, need_memory=False)
+    assert hardware is not None
+    result = plan.budget(hardware, settings)
     render.write_json(result) if json else render.print_budget(result)
 
 

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from flopcheck import memory
 from flopcheck.architecture import count_params
+from flopcheck.errors import InputError
 from flopcheck.specs import Architecture, ModelSpec
 from flopcheck.units import format_count
 
@@ -84,5 +85,7 @@ class ModelRef:
     @classmethod
     def from_count(cls, params: float, shape: memory.Shape | None = None) -> ModelRef:
         count = round(params)
+        if count < 1:
+            raise InputError(f"a model of {params:g} parameters is not a model; give at least one parameter")
         label = format_count(count)
         return cls(id=label, name=f"a {label}-parameter model", params=count, active_params=count, shape=shape)

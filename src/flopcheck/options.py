@@ -15,6 +15,7 @@ from flopcheck.errors import InputError
 from flopcheck.memory import Finetune, Offload, Optimizer, Recompute
 from flopcheck.memory_plan import MemoryOptions
 from flopcheck.model_ref import ModelRef
+from flopcheck.specs import GpuSpec, Peaks
 from flopcheck.units import (
     SECONDS_PER_DAY,
     SECONDS_PER_HOUR,
@@ -76,6 +77,13 @@ FlopFormulaOpt = Annotated[
     typer.Option("--flop-formula", help="6nd (6·N·D), kaplan or palm (with attention FLOPs)."),
 ]
 CausalOpt = Annotated[bool, typer.Option("--causal", help="Halve the attention term: only the causal triangle.")]
+GpuFlopsOpt = Annotated[
+    str | None,
+    typer.Option("--gpu-flops", help="Instead of --gpu: a dense peak per GPU at --precision, e.g. 40T or 4e13 FLOP/s."),
+]
+GpuMemoryOpt = Annotated[
+    str | None, typer.Option("--gpu-memory", help="Instead of --gpu: memory per GPU, e.g. 12GB or 24GiB.")
+]
 FlopOpt = Annotated[
     str | None, typer.Option("--flop", help="Compute budget in FLOP, e.g. 1e21 [default: what --gpu delivers].")
 ]
@@ -199,6 +207,49 @@ def model(
         raise InputError(f"--layers/--hidden/--heads/--vocab are for a parameter count; {spec.id} has its own")
     origin = index.origin(spec.id)
     return ModelRef.from_spec(spec, "catalog" if origin == catalog.PACKAGED else origin)
+
+
+def gpu(
+    name: str | None,
+    flops: str | None,
+    memory: str | None,
+    precision: PrecisionChoice,
+    need_flops: bool,
+    need_memory: bool,
+) -> GpuSpec | None:
+    """A catalog GPU (--gpu), hardware described on the command line (--gpu-flops/--gpu-memory), or none."""
+    if name is not None:
+        if flops is not None or memory is not None:
+            raise InputError("give --gpu, or --gpu-flops/--gpu-memory, not both")
+        return catalog.gpus().get(name)
+    if flops is None and memory is None:
+        if need_flops or need_memory:
+            raise InputError("give --gpu GPU, or describe it with --gpu-flops and --gpu-memory")
+        return None
+    if need_flops and flops is None:
+        raise InputError("--gpu-flops is needed too: the GPU's dense peak at --precision")
+    if need_memory and memory is None:
+        raise InputError("--gpu-memory is needed too: the GPU's memory")
+    return custom_gpu(flops, memory, precision)
+
+
+def custom_gpu(flops: str | None, memory: str | None, precision: PrecisionChoice) -> GpuSpec:
+    """Hardware given on the command line: the peak counts at --precision (auto: bf16). Built from parsed,
+    checked numbers, so it skips the catalog's validation (it has no source URL: the source is the user)."""
+    chosen = "bf16" if precision is PrecisionChoice.auto else precision.value
+    peak = None if flops is None else parse_count(flops, "--gpu-flops")
+    size = None if memory is None else parse_bytes(memory, "--gpu-memory")
+    described = [f"{peak / 1e12:.4g} TFLOP/s {chosen}" if peak else "", f"{size / 1e9:.4g} GB" if size else ""]
+    return GpuSpec.model_construct(
+        id="custom",
+        aliases=(),
+        vendor="command line",
+        name=f"custom GPU ({', '.join(part for part in described if part)})",
+        year=2026,
+        memory_gb=None if size is None else size / 1e9,
+        peak_tflop_per_s=Peaks.model_validate({} if peak is None else {chosen: peak / 1e12}),
+        sources=("--gpu-flops/--gpu-memory",),
+    )
 
 
 def _config_path(name: str) -> Path | None:

@@ -75,17 +75,26 @@ def resolve_tokens(
     the catalog, or 20 per parameter (Chinchilla)."""
     if sum(x is not None for x in (tokens, tokens_per_param, optimal_law)) > 1:
         raise InputError("give one of --tokens, --tokens-per-param, --chinchilla")
+    value, source = _tokens(model, tokens, tokens_per_param, optimal_law)
+    _finite(training_tokens=value)
+    if round(value) < 1:
+        raise InputError(f"training on {value:g} tokens is not a run; give at least one token")
+    return round(value), source
+
+
+def _tokens(
+    model: ModelRef, tokens: float | None, tokens_per_param: float | None, optimal_law: scaling.Law | None
+) -> tuple[float, str]:
     if optimal_law is not None:
         try:
             optimal = optimal_law.optimal_tokens(model.params)
         except OverflowError:
             raise InputError("the model is too large to plan with") from None
-        _finite(compute_optimal_tokens=optimal)
-        return round(optimal), f"compute-optimal ({optimal_law.name}: {optimal_law.description})"
+        return optimal, f"compute-optimal ({optimal_law.name}: {optimal_law.description})"
     if tokens is not None:
-        return round(tokens), "--tokens"
+        return tokens, "--tokens"
     if tokens_per_param is not None:
-        return round(tokens_per_param * model.params), f"--tokens-per-param {tokens_per_param:g}"
+        return tokens_per_param * model.params, f"--tokens-per-param {tokens_per_param:g}"
     if model.training_tokens is not None:
         if model.training_tokens_estimated:
             return model.training_tokens, "not published; the catalog's cited estimate"
@@ -93,7 +102,7 @@ def resolve_tokens(
     if not model.named:
         raise InputError("a bare parameter count needs --tokens or --tokens-per-param")
     ratio = compute.CHINCHILLA_TOKENS_PER_PARAM
-    return round(ratio * model.params), f"{ratio:g} per parameter (Chinchilla rule; none published)"
+    return ratio * model.params, f"{ratio:g} per parameter (Chinchilla rule; none published)"
 
 
 def model_info(model: ModelRef, tokens: int, tokens_source: str) -> ModelInfo:
@@ -120,7 +129,7 @@ def _gpu_info(gpu: GpuSpec, settings: Settings) -> tuple[GpuInfo, float]:
         count=settings.count,
         precision=precision.value,
         peak_flop_per_s=peak,
-        memory_bytes=round(gpu.memory_bytes),
+        memory_bytes=round(gpu.memory_bytes) if gpu.memory_known else None,
     )
     return info, peak
 
@@ -180,7 +189,7 @@ def budget(gpu: GpuSpec, settings: Settings) -> BudgetResult:
 
 def _memory(model: ModelRef, gpu: GpuSpec | None, settings: Settings) -> tuple[MemoryResult, memory.Config]:
     config = memory_plan.resolve(model.shape, model.n_ctx, settings.count, settings.precision, settings.memory)
-    available = None if gpu is None else gpu.memory_bytes
+    available = gpu.memory_bytes if gpu is not None and gpu.memory_known else None
     suggest_lora = settings.memory.finetune is not None
     return memory_plan.build(model.params, model.shape, config, available, suggest_lora), config
 
@@ -268,8 +277,8 @@ def optimal(
             source = f"{settings.count} × {gpu.name} for {format_duration(settings.duration_s)} at MFU {settings.mfu:g}"
     assert budget_flop is not None
     config = available = None
-    if gpu is not None:
+    if gpu is not None and gpu.memory_known:
         seq_len = optimal_plan.REFERENCE_SEQ_LEN
         config = memory_plan.resolve(None, seq_len, settings.count, settings.precision, settings.memory)
-        available = gpu.memory_bytes
+        available = gpu.memory_bytes if gpu.memory_known else None
     return optimal_plan.optimal(budget_flop, source, settings.law, models, config, available, info, assumptions)

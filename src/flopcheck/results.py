@@ -36,8 +36,9 @@ class GpuInfo(_Result):
     precision: str
     peak_flop_per_s: float
     """Dense peak per GPU at ``precision``, from the catalog's source."""
-    memory_bytes: int
-    """Per GPU, from the vendor's figure (decimal GB × 1e9, or GiB × 2**30 where the vendor states GiB)."""
+    memory_bytes: int | None
+    """Per GPU, from the vendor's figure (decimal GB × 1e9, or GiB × 2**30 where the vendor states GiB); None for
+    hardware given as --gpu-flops without --gpu-memory."""
 
 
 class Assumptions(_Result):

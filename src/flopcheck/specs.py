@@ -81,10 +81,16 @@ class GpuSpec(CatalogEntry):
         return self
 
     @property
+    def memory_known(self) -> bool:
+        """False only for hardware given on the command line without --gpu-memory."""
+        return self.memory_gb is not None or self.memory_gib is not None
+
+    @property
     def memory_bytes(self) -> float:
         if self.memory_gib is not None:
             return self.memory_gib * 2**30
-        assert self.memory_gb is not None  # guaranteed by _one_memory_unit
+        if self.memory_gb is None:
+            raise ValueError(f"{self.id} has no memory figure")
         return self.memory_gb * 1e9
 
     def peak_flop_per_s(self, precision: Precision) -> float | None:

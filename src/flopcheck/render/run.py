@@ -83,6 +83,8 @@ def print_flops(result: FlopsResult) -> None:
     m = result.model
     rows = table("training", "value")
     rows.add_row("parameters", f"{m.params:,} ({format_count(m.params)})")
+    if m.active_params != m.params:
+        rows.add_row("active per token", f"{m.active_params:,} ({format_count(m.active_params)}): the N of the formula")
     rows.add_row("tokens", f"{m.tokens:,} ({format_count(m.tokens)}; {m.tokens_source})")
     rows.add_row("training FLOP", f"{format_sci(result.train_flop)} FLOP = {result.pf_days:,.4g} PF-days")
     emit(
@@ -90,5 +92,5 @@ def print_flops(result: FlopsResult) -> None:
         rows,
         "",
         heading("Assumptions"),
-        bullets([f"training FLOP = {result.flop_formula}", "attention FLOPs ignored"]),
+        bullets([f"training FLOP = {result.flop_formula}"]),
     )
