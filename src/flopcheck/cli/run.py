@@ -1,24 +1,13 @@
-"""The command line: parse options, load the catalog, call the planner, render. Nothing else.
-
-``main`` is the one boundary that turns errors into exit statuses: 0 yes/success, 1 "does not fit", 2 bad
-input, each bad input reported as one line on stderr (``--debug`` adds the traceback).
-"""
+"""The commands about a training run: fits, memory, optimal, budget, flops. Each parses, plans, renders."""
 
 from __future__ import annotations
 
-import os
-import sys
-import traceback
-from collections.abc import Sequence
-from typing import Annotated
-
 import typer
 
-from flopcheck import __version__, catalog, options, plan, render
-from flopcheck.errors import ExitStatus, FlopcheckError, InputError
-from flopcheck.memory import Offload, Optimizer, Recompute
-from flopcheck.memory_plan import MemoryOptions
-from flopcheck.options import (
+from flopcheck import catalog, plan, render
+from flopcheck.cli import parse as options
+from flopcheck.cli.app import app
+from flopcheck.cli.options import (
     CausalOpt,
     ChinchillaOpt,
     CountOpt,
@@ -58,42 +47,10 @@ from flopcheck.options import (
     YearsOpt,
     ZeroOpt,
 )
+from flopcheck.errors import ExitStatus, InputError
+from flopcheck.memory import Offload, Optimizer, Recompute
+from flopcheck.memory_plan import MemoryOptions
 from flopcheck.units import parse_count
-
-app = typer.Typer(
-    name="flopcheck",
-    help="Can I train this model on this hardware? Training FLOPs (6·N·D), GPU budgets, time and memory.",
-    no_args_is_help=True,
-    add_completion=False,
-    pretty_exceptions_enable=False,
-)
-
-
-def _version(value: bool) -> None:
-    if value:
-        typer.echo(f"flopcheck {__version__}")
-        raise typer.Exit()
-
-
-@app.callback()
-def _root(
-    version: Annotated[
-        bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit.")
-    ] = False,
-    debug: Annotated[
-        bool, typer.Option("--debug", help="Show the traceback of an error (anywhere on the line).")
-    ] = False,
-    catalog_file: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--catalog",
-            metavar="FILE",
-            help="A catalog file merged over the packaged catalogs by id (repeatable, anywhere on the line; "
-            "also FLOPCHECK_CATALOG, a path list).",
-        ),
-    ] = None,
-) -> None:
-    """Can I train this model on this hardware?"""
 
 
 @app.command()
@@ -261,143 +218,3 @@ def flops(
     settings = plan.Settings(memory=MemoryOptions(seq_len=seq_len), flop_formula=flop_formula.value, causal=causal)
     result = plan.flops(ref, *options.tokens(ref, tokens, tokens_per_param), settings)
     render.write_json(result) if json else render.print_flops(result)
-
-
-@app.command()
-def gpus(
-    gpu_id: Annotated[str | None, typer.Argument(metavar="[ID]", help="Show one accelerator in full.")] = None,
-    json: JsonOpt = False,
-) -> None:
-    """The accelerator catalog, or one entry with its sources."""
-    index = catalog.gpus()
-    entries = list(index) if gpu_id is None else [index.get(gpu_id)]
-    origins = {e.id: _origin(index.origin(e.id)) for e in entries}
-    records = [{**catalog.as_record(e, origins[e.id]), "memory_bytes": round(e.memory_bytes)} for e in entries]
-    if json:
-        render.write_json(records)
-    elif gpu_id is None:
-        render.print_gpus(entries, origins)
-    else:
-        render.print_entry(records[0], entries[0].name)
-
-
-@app.command()
-def models(
-    model_id: Annotated[str | None, typer.Argument(metavar="[ID]", help="Show one model in full.")] = None,
-    json: JsonOpt = False,
-) -> None:
-    """The language-model catalog, or one entry with its sources."""
-    index = catalog.models()
-    entries = list(index) if model_id is None else [index.get(model_id)]
-    origins = {e.id: _origin(index.origin(e.id)) for e in entries}
-    records = [catalog.as_record(e, origins[e.id]) for e in entries]
-    if json:
-        render.write_json(records)
-    elif model_id is None:
-        render.print_models(entries, origins)
-    else:
-        render.print_entry(records[0], entries[0].name)
-
-
-@app.command()
-def validate(
-    files: Annotated[list[str], typer.Argument(metavar="FILE...", help="Catalog files to check.")],
-    json: JsonOpt = False,
-) -> None:
-    """Check catalog files: every problem as FILE:LINE: entry: field: message, exit 2 if any."""
-    problems = catalog.validate(files)
-    if json:
-        render.write_json([{**vars(p), "text": str(p)} for p in problems])
-    else:
-        sys.stdout.write("".join(f"{p}\n" for p in problems) or f"{len(files)} file(s) valid\n")
-    if problems:
-        raise typer.Exit(ExitStatus.BAD_INPUT)
-
-
-SCHEMAS = ("fits", "budget", "flops", "memory", "optimal", "catalog")
-
-
-@app.command()
-def schema(
-    name: Annotated[
-        str | None, typer.Argument(metavar="[NAME]", help=f"One of {', '.join(SCHEMAS)} [default: all].")
-    ] = None,
-    json: JsonOpt = False,
-) -> None:
-    """The JSON Schema of a command's --json output, or of a catalog file (always printed as JSON)."""
-    from pydantic import BaseModel
-
-    from flopcheck import results, specs
-
-    models: dict[str, type[BaseModel]] = {
-        "fits": results.FitsResult,
-        "budget": results.BudgetResult,
-        "flops": results.FlopsResult,
-        "memory": results.MemoryReport,
-        "optimal": results.OptimalResult,
-        "catalog": specs.CatalogFile,
-    }
-    if name is not None and name not in models:
-        raise InputError(f"unknown schema {name!r}; one of {', '.join(SCHEMAS)}")
-    chosen = models if name is None else {name: models[name]}
-    documents = {key: model.model_json_schema(mode="serialization") for key, model in chosen.items()}
-    render.write_json(documents[name] if name is not None else documents)
-
-
-def _origin(origin: str) -> str | None:
-    return None if origin == catalog.PACKAGED else origin
-
-
-def _take_catalog_files(args: list[str]) -> tuple[list[str], list[str]]:
-    rest: list[str] = []
-    files: list[str] = []
-    taking = False
-    for arg in args:
-        if taking:
-            files.append(arg)
-            taking = False
-        elif arg == "--catalog":
-            taking = True
-        elif arg.startswith("--catalog="):
-            files.append(arg.removeprefix("--catalog="))
-        else:
-            rest.append(arg)
-    if taking:
-        rest.append("--catalog")  # let the parser report the missing value
-    return rest, files
-
-
-def _is_usage_error(exc: BaseException) -> bool:
-    """Typer's (vendored click) usage errors: they carry an exit code and a one-line message."""
-    return isinstance(getattr(exc, "exit_code", None), int) and callable(getattr(exc, "format_message", None))
-
-
-def _fail(message: str, status: int, debug: bool) -> int:
-    if debug:
-        traceback.print_exc()
-    sys.stderr.write(f"flopcheck: error: {message}\n")
-    return status
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    """Run the CLI and return its exit status. (When stdout is closed early, as in ``| head``, Typer exits
-    with status 1 by itself, quietly.)"""
-    args = list(sys.argv[1:] if argv is None else argv)
-    debug = "--debug" in args or bool(os.environ.get("FLOPCHECK_DEBUG"))
-    # --debug and --catalog work anywhere on the line, before or after the command.
-    args = [arg for arg in args if arg != "--debug"]
-    args, files = _take_catalog_files(args)
-    env_files = [p for p in os.environ.get("FLOPCHECK_CATALOG", "").split(os.pathsep) if p]
-    catalog.use_files([*env_files, *files])
-    try:
-        status = app(args=args, prog_name="flopcheck", standalone_mode=False)
-    except FlopcheckError as exc:
-        return _fail(str(exc), exc.exit_status, debug)
-    except KeyboardInterrupt:
-        return 130
-    except Exception as exc:
-        if _is_usage_error(exc):
-            message = " ".join(str(exc.format_message()).split())  # type: ignore[attr-defined]
-            return _fail(message, ExitStatus.BAD_INPUT, debug)
-        return _fail(f"internal error: {exc!r} (please report it; --debug shows the traceback)", 70, debug)
-    return status if isinstance(status, int) else ExitStatus.OK

@@ -1,0 +1,98 @@
+"""The commands about the catalogs and the output contract: gpus, models, validate, schema."""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated
+
+import typer
+
+from flopcheck import catalog, render
+from flopcheck.cli.app import app
+from flopcheck.cli.options import JsonOpt
+from flopcheck.errors import ExitStatus, InputError
+
+
+@app.command()
+def gpus(
+    gpu_id: Annotated[str | None, typer.Argument(metavar="[ID]", help="Show one accelerator in full.")] = None,
+    json: JsonOpt = False,
+) -> None:
+    """The accelerator catalog, or one entry with its sources."""
+    index = catalog.gpus()
+    entries = list(index) if gpu_id is None else [index.get(gpu_id)]
+    origins = {e.id: _origin(index.origin(e.id)) for e in entries}
+    records = [{**catalog.as_record(e, origins[e.id]), "memory_bytes": round(e.memory_bytes)} for e in entries]
+    if json:
+        render.write_json(records)
+    elif gpu_id is None:
+        render.print_gpus(entries, origins)
+    else:
+        render.print_entry(records[0], entries[0].name)
+
+
+@app.command()
+def models(
+    model_id: Annotated[str | None, typer.Argument(metavar="[ID]", help="Show one model in full.")] = None,
+    json: JsonOpt = False,
+) -> None:
+    """The language-model catalog, or one entry with its sources."""
+    index = catalog.models()
+    entries = list(index) if model_id is None else [index.get(model_id)]
+    origins = {e.id: _origin(index.origin(e.id)) for e in entries}
+    records = [catalog.as_record(e, origins[e.id]) for e in entries]
+    if json:
+        render.write_json(records)
+    elif model_id is None:
+        render.print_models(entries, origins)
+    else:
+        render.print_entry(records[0], entries[0].name)
+
+
+@app.command()
+def validate(
+    files: Annotated[list[str], typer.Argument(metavar="FILE...", help="Catalog files to check.")],
+    json: JsonOpt = False,
+) -> None:
+    """Check catalog files: every problem as FILE:LINE: entry: field: message, exit 2 if any."""
+    problems = catalog.validate(files)
+    if json:
+        render.write_json([{**vars(p), "text": str(p)} for p in problems])
+    else:
+        sys.stdout.write("".join(f"{p}\n" for p in problems) or f"{len(files)} file(s) valid\n")
+    if problems:
+        raise typer.Exit(ExitStatus.BAD_INPUT)
+
+
+SCHEMAS = ("fits", "budget", "flops", "memory", "optimal", "catalog")
+
+
+@app.command()
+def schema(
+    name: Annotated[
+        str | None, typer.Argument(metavar="[NAME]", help=f"One of {', '.join(SCHEMAS)} [default: all].")
+    ] = None,
+    json: JsonOpt = False,
+) -> None:
+    """The JSON Schema of a command's --json output, or of a catalog file (always printed as JSON)."""
+    from pydantic import BaseModel
+
+    from flopcheck import results, specs
+
+    models: dict[str, type[BaseModel]] = {
+        "fits": results.FitsResult,
+        "budget": results.BudgetResult,
+        "flops": results.FlopsResult,
+        "memory": results.MemoryReport,
+        "optimal": results.OptimalResult,
+        "catalog": specs.CatalogFile,
+    }
+    if name is not None and name not in models:
+        raise InputError(f"unknown schema {name!r}; one of {', '.join(SCHEMAS)}")
+    chosen = models if name is None else {name: models[name]}
+    documents = {key: model.model_json_schema(mode="serialization") for key, model in chosen.items()}
+    render.write_json(documents[name] if name is not None else documents)
+
+
+def _origin(origin: str) -> str | None:
+    return None if origin == catalog.PACKAGED else origin
