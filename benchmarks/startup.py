@@ -54,6 +54,7 @@ def main() -> None:
         "fits gpt2-xl --gpu rtx4070ti --json": [fc, "fits", "gpt2-xl", "--gpu", "rtx4070ti", "--json"],
         "fits gpt2-xl --gpu rtx4070ti (table)": [fc, "fits", "gpt2-xl", "--gpu", "rtx4070ti"],
         "gpus --json": [fc, "gpus", "--json"],
+        "compare gpt2-xl --all --json": [fc, "compare", "gpt2-xl", "--all", "--json"],
     }
     results = {name: measure(argv, runs) for name, argv in cases.items()}
     base_pass = results["python -c pass"][0]

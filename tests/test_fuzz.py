@@ -26,13 +26,16 @@ OPTIONS = st.sampled_from(
     """--gpu --count --years --days --hours --mfu --uptime --precision --tokens --tokens-per-param --micro-batch
     --seq-len --json --bogus -n -g -p --help --optimizer --recompute --zero --offload --finetune --lora-rank
     --lora-targets --no-master-weights --overhead --layers --hidden --heads --vocab --flop --law --ratio
-    --chinchilla --gpu-flops --gpu-memory --flop-formula --causal --catalog""".split()
+    --chinchilla --gpu-flops --gpu-memory --flop-formula --causal --catalog --format --price --pue --power
+    --electricity-price --grid-intensity --max-days --max-cost --max-kwh --gpus --all --sort --models""".split()
 )
 CHOICES = st.sampled_from(
     """auto fp32 bf16 fp8 adamw adamw-8bit lion none selective full optimizer all lora qlora qv 0 3 epoch
-    tokens-per-param""".split()
+    tokens-per-param csv markdown json table cost energy h100,t4 gpt2,gpt2-xl""".split()
 )
-COMMANDS = st.sampled_from(["fits", "budget", "flops", "memory", "optimal", "gpus", "models", "nope", "--version"])
+COMMANDS = st.sampled_from(
+    ["fits", "budget", "flops", "memory", "optimal", "compare", "matrix", "gpus", "models", "nope", "--version"]
+)
 TOKEN = st.one_of(NUMBERS, WORDS, OPTIONS, CHOICES, st.text(max_size=8))
 
 

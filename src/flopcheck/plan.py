@@ -7,7 +7,7 @@ import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from flopcheck import compute, memory, memory_plan, optimal_plan, scaling
+from flopcheck import compute, costing, memory, memory_plan, optimal_plan, scaling
 from flopcheck.architecture import FLOP_FORMULAS, train_flop_per_token
 from flopcheck.errors import InputError
 from flopcheck.memory_plan import MemoryOptions
@@ -43,6 +43,8 @@ class Settings:
     law: scaling.Law = field(default_factory=lambda: scaling.law("chinchilla"))
     flop_formula: str = "6nd"
     causal: bool = False
+    cost: costing.CostOptions = field(default_factory=costing.CostOptions)
+    gates: costing.Gates = field(default_factory=costing.Gates)
 
 
 def _finite(**values: float) -> None:
@@ -184,6 +186,7 @@ def budget(gpu: GpuSpec, settings: Settings) -> BudgetResult:
         gpu_hours=compute.gpu_hours(settings.count, settings.duration_s),
         gpu=info,
         assumptions=_assumptions(settings),
+        cost=costing.cost(gpu, compute.gpu_hours(settings.count, settings.duration_s), settings.cost),
     )
 
 
@@ -229,6 +232,7 @@ def fits(model: ModelRef, gpu: GpuSpec, settings: Settings, tokens: int, tokens_
     )
     ok = compute_result.fits and bool(memory_result.fits)
     optimal = optimal_plan.section(settings.law, model.params, tokens, factor, available)
+    spent = costing.cost(gpu, compute_result.gpu_hours, settings.cost)
     return FitsResult(
         fits=ok,
         verdict=_verdict(model, info, settings, compute_result, memory_result),
@@ -238,6 +242,8 @@ def fits(model: ModelRef, gpu: GpuSpec, settings: Settings, tokens: int, tokens_
         compute=compute_result,
         memory=memory_result,
         optimal=optimal,
+        cost=spent,
+        gates=costing.check(settings.gates, time_s, spent),
     )
 
 

@@ -156,6 +156,38 @@ class MemoryReport(MemoryResult):
     gpu: GpuBrief | None
 
 
+class CostResult(_Result):
+    """Rental cost, energy and emissions of the GPU time (None where a figure is missing: say --price or
+    --power)."""
+
+    gpu_hours: float
+    price_usd_per_gpu_hour: float | None
+    price_source: str | None
+    """--price, or catalog (then price_offer, price_date and price_url say which list)."""
+    price_offer: str | None
+    price_date: str | None
+    price_url: str | None
+    cost_usd: float | None
+    board_power_w: float | None
+    pue: float
+    energy_kwh: float | None
+    electricity_usd_per_kwh: float
+    electricity_cost_usd: float | None
+    grid_kg_co2_per_kwh: float
+    co2_kg: float | None
+    notes: tuple[str, ...]
+
+
+class GateResult(_Result):
+    name: str
+    """--max-days, --max-cost or --max-kwh."""
+    limit: float
+    value: float | None
+    """None when it cannot be computed (no price, no power figure): the gate then fails."""
+    passed: bool
+    reason: str
+
+
 class OptimalSection(_Result):
     """``fits``: the compute-optimal run for this model under the chosen scaling law."""
 
@@ -189,6 +221,8 @@ class FitsResult(_Result):
     compute: ComputeResult
     memory: MemoryResult
     optimal: OptimalSection
+    cost: CostResult
+    gates: tuple[GateResult, ...]
 
 
 class LawResult(_Result):
@@ -242,6 +276,7 @@ class BudgetResult(_Result):
     gpu_hours: float
     gpu: GpuInfo
     assumptions: Assumptions
+    cost: CostResult
 
 
 class FlopsResult(_Result):
@@ -249,3 +284,49 @@ class FlopsResult(_Result):
     pf_days: float
     flop_formula: str
     model: ModelInfo
+
+
+class CompareMemory(_Result):
+    fits: bool
+    required_bytes: int
+    available_bytes: int | None
+    min_gpus_zero3: int | None
+    """The fewest GPUs of this kind that fit the run with ZeRO-3 (None when no count does)."""
+
+
+class CompareRow(_Result):
+    """One GPU (and count) in ``compare``: a flat summary of ``fits`` for it."""
+
+    model_id: str
+    gpu: GpuInfo
+    compute: ComputeResult
+    memory: CompareMemory
+    fits: bool
+    cost_usd: float | None
+    energy_kwh: float | None
+    co2_kg: float | None
+    gates_passed: bool
+
+
+class CompareResult(_Result):
+    rows: tuple[CompareRow, ...]
+    skipped: tuple[str, ...]
+    """GPUs left out, with the reason (no peak at the asked precision)."""
+    sort: str
+
+
+class MatrixCell(_Result):
+    model_id: str
+    gpu_id: str
+    verdict: str
+    """yes (compute and memory fit), compute-only, memory-only, or no."""
+    time_s: float | None
+    compute_fits: bool | None
+    memory_fits: bool | None
+    note: str | None
+
+
+class MatrixResult(_Result):
+    models: tuple[str, ...]
+    gpus: tuple[str, ...]
+    cells: tuple[MatrixCell, ...]

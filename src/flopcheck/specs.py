@@ -57,6 +57,15 @@ class Peaks(_Entry):
     fp8: PositiveFloat | None = None
 
 
+class Price(_Entry):
+    """An on-demand rental price from a public list, per GPU-hour, with the offer, its date and its list."""
+
+    usd_per_gpu_hour: PositiveFloat
+    offer: Text
+    date: Annotated[str, StringConstraints(pattern=r"^\d{4}-\d{2}$")]
+    source: Url
+
+
 class GpuSpec(CatalogEntry):
     """One accelerator. Memory is recorded in the unit the vendor prints: ``memory_gb`` (1e9 bytes) or,
     where the vendor states GiB (Google's TPU documentation), ``memory_gib`` (2**30 bytes)."""
@@ -71,6 +80,7 @@ class GpuSpec(CatalogEntry):
     memory_bandwidth_gb_per_s: PositiveFloat | None = None
     board_power_w: PositiveFloat | None = None
     peak_tflop_per_s: Peaks
+    price: Price | None = None
     sources: Annotated[tuple[Url, ...], Field(min_length=1)]
     notes: Text | None = None
 

@@ -8,8 +8,9 @@ from typing import Annotated
 import typer
 
 from flopcheck import catalog, render
+from flopcheck.cli import parse as options
 from flopcheck.cli.app import app
-from flopcheck.cli.options import JsonOpt
+from flopcheck.cli.options import FormatOpt, JsonOpt
 from flopcheck.errors import ExitStatus, InputError
 
 
@@ -17,14 +18,16 @@ from flopcheck.errors import ExitStatus, InputError
 def gpus(
     gpu_id: Annotated[str | None, typer.Argument(metavar="[ID]", help="Show one accelerator in full.")] = None,
     json: JsonOpt = False,
+    format: FormatOpt = None,
 ) -> None:
     """The accelerator catalog, or one entry with its sources."""
     index = catalog.gpus()
     entries = list(index) if gpu_id is None else [index.get(gpu_id)]
     origins = {e.id: _origin(index.origin(e.id)) for e in entries}
     records = [{**catalog.as_record(e, origins[e.id]), "memory_bytes": round(e.memory_bytes)} for e in entries]
-    if json:
-        render.write_json(records)
+    fmt = options.output_format(json, format)
+    if fmt != "table":
+        render.output_records("gpus", records, fmt)
     elif gpu_id is None:
         render.print_gpus(entries, origins)
     else:
@@ -35,14 +38,16 @@ def gpus(
 def models(
     model_id: Annotated[str | None, typer.Argument(metavar="[ID]", help="Show one model in full.")] = None,
     json: JsonOpt = False,
+    format: FormatOpt = None,
 ) -> None:
     """The language-model catalog, or one entry with its sources."""
     index = catalog.models()
     entries = list(index) if model_id is None else [index.get(model_id)]
     origins = {e.id: _origin(index.origin(e.id)) for e in entries}
     records = [catalog.as_record(e, origins[e.id]) for e in entries]
-    if json:
-        render.write_json(records)
+    fmt = options.output_format(json, format)
+    if fmt != "table":
+        render.output_records("models", records, fmt)
     elif model_id is None:
         render.print_models(entries, origins)
     else:
@@ -53,18 +58,20 @@ def models(
 def validate(
     files: Annotated[list[str], typer.Argument(metavar="FILE...", help="Catalog files to check.")],
     json: JsonOpt = False,
+    format: FormatOpt = None,
 ) -> None:
     """Check catalog files: every problem as FILE:LINE: entry: field: message, exit 2 if any."""
     problems = catalog.validate(files)
-    if json:
-        render.write_json([{**vars(p), "text": str(p)} for p in problems])
+    fmt = options.output_format(json, format)
+    if fmt != "table":
+        render.output_records("validate", [{**vars(p), "text": str(p)} for p in problems], fmt)
     else:
         sys.stdout.write("".join(f"{p}\n" for p in problems) or f"{len(files)} file(s) valid\n")
     if problems:
         raise typer.Exit(ExitStatus.BAD_INPUT)
 
 
-SCHEMAS = ("fits", "budget", "flops", "memory", "optimal", "catalog")
+SCHEMAS = ("fits", "budget", "flops", "memory", "optimal", "compare", "matrix", "catalog")
 
 
 @app.command()
@@ -73,24 +80,29 @@ def schema(
         str | None, typer.Argument(metavar="[NAME]", help=f"One of {', '.join(SCHEMAS)} [default: all].")
     ] = None,
     json: JsonOpt = False,
+    format: FormatOpt = None,
 ) -> None:
     """The JSON Schema of a command's --json output, or of a catalog file (always printed as JSON)."""
-    from pydantic import BaseModel
+    if options.output_format(json, format) not in ("json", "table"):
+        raise InputError("a schema is JSON only")
+    from pydantic import TypeAdapter
 
     from flopcheck import results, specs
 
-    models: dict[str, type[BaseModel]] = {
-        "fits": results.FitsResult,
-        "budget": results.BudgetResult,
-        "flops": results.FlopsResult,
-        "memory": results.MemoryReport,
-        "optimal": results.OptimalResult,
-        "catalog": specs.CatalogFile,
+    models: dict[str, TypeAdapter[object]] = {
+        "fits": TypeAdapter(results.FitsResult),
+        "budget": TypeAdapter(results.BudgetResult),
+        "flops": TypeAdapter(results.FlopsResult),
+        "memory": TypeAdapter(results.MemoryReport),
+        "optimal": TypeAdapter(results.OptimalResult),
+        "compare": TypeAdapter(list[results.CompareRow]),
+        "matrix": TypeAdapter(results.MatrixResult),
+        "catalog": TypeAdapter(specs.CatalogFile),
     }
     if name is not None and name not in models:
         raise InputError(f"unknown schema {name!r}; one of {', '.join(SCHEMAS)}")
     chosen = models if name is None else {name: models[name]}
-    documents = {key: model.model_json_schema(mode="serialization") for key, model in chosen.items()}
+    documents = {key: adapter.json_schema(mode="serialization") for key, adapter in chosen.items()}
     render.write_json(documents[name] if name is not None else documents)
 
 

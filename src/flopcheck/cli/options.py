@@ -144,3 +144,44 @@ VocabOpt = Annotated[
     int | None,
     typer.Option("--vocab", min=1, max=BIG, help="For a parameter count: vocabulary.", rich_help_panel=MEMORY),
 ]
+
+COST = "Cost and energy"
+GATES = "CI gates"
+PriceOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--price", help="USD per GPU-hour [default: the catalog's on-demand list price].", rich_help_panel=COST
+    ),
+]
+PueOpt = Annotated[
+    str, typer.Option("--pue", help="Power usage effectiveness (≥ 1) [default: 1.0].", rich_help_panel=COST)
+]
+ElectricityOpt = Annotated[str | None, typer.Option("--electricity-price", help="USD per kWh.", rich_help_panel=COST)]
+GridOpt = Annotated[str | None, typer.Option("--grid-intensity", help="kg CO2 per kWh.", rich_help_panel=COST)]
+PowerOpt = Annotated[
+    str | None,
+    typer.Option("--power", help="Watts per GPU [default: the catalog's board power].", rich_help_panel=COST),
+]
+MaxDaysOpt = Annotated[
+    str | None, typer.Option("--max-days", help="Fail (exit 1) if training takes longer.", rich_help_panel=GATES)
+]
+MaxCostOpt = Annotated[
+    str | None,
+    typer.Option("--max-cost", help="Fail (exit 1) if the GPU rental costs more (USD).", rich_help_panel=GATES),
+]
+MaxKwhOpt = Annotated[
+    str | None,
+    typer.Option("--max-kwh", help="Fail (exit 1) if the GPUs use more energy (kWh).", rich_help_panel=GATES),
+]
+
+
+class OutputFormat(str, Enum):
+    table = "table"
+    json = "json"
+    csv = "csv"
+    markdown = "markdown"
+
+
+FormatOpt = Annotated[
+    OutputFormat | None, typer.Option("--format", "-f", help="table, json, csv or markdown [default: table].")
+]

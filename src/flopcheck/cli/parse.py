@@ -7,8 +7,8 @@ import re
 from pathlib import Path
 from typing import Any
 
-from flopcheck import catalog, hf_config, memory, plan, scaling
-from flopcheck.cli.options import FlopFormula, LawChoice, PrecisionChoice
+from flopcheck import catalog, costing, economics, hf_config, memory, plan, scaling
+from flopcheck.cli.options import FlopFormula, LawChoice, OutputFormat, PrecisionChoice
 from flopcheck.errors import InputError
 from flopcheck.memory_plan import MemoryOptions
 from flopcheck.model_ref import ModelRef
@@ -161,27 +161,65 @@ def scaling_law(choice: LawChoice, ratio: str | None) -> scaling.Law:
     return scaling.law(choice.value, value)
 
 
-def settings(
-    count: int,
-    years: str | None,
-    days: str | None,
-    hours: str | None,
-    mfu: str,
-    uptime: str,
-    precision: PrecisionChoice,
-    memory_opts: MemoryOptions | None = None,
-    law: scaling.Law | None = None,
-    flop_formula: FlopFormula = FlopFormula.six_nd,
-    causal: bool = False,
-) -> plan.Settings:
+def settings(flags: dict[str, Any]) -> plan.Settings:
+    """The planner's settings from a command's parameters (``locals()``); options a command lacks keep their
+    defaults."""
+    precision: PrecisionChoice = flags.get("precision", PrecisionChoice.auto)
+    law: LawChoice | None = flags.get("law")
+    formula: FlopFormula = flags.get("flop_formula", FlopFormula.six_nd)
+    mfu, uptime = flags.get("mfu"), flags.get("uptime")
     return plan.Settings(
-        count=count,
-        duration_s=duration_s(years, days, hours),
-        mfu=parse_fraction(mfu, "--mfu"),
-        uptime=parse_fraction(uptime, "--uptime"),
+        count=flags.get("count", 1),
+        duration_s=duration_s(flags.get("years"), flags.get("days"), flags.get("hours")),
+        mfu=plan.Settings.mfu if mfu is None else parse_fraction(mfu, "--mfu"),
+        uptime=plan.Settings.uptime if uptime is None else parse_fraction(uptime, "--uptime"),
         precision=precision.value,
-        memory=memory_opts or MemoryOptions(),
-        law=law or scaling.law("chinchilla"),
-        flop_formula=flop_formula.value,
-        causal=causal,
+        memory=memory_options(flags) if "optimizer" in flags else MemoryOptions(seq_len=flags.get("seq_len")),
+        law=scaling.law("chinchilla") if law is None else scaling_law(law, flags.get("ratio")),
+        flop_formula=formula.value,
+        causal=flags.get("causal", False),
+        cost=cost_options(flags),
+        gates=gates(flags),
     )
+
+
+def cost_options(flags: dict[str, Any]) -> costing.CostOptions:
+    """--price, --pue, --electricity-price, --grid-intensity, --power from a command's parameters."""
+
+    def number(name: str, flag: str, allow_zero: bool = False) -> float | None:
+        text = flags.get(name)
+        if text is None:
+            return None
+        if allow_zero and text.strip() in ("0", "0.0"):
+            return 0.0
+        return parse_count(text, flag)
+
+    pue = number("pue", "--pue") or economics.DEFAULT_PUE
+    if pue < 1.0:
+        raise InputError(f"--pue must be at least 1 (power usage effectiveness), got {flags['pue']!r}")
+    return costing.CostOptions(
+        price_usd_per_gpu_hour=number("price", "--price"),
+        pue=pue,
+        electricity_usd_per_kwh=number("electricity_price", "--electricity-price", allow_zero=True),
+        grid_kg_co2_per_kwh=number("grid_intensity", "--grid-intensity", allow_zero=True),
+        power_w=number("power", "--power"),
+    )
+
+
+def gates(flags: dict[str, Any]) -> costing.Gates:
+    def limit(name: str, flag: str) -> float | None:
+        text = flags.get(name)
+        return None if text is None else parse_count(text, flag)
+
+    return costing.Gates(
+        max_days=limit("max_days", "--max-days"),
+        max_cost_usd=limit("max_cost", "--max-cost"),
+        max_kwh=limit("max_kwh", "--max-kwh"),
+    )
+
+
+def output_format(json: bool, fmt: OutputFormat | None) -> str:
+    """--json is the shortcut for --format json; the two must agree."""
+    if json and fmt not in (None, OutputFormat.json):
+        raise InputError(f"--json and --format {fmt.value if fmt else ''} disagree; give one")
+    return "json" if json else (fmt or OutputFormat.table).value

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-import typer
+import sys
 
-from flopcheck import catalog, plan, render
+import typer
+from pydantic import BaseModel
+
+from flopcheck import catalog, costing, plan, render
 from flopcheck.cli import parse as options
 from flopcheck.cli.app import app
 from flopcheck.cli.options import (
@@ -12,12 +15,15 @@ from flopcheck.cli.options import (
     ChinchillaOpt,
     CountOpt,
     DaysOpt,
+    ElectricityOpt,
     FinetuneOpt,
     FlopFormula,
     FlopFormulaOpt,
     FlopOpt,
+    FormatOpt,
     GpuFlopsOpt,
     GpuMemoryOpt,
+    GridOpt,
     HeadsOpt,
     HiddenOpt,
     HoursOpt,
@@ -29,6 +35,9 @@ from flopcheck.cli.options import (
     LoraRankOpt,
     LoraTargetsOpt,
     MasterOpt,
+    MaxCostOpt,
+    MaxDaysOpt,
+    MaxKwhOpt,
     MaybeGpuOpt,
     MfuOpt,
     MicroBatchOpt,
@@ -36,8 +45,11 @@ from flopcheck.cli.options import (
     OffloadOpt,
     OptimizerOpt,
     OverheadOpt,
+    PowerOpt,
     PrecisionChoice,
     PrecisionOpt,
+    PriceOpt,
+    PueOpt,
     RatioOpt,
     RecomputeOpt,
     SeqLenOpt,
@@ -49,8 +61,20 @@ from flopcheck.cli.options import (
 )
 from flopcheck.errors import ExitStatus, InputError
 from flopcheck.memory import Offload, Optimizer, Recompute
-from flopcheck.memory_plan import MemoryOptions
+from flopcheck.results import GateResult
 from flopcheck.units import parse_count
+
+
+def _finish(
+    kind: str, result: BaseModel, fmt: str, fits: bool | None = True, gates: tuple[GateResult, ...] = ()
+) -> None:
+    """Render; then the exit status: 1 when the answer is no or a gate failed (with one line on stderr)."""
+    render.output(kind, result, fmt)
+    failure = costing.failure_line(gates)
+    if failure is not None:
+        sys.stderr.write(f"flopcheck: {failure}\n")
+    if fits is False or failure is not None:
+        raise typer.Exit(ExitStatus.NO)
 
 
 @app.command()
@@ -88,23 +112,27 @@ def fits(
     chinchilla: ChinchillaOpt = False,
     flop_formula: FlopFormulaOpt = FlopFormula.six_nd,
     causal: CausalOpt = False,
+    price: PriceOpt = None,
+    pue: PueOpt = "1.0",
+    electricity_price: ElectricityOpt = None,
+    grid_intensity: GridOpt = None,
+    power: PowerOpt = None,
+    max_days: MaxDaysOpt = None,
+    max_cost: MaxCostOpt = None,
+    max_kwh: MaxKwhOpt = None,
     json: JsonOpt = False,
+    format: FormatOpt = None,
 ) -> None:
-    """Can GPU train MODEL? Compute needed vs delivered, time, memory, ways to fit, compute-optimality; exit 1
-    if it does not fit."""
-    memory_opts = options.memory_options(locals())
-    scaling_law = options.scaling_law(law, ratio)
-    settings = options.settings(
-        count, years, days, hours, mfu, uptime, precision, memory_opts, scaling_law, flop_formula, causal
-    )
+    """Can GPU train MODEL? Compute needed vs delivered, time, memory, ways to fit, compute-optimality, cost;
+    exit 1 if it does not fit or a gate fails."""
+    fmt = options.output_format(json, format)
+    settings = options.settings(locals())
     ref = options.model(model, layers, hidden, heads, vocab)
-    spent, source = options.tokens(ref, tokens, tokens_per_param, scaling_law if chinchilla else None)
+    spent, source = options.tokens(ref, tokens, tokens_per_param, settings.law if chinchilla else None)
     hardware = options.gpu(gpu, gpu_flops, gpu_memory, precision, need_flops=True, need_memory=True)
     assert hardware is not None
     result = plan.fits(ref, hardware, settings, spent, source)
-    render.write_json(result) if json else render.print_fits(result)
-    if not result.fits:
-        raise typer.Exit(ExitStatus.NO)
+    _finish("fits", result, fmt, result.fits, result.gates)
 
 
 @app.command()
@@ -130,16 +158,15 @@ def memory(
     heads: HeadsOpt = None,
     vocab: VocabOpt = None,
     json: JsonOpt = False,
+    format: FormatOpt = None,
 ) -> None:
     """Training memory per GPU, component by component; with --gpu, whether it fits (exit 1 if not)."""
-    memory_opts = options.memory_options(locals())
-    settings = plan.Settings(count=count, precision=precision.value, memory=memory_opts)
+    fmt = options.output_format(json, format)
+    settings = options.settings(locals())
     ref = options.model(model, layers, hidden, heads, vocab)
     hardware = options.gpu(gpu, None, gpu_memory, precision, need_flops=False, need_memory=False)
     result = plan.memory_report(ref, hardware, settings)
-    render.write_json(result) if json else render.print_memory(result)
-    if result.fits is False:
-        raise typer.Exit(ExitStatus.NO)
+    _finish("memory", result, fmt, result.fits)
 
 
 @app.command()
@@ -166,20 +193,18 @@ def optimal(
     master_weights: MasterOpt = True,
     overhead: OverheadOpt = "1GB",
     json: JsonOpt = False,
+    format: FormatOpt = None,
 ) -> None:
     """The compute-optimal model for a budget (--flop, or what --gpu delivers), by scaling law; with --gpu, the
     best model the card's memory can train. Exit 1 if no model fits the memory."""
-    memory_opts = options.memory_options(locals())
-    scaling_law = options.scaling_law(law, ratio)
-    settings = options.settings(count, years, days, hours, mfu, uptime, precision, memory_opts, scaling_law)
+    fmt = options.output_format(json, format)
+    settings = options.settings(locals())
     budget_flop = None if flop is None else parse_count(flop, "--flop")
     hardware = options.gpu(gpu, gpu_flops, gpu_memory, precision, need_flops=False, need_memory=False)
     if hardware is not None and budget_flop is None and not hardware.precisions:
         raise InputError("give --flop or --gpu-flops for the budget")
     result = plan.optimal(budget_flop, hardware, settings, catalog.models())
-    render.write_json(result) if json else render.print_optimal(result)
-    if result.feasible is not None and result.feasible.max_params is None:
-        raise typer.Exit(ExitStatus.NO)
+    _finish("optimal", result, fmt, result.feasible is None or result.feasible.max_params is not None)
 
 
 @app.command()
@@ -193,14 +218,20 @@ def budget(
     mfu: MfuOpt = "0.4",
     uptime: UptimeOpt = "1.0",
     precision: PrecisionOpt = PrecisionChoice.auto,
+    price: PriceOpt = None,
+    pue: PueOpt = "1.0",
+    electricity_price: ElectricityOpt = None,
+    grid_intensity: GridOpt = None,
+    power: PowerOpt = None,
     json: JsonOpt = False,
+    format: FormatOpt = None,
 ) -> None:
-    """FLOP that GPU delivers in the time window, also as GPU-hours and PF-days."""
-    settings = options.settings(count, years, days, hours, mfu, uptime, precision)
+    """FLOP that GPU delivers in the time window, also as GPU-hours and PF-days, with cost and energy."""
+    fmt = options.output_format(json, format)
+    settings = options.settings(locals())
     hardware = options.gpu(gpu, gpu_flops, None, precision, need_flops=True, need_memory=False)
     assert hardware is not None
-    result = plan.budget(hardware, settings)
-    render.write_json(result) if json else render.print_budget(result)
+    _finish("budget", plan.budget(hardware, settings), fmt)
 
 
 @app.command()
@@ -212,9 +243,10 @@ def flops(
     causal: CausalOpt = False,
     seq_len: SeqLenOpt = None,
     json: JsonOpt = False,
+    format: FormatOpt = None,
 ) -> None:
     """Training FLOPs of MODEL: 6 × parameters × tokens, or with attention (--flop-formula kaplan|palm)."""
+    fmt = options.output_format(json, format)
+    settings = options.settings(locals())
     ref = options.model(model)
-    settings = plan.Settings(memory=MemoryOptions(seq_len=seq_len), flop_formula=flop_formula.value, causal=causal)
-    result = plan.flops(ref, *options.tokens(ref, tokens, tokens_per_param), settings)
-    render.write_json(result) if json else render.print_flops(result)
+    _finish("flops", plan.flops(ref, *options.tokens(ref, tokens, tokens_per_param), settings), fmt)

@@ -8,15 +8,48 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from pydantic import BaseModel
 
+from flopcheck.render import flat
 from flopcheck.render.catalog import print_entry, print_gpus, print_models
+from flopcheck.render.compare import print_compare, print_matrix
 from flopcheck.render.memory import print_memory
 from flopcheck.render.optimal import print_optimal
 from flopcheck.render.run import print_budget, print_fits, print_flops
+
+PRINTERS: dict[str, Callable[[Any], None]] = {
+    "fits": print_fits,
+    "budget": print_budget,
+    "flops": print_flops,
+    "memory": print_memory,
+    "optimal": print_optimal,
+    "compare": print_compare,
+    "matrix": print_matrix,
+}
+
+
+def output(kind: str, result: Any, fmt: str) -> None:
+    """Print ``result`` of command ``kind`` as a table, JSON, CSV or Markdown."""
+    if fmt == "json":
+        # compare's JSON is its list of rows (one object per GPU), which scripts iterate over
+        write_json([row.model_dump(mode="json") for row in result.rows] if kind == "compare" else result)
+    elif fmt == "table":
+        PRINTERS[kind](result)
+    else:
+        columns, body = flat.rows(kind, result)
+        (flat.write_csv if fmt == "csv" else flat.write_markdown)(columns, body)
+
+
+def output_records(kind: str, records: Sequence[dict[str, Any]], fmt: str) -> None:
+    """Catalog entries (``gpus``, ``models``) or ``validate`` problems as JSON, CSV or Markdown."""
+    if fmt == "json":
+        write_json(records)
+    else:
+        columns, body = flat.rows(kind, records)
+        (flat.write_csv if fmt == "csv" else flat.write_markdown)(columns, body)
 
 
 def write_json(data: BaseModel | Sequence[dict[str, Any]] | dict[str, Any]) -> None:
@@ -26,6 +59,8 @@ def write_json(data: BaseModel | Sequence[dict[str, Any]] | dict[str, Any]) -> N
 
 
 __all__ = [
+    "output",
+    "output_records",
     "print_budget",
     "print_entry",
     "print_fits",

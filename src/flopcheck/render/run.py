@@ -10,7 +10,7 @@ from flopcheck.render.optimal import optimal_lines
 from flopcheck.units import format_count, format_duration, format_percent, format_sci
 
 if TYPE_CHECKING:
-    from flopcheck.results import BudgetResult, FitsResult, FlopsResult
+    from flopcheck.results import BudgetResult, CostResult, FitsResult, FlopsResult
 
 
 def _tflop(value: float) -> str:
@@ -26,6 +26,27 @@ def _assumption_lines(result: FitsResult | BudgetResult) -> list[str]:
         f"window {format_duration(a.duration_s)} = {a.duration_s:,.0f} s (a year: 365.25 days = {a.year_s:,.0f} s)",
         f"training FLOP = {a.flop_formula}",
     ]
+
+
+def cost_lines(cost: CostResult, gpu_id: str) -> list[str]:
+    """Rental cost, energy, electricity and CO2, with what each rests on."""
+    rent = "rental: unknown" if cost.cost_usd is None else f"rental ${cost.cost_usd:,.0f}"
+    if cost.price_usd_per_gpu_hour is not None:
+        where = (
+            "--price"
+            if cost.price_source == "--price"
+            else f"on-demand list price, {cost.price_date}: flopcheck gpus {gpu_id}"
+        )
+        rent += f" at ${cost.price_usd_per_gpu_hour:.4g}/GPU-hour ({where})"
+    lines = [f"{cost.gpu_hours:,.0f} GPU-hours; {rent}"]
+    if cost.energy_kwh is not None and cost.board_power_w is not None:
+        power = f"{cost.board_power_w:g} W per GPU at full board power, PUE {cost.pue:g}"
+        lines.append(
+            f"energy {cost.energy_kwh:,.4g} kWh ({power}); "
+            f"electricity ${cost.electricity_cost_usd or 0:,.0f} at ${cost.electricity_usd_per_kwh:g}/kWh; "
+            f"{cost.co2_kg or 0:,.4g} kg CO2 at {cost.grid_kg_co2_per_kwh:g} kg/kWh"
+        )
+    return [*lines, *cost.notes]
 
 
 def print_fits(result: FitsResult) -> None:
@@ -56,12 +77,23 @@ def print_fits(result: FitsResult) -> None:
         heading("Compute-optimal?"),
         bullets(optimal_lines(result.optimal)),
         "",
+        heading("Cost and energy of the run"),
+        bullets(cost_lines(result.cost, result.gpu.id)),
+        *_gate_section(result),
+        "",
         verdict,
         heading("Assumptions"),
         bullets([*_assumption_lines(result), *memory_assumption_lines(mem)]),
         heading("Not modelled"),
         bullets(mem.not_modelled),
     )
+
+
+def _gate_section(result: FitsResult) -> list[object]:
+    if not result.gates:
+        return []
+    lines = [f"{g.name} {g.limit:g}: {'passed' if g.passed else 'FAILED'} ({g.reason})" for g in result.gates]
+    return ["", heading("Gates"), bullets(lines)]
 
 
 def print_budget(result: BudgetResult) -> None:
@@ -73,6 +105,9 @@ def print_budget(result: BudgetResult) -> None:
     emit(
         heading(f"Compute budget of {g.count} × {g.name}"),
         rows,
+        "",
+        heading("Cost and energy of the window"),
+        bullets(cost_lines(result.cost, result.gpu.id)),
         "",
         heading("Assumptions"),
         bullets(_assumption_lines(result)),

@@ -1,0 +1,76 @@
+"""Side-by-side tables: compare (one model, many GPUs, with a bar chart of time) and matrix (models × GPUs)."""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING
+
+from flopcheck.render._rich import bullets, emit, heading, plain, table
+from flopcheck.units import format_bytes, format_duration
+
+if TYPE_CHECKING:
+    from flopcheck.results import CompareResult, CompareRow, MatrixResult
+
+BAR_WIDTH = 40
+
+
+def _money(value: float | None) -> str:
+    return "-" if value is None else f"${value:,.0f}"
+
+
+def _memory(row: CompareRow) -> str:
+    return f"{format_bytes(row.memory.required_bytes)} {'ok' if row.memory.fits else 'over'}"
+
+
+def print_compare(result: CompareResult) -> None:
+    rows = table("gpu", "prec.", "time", "headroom", "memory/GPU", "ZeRO-3", "cost", "energy")
+    for row in result.rows:
+        rows.add_row(
+            row.gpu.id,
+            row.gpu.precision,
+            format_duration(row.compute.time_s),
+            f"{row.compute.ratio:.3g}×",
+            _memory(row),
+            "-" if row.memory.min_gpus_zero3 is None else str(row.memory.min_gpus_zero3),
+            _money(row.cost_usd),
+            "-" if row.energy_kwh is None else f"{row.energy_kwh:,.4g} kWh",
+        )
+    count = result.rows[0].gpu.count if result.rows else 1
+    title = f"{result.rows[0].model_id if result.rows else ''} on {count} GPU{'' if count == 1 else 's'} of each kind"
+    legend = "ZeRO-3: the fewest GPUs of the kind that fit the run with ZeRO-3 sharding"
+    sections: list[object] = [
+        heading(f"{title}, sorted by {result.sort}"),
+        rows,
+        plain(legend),
+        "",
+        heading("Time to train (log scale)"),
+    ]
+    times = [row.compute.time_s for row in result.rows]
+    if times:
+        low, high = math.log(min(times)), math.log(max(times))
+        bars = table("gpu", "time", "")
+        for row in result.rows:
+            share = 1.0 if high == low else (math.log(row.compute.time_s) - low) / (high - low)
+            bars.add_row(row.gpu.id, format_duration(row.compute.time_s), "█" * (1 + round(share * (BAR_WIDTH - 1))))
+        sections.append(bars)
+    if result.skipped:
+        sections += ["", heading("Left out"), bullets(result.skipped)]
+    emit(*sections)
+
+
+def print_matrix(result: MatrixResult) -> None:
+    cells = {(c.model_id, c.gpu_id): c for c in result.cells}
+    grid = table("model", *result.gpus)
+    for model in result.models:
+        entries = []
+        for gpu in result.gpus:
+            cell = cells[(model, gpu)]
+            time = "" if cell.time_s is None else f" {format_duration(cell.time_s)}"
+            entries.append(plain(f"{cell.verdict}{time}"))
+        grid.add_row(model, *entries)
+    legend = [
+        "yes: compute and memory fit; compute-only: memory does not fit; memory-only: compute does not fit in "
+        "the window; no: neither; the time is the time to train at the assumed MFU",
+        "tokens: each model's published training tokens, else 20 per parameter",
+    ]
+    emit(grid, "", bullets(legend))

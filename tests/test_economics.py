@@ -1,0 +1,198 @@
+"""Cost, energy, CO2, CI gates, compare, matrix and the CSV/Markdown formats."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import pytest
+
+from flopcheck import economics
+from flopcheck.render.flat import GPU_COLUMNS, MODEL_COLUMNS
+from tests.conftest import RunCli
+
+
+def test_cost_and_energy_arithmetic_by_hand() -> None:
+    # 100 GPU-hours at $2/GPU-hour = $200; at 700 W and PUE 1.2: 100 × 0.7 kW × 1.2 = 84 kWh;
+    # 84 kWh × $0.16 = $13.44; 84 kWh × 0.48 kg/kWh = 40.32 kg CO2.
+    assert economics.cost_usd(100, 2.0) == pytest.approx(200)
+    assert economics.energy_kwh(100, 700, 1.2) == pytest.approx(84)
+    assert economics.electricity_usd(84, 0.16) == pytest.approx(13.44)
+    assert economics.co2_kg(84, 0.48) == pytest.approx(40.32)
+
+
+def test_defaults_are_sourced() -> None:
+    # Ember, Global Electricity Review 2024: 480 g CO2/kWh in 2023; EIA: 16 cents/kWh US residential in 2023.
+    assert economics.GRID_INTENSITY.value == 0.48
+    assert economics.ELECTRICITY_PRICE.value == 0.16
+    assert economics.GRID_INTENSITY.source.startswith("https://ember-climate.org/")
+    assert economics.ELECTRICITY_PRICE.source.startswith("https://www.eia.gov/")
+
+
+def test_fits_cost_follows_the_gpu_hours(cli: RunCli) -> None:
+    data = cli("fits", "gpt2-xl", "--gpu", "h100", "--pue", "1.1", "--json").json()
+    hours = data["compute"]["gpu_hours"]
+    cost = data["cost"]
+    assert cost["gpu_hours"] == pytest.approx(hours)
+    assert cost["price_source"] == "catalog" and cost["price_date"] and cost["price_url"].startswith("https://")
+    assert cost["cost_usd"] == pytest.approx(hours * cost["price_usd_per_gpu_hour"])
+    assert cost["energy_kwh"] == pytest.approx(hours * 0.7 * 1.1)  # H100 SXM: 700 W board power
+    assert cost["co2_kg"] == pytest.approx(cost["energy_kwh"] * 0.48)
+    assert cost["electricity_cost_usd"] == pytest.approx(cost["energy_kwh"] * 0.16)
+
+
+def test_overrides_and_missing_figures(cli: RunCli) -> None:
+    data = cli(
+        "budget",
+        "--gpu",
+        "rtx4090",
+        "--days",
+        "10",
+        "--price",
+        "0.5",
+        "--power",
+        "300",
+        "--electricity-price",
+        "0.3",
+        "--grid-intensity",
+        "0",
+        "--json",
+    ).json()["cost"]
+    assert data["gpu_hours"] == pytest.approx(240)
+    assert data["cost_usd"] == pytest.approx(120) and data["price_source"] == "--price"
+    assert data["energy_kwh"] == pytest.approx(72) and data["electricity_cost_usd"] == pytest.approx(21.6)
+    assert data["co2_kg"] == 0
+    tpu = cli("budget", "--gpu", "tpu-v4", "--json").json()["cost"]
+    assert tpu["energy_kwh"] is None and tpu["cost_usd"] is None
+    assert any("--power" in note for note in tpu["notes"]) and any("--price" in note for note in tpu["notes"])
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["budget", "--gpu", "h100", "--pue", "0.9"], "--pue must be at least 1"),
+        (["budget", "--gpu", "h100", "--price", "-2"], "--price must be greater than zero"),
+        (["budget", "--gpu", "h100", "--power", "nan"], "--power must be a finite number"),
+        (["fits", "gpt2", "--gpu", "h100", "--max-days", "0"], "--max-days must be greater than zero"),
+        (["fits", "gpt2", "--gpu", "h100", "--json", "--format", "csv"], "--json and --format csv disagree"),
+        (["compare", "gpt2"], "give --gpus a,b,c or --all"),
+        (["compare", "gpt2", "--gpus", "h100,nope"], "unknown gpu 'nope'"),
+        (["schema", "fits", "--format", "csv"], "a schema is JSON only"),
+    ],
+)
+def test_bad_economics_input(cli: RunCli, args: list[str], message: str) -> None:
+    run = cli(*args)
+    assert run.code == 2
+    assert message in run.err
+
+
+# ----------------------------------------------------------------------------- gates
+
+
+def test_gates_pass_and_fail_with_one_line(cli: RunCli) -> None:
+    ok = cli("fits", "gpt2-xl", "--gpu", "h100", "--max-days", "3", "--max-cost", "1000", "--max-kwh", "100")
+    assert ok.code == 0, ok.err
+    assert ok.err == ""
+    slow = cli("fits", "gpt2-xl", "--gpu", "h100", "--max-days", "2", "--json")
+    assert slow.code == 1
+    assert slow.err.count("\n") == 1
+    assert slow.err.startswith("flopcheck: gate failed: --max-days 2: training takes 2.73 days")
+    gates = slow.json()["gates"]
+    assert gates == [
+        {
+            "name": "--max-days",
+            "limit": 2.0,
+            "value": pytest.approx(2.733, abs=0.001),
+            "passed": False,
+            "reason": "training takes 2.73 days, over 2 days",
+        }
+    ]
+    unpriced = cli("fits", "gpt2", "--gpu", "rtx4090", "--max-cost", "100")
+    assert unpriced.code == 1 and "no price: give --price" in unpriced.err
+
+
+def test_compare_gates(cli: RunCli) -> None:
+    run = cli("compare", "gpt2", "--gpus", "t4,h100", "--max-days", "1", "--json")
+    assert run.code == 0  # the H100 does it in hours
+    none = cli("compare", "gpt2", "--gpus", "t4,a10", "--max-days", "1")
+    assert none.code == 1 and "no GPU meets" in none.err
+
+
+# ----------------------------------------------------------------------------- compare and matrix
+
+
+def test_compare_rows_sorted_and_keyed(cli: RunCli) -> None:
+    rows = cli("compare", "gpt2-xl", "--gpus", "rtx4070ti,rtx4090,a100,h100,t4", "--json").json()
+    assert rows[0]["gpu"]["id"] == "h100-sxm"
+    times = [r["compute"]["time_s"] for r in rows]
+    assert times == sorted(times)
+    for row in rows:
+        assert {"gpu", "compute", "memory", "cost_usd", "energy_kwh"} <= set(row)
+        assert "fits" in row["memory"] and "time_s" in row["compute"]
+    by_cost = cli("compare", "gpt2-xl", "--gpus", "rtx4090,a100,h100,t4", "--sort", "cost", "--json").json()
+    costs = [r["cost_usd"] for r in by_cost]
+    known = [c for c in costs if c is not None]
+    assert known == sorted(known) and costs[: len(known)] == known  # unknown costs last
+    rtx = next(r for r in rows if r["gpu"]["id"] == "rtx-4070-ti")
+    assert rtx["memory"]["fits"] is False and rtx["memory"]["min_gpus_zero3"] >= 2
+
+
+def test_compare_all_and_the_table(cli: RunCli) -> None:
+    rows = cli("compare", "gpt2", "--all", "--json").json()
+    assert len(rows) >= 30  # GPUs without a published bf16/fp16/fp32 peak are left out
+    table = cli("compare", "gpt2", "--gpus", "t4,h100")
+    assert table.code == 0 and "█" in table.out and "Time to train" in table.out
+
+
+def test_matrix(cli: RunCli) -> None:
+    data = cli("matrix", "--models", "gpt2,gpt2-xl,llama-2-70b", "--gpus", "rtx4070ti,h100", "--json").json()
+    cells = {(c["model_id"], c["gpu_id"]): c for c in data["cells"]}
+    assert cells[("gpt2", "rtx-4070-ti")]["verdict"] == "yes"
+    assert cells[("gpt2-xl", "rtx-4070-ti")]["verdict"] == "compute-only"
+    assert cells[("llama-2-70b", "h100-sxm")]["verdict"] == "no"
+    assert len(data["cells"]) == 6
+
+
+# ----------------------------------------------------------------------------- CSV and Markdown
+
+FORMAT_COMMANDS = [
+    ("fits", ["fits", "gpt2-xl", "--gpu", "h100"], 1),
+    ("budget", ["budget", "--gpu", "h100"], 1),
+    ("flops", ["flops", "gpt3-175b"], 1),
+    ("memory", ["memory", "gpt2-xl", "--gpu", "rtx4070ti"], 1),
+    ("optimal", ["optimal", "--flop", "1e21"], 3),
+    ("compare", ["compare", "gpt2", "--gpus", "t4,h100,a100"], 3),
+    ("matrix", ["matrix", "--models", "gpt2,gpt2-xl", "--gpus", "t4,h100"], 4),
+    ("gpus", ["gpus"], None),
+    ("models", ["models"], None),
+]
+
+
+@pytest.mark.parametrize(("name", "args", "count"), FORMAT_COMMANDS, ids=[c[0] for c in FORMAT_COMMANDS])
+def test_csv_parses_with_one_header_row(cli: RunCli, name: str, args: list[str], count: int | None) -> None:
+    run = cli(*args, "--format", "csv")
+    assert run.code in (0, 1), run.err
+    table = list(csv.reader(io.StringIO(run.out)))
+    header, body = table[0], table[1:]
+    assert len(set(header)) == len(header)
+    assert all(len(row) == len(header) for row in body)
+    if count is not None:
+        assert len(body) == count
+    if name == "gpus":
+        assert header == GPU_COLUMNS
+    if name == "models":
+        assert header == MODEL_COLUMNS
+    if name == "fits":
+        assert header[:4] == ["model_id", "gpu_id", "gpu_count", "precision"] and "time_s" in header
+
+
+@pytest.mark.parametrize(("name", "args", "count"), FORMAT_COMMANDS, ids=[c[0] for c in FORMAT_COMMANDS])
+def test_markdown_is_a_valid_table(cli: RunCli, name: str, args: list[str], count: int | None) -> None:
+    run = cli(*args, "--format", "markdown")
+    lines = run.out.splitlines()
+    assert lines[1].replace(" ", "").replace("|", "").replace("-", "") == ""
+    columns = lines[0].count(" | ") + 1
+    for line in lines:
+        assert line.startswith("| ") and line.endswith(" |")
+        cells = line[2:-2].replace("\\|", "").split(" | ")
+        assert len(cells) == columns
