@@ -411,3 +411,14 @@ def test_non_utf8_and_oversized_catalogs_are_rejected() -> None:
     assert "not UTF-8" in str(bad[0])
     _, big = catalog_file.decode("gpus.yaml", b"#" * (catalog_file.MAX_CATALOG_BYTES + 1))
     assert "larger than" in str(big[0])
+
+
+@pytest.mark.parametrize("filename", ["gpus.yaml", "models.yaml"])
+def test_packaged_files_pass_the_full_check(filename: str) -> None:
+    # A run validates only the packaged entries it looks up; this checks them all, with the same
+    # line-numbered parser `flopcheck validate` uses (duplicate keys, aliases, every field).
+    text = catalog.packaged_bytes(filename).decode("utf-8")
+    parsed = catalog_file.parse(filename, text)
+    assert [str(p) for p in parsed.problems] == []
+    kind = filename.removesuffix(".yaml")
+    assert len(parsed.entries[kind]) == len(catalog.gpus() if kind == "gpus" else catalog.models())

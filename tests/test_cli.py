@@ -568,3 +568,14 @@ def test_bad_hardware_descriptions(cli: RunCli, args: list[str], message: str) -
     run = cli(*args)
     assert run.code == 2
     assert message in run.err
+
+
+def test_every_command_is_routed_to_its_module() -> None:
+    import typer
+
+    from flopcheck.cli.application import COMMAND_MODULES, app, load_commands
+
+    load_commands([])  # all of them
+    names = {info.name or (info.callback.__name__ if info.callback else "") for info in app.registered_commands}
+    assert names == set(COMMAND_MODULES)
+    assert isinstance(typer.main.get_command(app), typer.core.TyperGroup)

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 from pathlib import Path
 from typing import Any, Generic, TypeVar
 
-from pydantic import BaseModel
+import yaml
+from pydantic import BaseModel, ValidationError
 
 from flopcheck import catalog_file
 from flopcheck.catalog_file import Problem, normalize
@@ -27,35 +29,64 @@ EntryT = TypeVar("EntryT", bound=CatalogEntry)
 _user_files: tuple[str, ...] = ()
 
 
+@dataclass(frozen=True)
+class Unchecked:
+    """A packaged entry not validated yet: the package's tests validate every one, so a run validates only
+    the entries it looks up."""
+
+    id: str
+    aliases: tuple[str, ...]
+    data: dict[str, Any]
+
+
 class Index(Generic[EntryT]):
     """Entries of one kind, found by id or alias, each with its origin."""
 
-    def __init__(self, kind: str, entries: Sequence[tuple[EntryT, str]]) -> None:
+    def __init__(self, kind: str, spec: type[EntryT], items: Sequence[tuple[EntryT | Unchecked, str]]) -> None:
         self.kind: str = kind
-        merged: dict[str, tuple[EntryT, str]] = {}
-        for entry, origin in entries:
-            merged[entry.id] = (entry, origin)  # a later file replaces an entry with the same id
-        self.entries: tuple[EntryT, ...] = tuple(entry for entry, _ in merged.values())
-        self._origin = {entry.id: origin for entry, origin in merged.values()}
-        self._by_key: dict[str, EntryT] = {}
-        for entry in self.entries:
-            for name in (entry.id, *entry.aliases):
-                other = self._by_key.setdefault(normalize(name), entry)
-                if other is not entry:
-                    where = self._origin[entry.id]
-                    raise CatalogError(f"{where}: {entry.id}: name {name!r} is already used by {other.id}")
+        self._spec = spec
+        merged: dict[str, tuple[EntryT | Unchecked, str]] = {}
+        for item, origin in items:
+            merged[item.id] = (item, origin)  # a later file replaces an entry with the same id
+        self._items = {key: item for key, (item, _) in merged.items()}
+        self._origin = {key: origin for key, (_, origin) in merged.items()}
+        self._by_key: dict[str, str] = {}
+        for item in self._items.values():
+            for name in (item.id, *item.aliases):
+                other = self._by_key.setdefault(normalize(name), item.id)
+                if other != item.id:
+                    where = self._origin[item.id]
+                    raise CatalogError(f"{where}: {item.id}: name {name!r} is already used by {other}")
+
+    def _entry(self, entry_id: str) -> EntryT:
+        item = self._items[entry_id]
+        if isinstance(item, Unchecked):
+            try:
+                entry = self._spec.model_validate(item.data)
+            except ValidationError as exc:
+                error = exc.errors(include_url=False)[0]
+                field = ".".join(str(part) for part in error["loc"])
+                raise CatalogError(f"{self.origin(entry_id)}: {entry_id}: {field}: {error['msg']}") from None
+            self._items[entry_id] = entry
+            return entry
+        return item
+
+    @property
+    def entries(self) -> tuple[EntryT, ...]:
+        return tuple(self._entry(entry_id) for entry_id in self._items)
 
     def __iter__(self) -> Iterator[EntryT]:
         return iter(self.entries)
 
     def __len__(self) -> int:
-        return len(self.entries)
+        return len(self._items)
 
     def origin(self, entry_id: str) -> str:
         return self._origin[entry_id]
 
     def find(self, name: str) -> EntryT | None:
-        return self._by_key.get(normalize(name))
+        entry_id = self._by_key.get(normalize(name))
+        return None if entry_id is None else self._entry(entry_id)
 
     def get(self, name: str) -> EntryT:
         """The entry called ``name``, or a NotFoundError with "did you mean" suggestions."""
@@ -67,9 +98,9 @@ class Index(Generic[EntryT]):
     def _suggest(self, name: str) -> str:
         key = normalize(name)
         close = difflib.get_close_matches(key, list(self._by_key), n=6, cutoff=0.6)
-        ids = list(dict.fromkeys(self._by_key[k].id for k in close))[:3]
+        ids = list(dict.fromkeys(self._by_key[k] for k in close))[:3]
         if not ids:
-            ids = [e.id for e in self.entries if key and key in normalize(e.id)][:3]
+            ids = [entry_id for entry_id in self._items if key and key in normalize(entry_id)][:3]
         hint = f"; did you mean {', '.join(ids)}?" if ids else ""
         return f"{hint} (list them with: flopcheck {self.kind}s)"
 
@@ -102,26 +133,40 @@ def _raise_first(parsed: catalog_file.Parsed) -> None:
         raise CatalogError(f"{first}{tail}")
 
 
-@cache
-def _packaged(kind: str) -> tuple[Any, ...]:
-    filename = f"{kind}.yaml"
+def packaged_bytes(filename: str) -> bytes:
     try:
-        raw = (resources.files("flopcheck") / "data" / filename).read_bytes()
+        return (resources.files("flopcheck") / "data" / filename).read_bytes()
     except OSError as exc:
         raise CatalogError(f"{filename}: cannot read the packaged catalog ({exc.strerror or exc})") from None
-    parsed = _parse(filename, raw, (kind,))
-    _raise_first(parsed)
-    return tuple(parsed.entries[kind])
+
+
+@cache
+def _packaged(kind: str) -> tuple[Unchecked, ...]:
+    """The packaged entries, parsed but not validated (see ``Unchecked``). Anything unexpected falls back to
+    the full, line-numbered parse, so a broken packaged file still names its problem."""
+    filename = f"{kind}.yaml"
+    raw = packaged_bytes(filename)
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    try:
+        document = yaml.load(raw, Loader=loader)
+        items = document[kind]
+        return tuple(Unchecked(str(item["id"]), tuple(item.get("aliases") or ()), item) for item in items)
+    except (yaml.YAMLError, TypeError, KeyError, AttributeError):
+        _raise_first(_parse(filename, raw, (kind,)))
+        raise CatalogError(f"{filename}: not a catalog of {kind}") from None
+
+
+SPECS: dict[str, type[Any]] = {"gpus": GpuSpec, "models": ModelSpec}
 
 
 @cache
 def _index(kind: str, files: tuple[str, ...]) -> Index[Any]:
-    entries: list[tuple[Any, str]] = [(entry, PACKAGED) for entry in _packaged(kind)]
+    items: list[tuple[Any, str]] = [(item, PACKAGED) for item in _packaged(kind)]
     for path in files:
         parsed = read(path)
         _raise_first(parsed)
-        entries += [(entry, path) for entry in parsed.entries[kind]]
-    return Index(kind[:-1], entries)
+        items += [(entry, path) for entry in parsed.entries[kind]]
+    return Index(kind[:-1], SPECS[kind], items)
 
 
 def use_files(paths: Sequence[str]) -> None:

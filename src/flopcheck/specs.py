@@ -37,7 +37,7 @@ Text = Annotated[str, StringConstraints(min_length=1, max_length=4000)]
 
 
 class _Entry(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
 
 class CatalogEntry(_Entry):

@@ -1,6 +1,6 @@
-"""The command line. ``main`` runs it; the commands register themselves on ``app`` when imported."""
+"""The command line. ``main`` runs it; each command registers itself on ``app`` when its module is imported,
+and ``main`` imports only the module of the command it runs."""
 
-from flopcheck.cli import catalog_cmds, compare, run
-from flopcheck.cli.app import app, main
+from flopcheck.cli.application import app, main
 
-__all__ = ["app", "catalog_cmds", "compare", "main", "run"]
+__all__ = ["app", "main"]

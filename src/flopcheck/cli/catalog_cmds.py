@@ -9,7 +9,7 @@ import typer
 
 from flopcheck import catalog, render
 from flopcheck.cli import parse as options
-from flopcheck.cli.app import app
+from flopcheck.cli.application import app
 from flopcheck.cli.options import FormatOpt, JsonOpt
 from flopcheck.errors import ExitStatus, InputError
 

@@ -10,7 +10,7 @@ import typer
 
 from flopcheck import catalog, compare_plan, render
 from flopcheck.cli import parse as options
-from flopcheck.cli.app import app
+from flopcheck.cli.application import app
 from flopcheck.cli.options import (
     CountOpt,
     DaysOpt,

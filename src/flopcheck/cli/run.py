@@ -9,7 +9,7 @@ from pydantic import BaseModel
 
 from flopcheck import catalog, costing, plan, render
 from flopcheck.cli import parse as options
-from flopcheck.cli.app import app
+from flopcheck.cli.application import app
 from flopcheck.cli.options import (
     CausalOpt,
     ChinchillaOpt,
