@@ -26,6 +26,18 @@ def _flopcheck() -> str:
     return found
 
 
+HELLO_TYPER = """
+import typer
+app = typer.Typer()
+@app.command()
+def f(x: int = 1) -> None: pass
+@app.command()
+def g(y: float = 1.0) -> None: pass
+app(["f", "--x", "2"], standalone_mode=False)
+"""
+"""What any Typer CLI costs before it does anything: Typer parses options through pydantic."""
+
+
 def measure(argv: list[str], runs: int) -> tuple[float, float]:
     """Median wall seconds and max peak RSS (MiB) over ``runs`` executions."""
     times: list[float] = []
@@ -51,6 +63,7 @@ def main() -> None:
     cases = {
         "python -c pass": [py, "-c", "pass"],
         'python -c "import typer"': [py, "-c", "import typer"],
+        "a two-command Typer app (the floor)": [py, "-c", HELLO_TYPER],
         "fits gpt2-xl --gpu rtx4070ti --json": [fc, "fits", "gpt2-xl", "--gpu", "rtx4070ti", "--json"],
         "fits gpt2-xl --gpu rtx4070ti (table)": [fc, "fits", "gpt2-xl", "--gpu", "rtx4070ti"],
         "gpus --json": [fc, "gpus", "--json"],
