@@ -21,7 +21,7 @@ from pydantic import BaseModel, ValidationError
 from flopcheck import catalog_file
 from flopcheck.catalog_file import Problem, normalize
 from flopcheck.errors import CatalogError, NotFoundError
-from flopcheck.specs import CatalogEntry, GpuSpec, ModelSpec
+from flopcheck.specs import CatalogEntry, GpuSpec, ModelSpec, RunSpec
 
 PACKAGED = "packaged"
 EntryT = TypeVar("EntryT", bound=CatalogEntry)
@@ -156,7 +156,7 @@ def _packaged(kind: str) -> tuple[Unchecked, ...]:
         raise CatalogError(f"{filename}: not a catalog of {kind}") from None
 
 
-SPECS: dict[str, type[Any]] = {"gpus": GpuSpec, "models": ModelSpec}
+SPECS: dict[str, type[Any]] = {"gpus": GpuSpec, "models": ModelSpec, "runs": RunSpec}
 
 
 @cache
@@ -183,6 +183,11 @@ def gpus() -> Index[GpuSpec]:
 def models() -> Index[ModelSpec]:
     """The language models in use, loaded and validated once per process."""
     return _index("models", _user_files)
+
+
+def runs() -> Index[RunSpec]:
+    """The published training runs in use."""
+    return _index("runs", _user_files)
 
 
 def validate(paths: Sequence[str]) -> list[Problem]:

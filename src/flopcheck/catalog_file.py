@@ -15,10 +15,10 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from flopcheck.specs import GpuSpec, ModelSpec
+from flopcheck.specs import GpuSpec, ModelSpec, RunSpec
 
 MAX_CATALOG_BYTES = 5_000_000
-KINDS: dict[str, type[BaseModel]] = {"gpus": GpuSpec, "models": ModelSpec}
+KINDS: dict[str, type[BaseModel]] = {"gpus": GpuSpec, "models": ModelSpec, "runs": RunSpec}
 
 _LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 

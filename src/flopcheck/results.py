@@ -330,3 +330,58 @@ class MatrixResult(_Result):
     models: tuple[str, ...]
     gpus: tuple[str, ...]
     cells: tuple[MatrixCell, ...]
+
+
+class RunResult(_Result):
+    """One published run: what it implies and what flopcheck would have predicted."""
+
+    id: str
+    name: str
+    model_id: str
+    params: int
+    """N used: active parameters for mixture-of-experts."""
+    tokens: int
+    gpu_id: str
+    gpu_count: int | None
+    precision: str
+    peak_flop_per_s: float
+    gpu_hours: float
+    gpu_hours_basis: str
+    train_flop: float
+    implied_mfu: float
+    """6·N·D / (accelerator-hours × 3600 × peak)."""
+    implied_mfu_attention: float | None
+    """The same with PaLM's attention term (6N + 12·L·H·Q·T per token), where the shape is known."""
+    reported_mfu: float | None
+    """The MFU the source states, if it does."""
+    predicted_gpu_hours: float
+    """What flopcheck predicts at the default (or given) MFU."""
+    error: float
+    """predicted / reported − 1."""
+    note: str | None
+    source: str
+    where: str
+
+
+class RunsResult(_Result):
+    mfu: float
+    runs: tuple[RunResult, ...]
+    median_abs_error: float | None
+    worst_error: float | None
+    worst_run: str | None
+    median_implied_mfu: float | None
+
+
+class CalibrationResult(_Result):
+    model_id: str
+    gpu_id: str
+    count: int
+    precision: str
+    tokens_per_second: float
+    achieved_flop_per_s: float
+    """6·N × tokens per second, over all the GPUs."""
+    peak_flop_per_s: float
+    """Dense peak of all the GPUs together."""
+    mfu: float
+    plausible: bool
+    """False when the measurement implies more than 100 % of peak."""

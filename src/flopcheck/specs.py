@@ -171,8 +171,39 @@ class ModelSpec(CatalogEntry):
         return self
 
 
+class RunSpec(CatalogEntry):
+    """A published training run: what was trained, on what, and the time or accelerator-hours it took."""
+
+    name: Text
+    model: Id | None = None
+    """A catalog model id; else ``params``."""
+    params: PositiveInt | None = None
+    tokens: PositiveInt
+    gpu: Id
+    gpu_count: PositiveInt | None = None
+    precision: Precision | None = None
+    gpu_hours: PositiveFloat | None = None
+    """Accelerator-hours as reported (GPU-hours, or TPU chip-hours)."""
+    wall_time_days: PositiveFloat | None = None
+    reported_mfu: Annotated[float, Field(gt=0, le=1, strict=True, allow_inf_nan=False)] | None = None
+    seq_len: PositiveInt | None = None
+    source: Url
+    where: Text
+    """Where in the source each figure is: table, section, quote."""
+    notes: Text | None = None
+
+    @model_validator(mode="after")
+    def _enough_to_compare(self) -> RunSpec:
+        if self.model is None and self.params is None:
+            raise ValueError("give model (a catalog id) or params")
+        if self.gpu_hours is None and (self.gpu_count is None or self.wall_time_days is None):
+            raise ValueError("give gpu_hours, or gpu_count and wall_time_days")
+        return self
+
+
 class CatalogFile(_Entry):
-    """A catalog file: accelerators, language models, or both (``flopcheck schema catalog``)."""
+    """A catalog file: accelerators, language models, published runs, or any of them (``flopcheck schema catalog``)."""
 
     gpus: tuple[GpuSpec, ...] = ()
     models: tuple[ModelSpec, ...] = ()
+    runs: tuple[RunSpec, ...] = ()

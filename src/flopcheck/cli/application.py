@@ -97,6 +97,8 @@ COMMAND_MODULES = {
     "models": "catalog_cmds",
     "validate": "catalog_cmds",
     "schema": "catalog_cmds",
+    "runs": "runs_cmds",
+    "calibrate": "runs_cmds",
 }
 """Which module defines each command. ``main`` imports only the one it needs: Typer then builds one command's
 options instead of all of them, which is most of the start-up time a command spends before its answer."""

@@ -50,7 +50,16 @@ CountOpt = Annotated[int, typer.Option("--count", "-n", min=1, max=BIG, help="Nu
 YearsOpt = Annotated[str | None, typer.Option("--years", help="Time window in years of 365.25 days [default: 1].")]
 DaysOpt = Annotated[str | None, typer.Option("--days", help="Time window in days.")]
 HoursOpt = Annotated[str | None, typer.Option("--hours", help="Time window in hours.")]
-MfuOpt = Annotated[str, typer.Option("--mfu", help="Model FLOPs utilization, 0.4 or 40%.")]
+MfuOpt = Annotated[str | None, typer.Option("--mfu", help="Model FLOPs utilization, 0.4 or 40% [default: 0.4].")]
+MfuFromOpt = Annotated[
+    str | None, typer.Option("--mfu-from", help="Use the MFU a published run implies (see flopcheck runs).")
+]
+TokensPerSecondOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--tokens-per-second", help="Project the run from a measured throughput (all GPUs) instead of an MFU."
+    ),
+]
 UptimeOpt = Annotated[str, typer.Option("--uptime", help="Fraction of the window spent training, 0.9 or 90%.")]
 PrecisionOpt = Annotated[PrecisionChoice, typer.Option("--precision", "-p", help="auto = bf16, else fp16, else fp32.")]
 TokensOpt = Annotated[str | None, typer.Option("--tokens", "-t", help="Training tokens, e.g. 10B or 300e9.")]

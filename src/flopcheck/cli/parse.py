@@ -167,11 +167,17 @@ def settings(flags: dict[str, Any]) -> plan.Settings:
     precision: PrecisionChoice = flags.get("precision", PrecisionChoice.auto)
     law: LawChoice | None = flags.get("law")
     formula: FlopFormula = flags.get("flop_formula", FlopFormula.six_nd)
-    mfu, uptime = flags.get("mfu"), flags.get("uptime")
+    mfu, uptime, run = flags.get("mfu"), flags.get("uptime"), flags.get("mfu_from")
+    if run is not None and mfu is not None:
+        raise InputError("give --mfu or --mfu-from, not both")
     return plan.Settings(
         count=flags.get("count", 1),
         duration_s=duration_s(flags.get("years"), flags.get("days"), flags.get("hours")),
-        mfu=plan.Settings.mfu if mfu is None else parse_fraction(mfu, "--mfu"),
+        mfu=mfu_from_run(run)
+        if run is not None
+        else plan.Settings.mfu
+        if mfu is None
+        else parse_fraction(mfu, "--mfu"),
         uptime=plan.Settings.uptime if uptime is None else parse_fraction(uptime, "--uptime"),
         precision=precision.value,
         memory=memory_options(flags) if "optimizer" in flags else MemoryOptions(seq_len=flags.get("seq_len")),
@@ -223,3 +229,38 @@ def output_format(json: bool, fmt: OutputFormat | None) -> str:
     if json and fmt not in (None, OutputFormat.json):
         raise InputError(f"--json and --format {fmt.value if fmt else ''} disagree; give one")
     return "json" if json else (fmt or OutputFormat.table).value
+
+
+def throughput(tokens_per_second: str | None, step_time: str | None, batch_tokens: str | None) -> float:
+    """Tokens per second, given directly or as tokens per step over seconds per step."""
+    if tokens_per_second is not None:
+        if step_time is not None or batch_tokens is not None:
+            raise InputError("give --tokens-per-second, or --step-time with --batch-tokens, not both")
+        return parse_count(tokens_per_second, "--tokens-per-second")
+    if step_time is None or batch_tokens is None:
+        raise InputError("give --tokens-per-second T, or --step-time S with --batch-tokens B")
+    return parse_count(batch_tokens, "--batch-tokens") / parse_count(step_time, "--step-time")
+
+
+def mfu_from_run(name: str) -> float:
+    """The MFU a published run implies (6·N·D over its accelerator-hours at peak)."""
+    from flopcheck import runs_plan
+
+    run = catalog.runs().get(name)
+    model = runs_plan.model_of(run, catalog.models())
+    return runs_plan.evaluate(run, model, catalog.gpus().get(run.gpu), plan.Settings.mfu).implied_mfu
+
+
+def measured(settings: plan.Settings, model: ModelRef, gpu: GpuSpec, tokens_per_second: str) -> plan.Settings:
+    """Settings whose MFU reproduces a measured throughput: 6·N × tokens/s over count × peak (the uptime of
+    the measurement is in it, so uptime becomes 1)."""
+    import dataclasses
+
+    from flopcheck import runs_plan
+
+    precision = plan.resolve_precision(gpu, settings.precision)
+    tps = parse_count(tokens_per_second, "--tokens-per-second")
+    result = runs_plan.calibrate(model, gpu, settings.count, precision, tps)
+    if not result.plausible:
+        raise InputError(f"{tps:g} tokens/s is {result.mfu:.0%} of the GPUs' peak: check the measurement")
+    return dataclasses.replace(settings, mfu=result.mfu, uptime=1.0)

@@ -39,6 +39,7 @@ from flopcheck.cli.options import (
     MaxDaysOpt,
     MaxKwhOpt,
     MaybeGpuOpt,
+    MfuFromOpt,
     MfuOpt,
     MicroBatchOpt,
     ModelArg,
@@ -54,6 +55,7 @@ from flopcheck.cli.options import (
     RecomputeOpt,
     SeqLenOpt,
     TokensOpt,
+    TokensPerSecondOpt,
     UptimeOpt,
     VocabOpt,
     YearsOpt,
@@ -87,7 +89,9 @@ def fits(
     years: YearsOpt = None,
     days: DaysOpt = None,
     hours: HoursOpt = None,
-    mfu: MfuOpt = "0.4",
+    mfu: MfuOpt = None,
+    mfu_from: MfuFromOpt = None,
+    tokens_per_second: TokensPerSecondOpt = None,
     uptime: UptimeOpt = "1.0",
     precision: PrecisionOpt = PrecisionChoice.auto,
     tokens: TokensOpt = None,
@@ -131,6 +135,10 @@ def fits(
     spent, source = options.tokens(ref, tokens, tokens_per_param, settings.law if chinchilla else None)
     hardware = options.gpu(gpu, gpu_flops, gpu_memory, precision, need_flops=True, need_memory=True)
     assert hardware is not None
+    if tokens_per_second is not None:
+        if mfu is not None or mfu_from is not None:
+            raise InputError("give --mfu, --mfu-from or --tokens-per-second, only one")
+        settings = options.measured(settings, ref, hardware, tokens_per_second)
     result = plan.fits(ref, hardware, settings, spent, source)
     _finish("fits", result, fmt, result.fits, result.gates)
 
@@ -179,7 +187,7 @@ def optimal(
     years: YearsOpt = None,
     days: DaysOpt = None,
     hours: HoursOpt = None,
-    mfu: MfuOpt = "0.4",
+    mfu: MfuOpt = None,
     uptime: UptimeOpt = "1.0",
     precision: PrecisionOpt = PrecisionChoice.auto,
     law: LawOpt = LawChoice.chinchilla,
@@ -215,7 +223,8 @@ def budget(
     years: YearsOpt = None,
     days: DaysOpt = None,
     hours: HoursOpt = None,
-    mfu: MfuOpt = "0.4",
+    mfu: MfuOpt = None,
+    mfu_from: MfuFromOpt = None,
     uptime: UptimeOpt = "1.0",
     precision: PrecisionOpt = PrecisionChoice.auto,
     price: PriceOpt = None,

@@ -19,6 +19,7 @@ from flopcheck.render.compare import print_compare, print_matrix
 from flopcheck.render.memory import print_memory
 from flopcheck.render.optimal import print_optimal
 from flopcheck.render.run import print_budget, print_fits, print_flops
+from flopcheck.render.runs import print_calibration, print_runs
 
 PRINTERS: dict[str, Callable[[Any], None]] = {
     "fits": print_fits,
@@ -28,6 +29,8 @@ PRINTERS: dict[str, Callable[[Any], None]] = {
     "optimal": print_optimal,
     "compare": print_compare,
     "matrix": print_matrix,
+    "runs": print_runs,
+    "calibrate": print_calibration,
 }
 
 

@@ -174,6 +174,69 @@ def _matrix(r: Any) -> Rows:
     return columns, [[c.model_id, c.gpu_id, c.verdict, c.time_s, c.compute_fits, c.memory_fits] for c in r.cells]
 
 
+def _runs(r: Any) -> Rows:
+    columns = [
+        "id",
+        "model_id",
+        "params",
+        "tokens",
+        "gpu_id",
+        "gpu_count",
+        "precision",
+        "gpu_hours",
+        "implied_mfu",
+        "implied_mfu_attention",
+        "reported_mfu",
+        "predicted_gpu_hours",
+        "error",
+        "source",
+    ]
+    body = [
+        [
+            x.id,
+            x.model_id,
+            x.params,
+            x.tokens,
+            x.gpu_id,
+            x.gpu_count,
+            x.precision,
+            x.gpu_hours,
+            x.implied_mfu,
+            x.implied_mfu_attention,
+            x.reported_mfu,
+            x.predicted_gpu_hours,
+            x.error,
+            x.source,
+        ]
+        for x in r.runs
+    ]
+    return columns, body
+
+
+def _calibrate(r: Any) -> Rows:
+    columns = [
+        "model_id",
+        "gpu_id",
+        "count",
+        "precision",
+        "tokens_per_second",
+        "achieved_flop_per_s",
+        "peak_flop_per_s",
+        "mfu",
+    ]
+    row = [
+        r.model_id,
+        r.gpu_id,
+        r.count,
+        r.precision,
+        r.tokens_per_second,
+        r.achieved_flop_per_s,
+        r.peak_flop_per_s,
+        r.mfu,
+    ]
+    return columns, [row]
+
+
 PRECISIONS = ("fp32", "tf32", "bf16", "fp16", "fp8")
 GPU_COLUMNS = [
     "id",
@@ -254,6 +317,8 @@ ROWS: dict[str, Callable[[Any], Rows]] = {
     "optimal": _optimal,
     "compare": _compare,
     "matrix": _matrix,
+    "runs": _runs,
+    "calibrate": _calibrate,
 }
 
 

@@ -1,0 +1,61 @@
+"""Published runs against flopcheck's predictions, and calibration from a measured throughput."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from flopcheck.render._rich import bullets, emit, heading, plain, table
+from flopcheck.units import format_count, format_percent, format_sci
+
+if TYPE_CHECKING:
+    from flopcheck.results import CalibrationResult, RunsResult
+
+
+def _pct(value: float | None) -> str:
+    return "-" if value is None else format_percent(value)
+
+
+def print_runs(result: RunsResult) -> None:
+    rows = table("run", "gpus", "tokens", "GPU-hours", "MFU 6ND", "+attn", "stated", "predicted", "error")
+    notes: list[str] = []
+    for r in result.runs:
+        count = "" if r.gpu_count is None else f"{r.gpu_count} × "
+        rows.add_row(
+            r.id,
+            f"{count}{r.gpu_id}",
+            format_count(r.tokens),
+            f"{r.gpu_hours:,.4g}",
+            _pct(r.implied_mfu),
+            _pct(r.implied_mfu_attention),
+            _pct(r.reported_mfu),
+            f"{r.predicted_gpu_hours:,.4g}",
+            f"{r.error:+.0%}",
+        )
+        if r.note:
+            notes.append(f"{r.id}: {r.note}")
+    summary = "no runs"
+    if result.median_abs_error is not None and result.worst_error is not None:
+        summary = (
+            f"at MFU {format_percent(result.mfu)}: median |error| {result.median_abs_error:.0%}, worst "
+            f"{result.worst_error:+.0%} ({result.worst_run}); median implied MFU "
+            f"{format_percent(result.median_implied_mfu or 0)}"
+        )
+    legend = [
+        "MFU 6ND: 6·N·D / (GPU-hours × 3600 × dense peak) (PaLM, Appendix B); +attn: with PaLM's 12·L·H·Q·T term; "
+        "stated: the MFU the source reports",
+        f"predicted: GPU-hours flopcheck predicts at MFU {format_percent(result.mfu)}; error: predicted / reported − 1",
+        "sources and where in them: flopcheck runs --json",
+    ]
+    emit(heading("Published training runs"), rows, plain(summary), "", bullets([*notes, *legend]))
+
+
+def print_calibration(result: CalibrationResult) -> None:
+    rows = table("calibration", "value")
+    rows.add_row("measured", f"{result.tokens_per_second:,.4g} tokens/s on {result.count} × {result.gpu_id}")
+    rows.add_row("achieved", f"{format_sci(result.achieved_flop_per_s)} FLOP/s (6·N × tokens/s)")
+    rows.add_row("peak", f"{format_sci(result.peak_flop_per_s)} FLOP/s ({result.precision}, dense)")
+    rows.add_row("MFU", format_percent(result.mfu))
+    lines = [f"use it: flopcheck fits {result.model_id} --gpu {result.gpu_id} --mfu {result.mfu:.4g}"]
+    if not result.plausible:
+        lines.append("over 100 % of peak: check the measurement (tokens counted per GPU or per step?)")
+    emit(heading(f"MFU of {result.model_id} from a measured throughput"), rows, "", bullets(lines))

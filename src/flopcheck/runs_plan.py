@@ -1,0 +1,130 @@
+"""Published runs as ground truth: the MFU each implies, and how far flopcheck's prediction at the default MFU
+lands from what was reported. Calibration from a measured throughput. Pure."""
+
+from __future__ import annotations
+
+import math
+import statistics
+from collections.abc import Iterable
+
+from flopcheck import compute
+from flopcheck.architecture import train_flop_per_token
+from flopcheck.catalog import Index
+from flopcheck.errors import InputError
+from flopcheck.model_ref import ModelRef
+from flopcheck.results import CalibrationResult, RunResult, RunsResult
+from flopcheck.specs import AUTO_PRECISION_ORDER, GpuSpec, ModelSpec, Precision, RunSpec
+from flopcheck.units import SECONDS_PER_DAY, SECONDS_PER_HOUR
+
+
+def implied_mfu(model_flop: float, gpu_hours: float, peak_flop_per_s: float) -> float:
+    """MFU = model FLOPs / (accelerator-hours × 3600 × peak FLOP/s): the observed throughput over the peak
+    (Chowdhery et al. 2022, PaLM, Appendix B)."""
+    return model_flop / (gpu_hours * SECONDS_PER_HOUR * peak_flop_per_s)
+
+
+def _peak(run: RunSpec, gpu: GpuSpec) -> tuple[Precision, float]:
+    order = (run.precision,) if run.precision is not None else AUTO_PRECISION_ORDER
+    for precision in order:
+        peak = gpu.peak_flop_per_s(precision)
+        if peak is not None:
+            return precision, peak
+    raise InputError(f"runs: {run.id}: {gpu.id} has no published {run.precision or 'bf16/fp16/fp32'} peak")
+
+
+def evaluate(run: RunSpec, model: ModelRef, gpu: GpuSpec, mfu: float) -> RunResult:
+    """A run's implied MFU (6·N·D, and with attention where the shape is known) and the GPU-hours flopcheck
+    predicts at ``mfu``, against the reported ones."""
+    precision, peak = _peak(run, gpu)
+    if run.gpu_hours is not None:
+        hours, basis = run.gpu_hours, "reported accelerator-hours"
+    else:
+        assert run.gpu_count is not None and run.wall_time_days is not None  # RunSpec guarantees it
+        hours = run.gpu_count * run.wall_time_days * SECONDS_PER_DAY / SECONDS_PER_HOUR
+        basis = "accelerators × reported wall-clock time"
+    flop = compute.training_flop(model.active_params, run.tokens)
+    mfu_6nd = implied_mfu(flop, hours, peak)
+    seq_len = run.seq_len or model.n_ctx
+    with_attention = None
+    if model.shape is not None and seq_len:
+        per_token = train_flop_per_token("palm", model.active_params, model.n_layer, model.d_attn, seq_len, False)
+        with_attention = implied_mfu(per_token * run.tokens, hours, peak)
+    predicted = flop / (peak * mfu) / SECONDS_PER_HOUR
+    note = None
+    if mfu_6nd > 1:
+        note = "implies more than 100 % of peak: the reported hours cannot be reconciled with 6·N·D at this peak"
+    elif mfu_6nd < 0.1:
+        note = "implies under 10 % of peak: the hours likely include more than this run (other sizes, restarts)"
+    return RunResult(
+        id=run.id,
+        name=run.name,
+        model_id=model.id,
+        params=model.active_params,
+        tokens=run.tokens,
+        gpu_id=gpu.id,
+        gpu_count=run.gpu_count,
+        precision=precision.value,
+        peak_flop_per_s=peak,
+        gpu_hours=hours,
+        gpu_hours_basis=basis,
+        train_flop=flop,
+        implied_mfu=mfu_6nd,
+        implied_mfu_attention=with_attention,
+        reported_mfu=run.reported_mfu,
+        predicted_gpu_hours=predicted,
+        error=predicted / hours - 1.0,
+        note=note,
+        source=run.source,
+        where=run.where,
+    )
+
+
+def model_of(run: RunSpec, models: Index[ModelSpec]) -> ModelRef:
+    if run.model is not None:
+        return ModelRef.from_spec(models.get(run.model))
+    assert run.params is not None  # RunSpec guarantees it
+    return ModelRef.from_count(run.params)
+
+
+def evaluate_all(
+    runs: Iterable[RunSpec], models: Index[ModelSpec], gpus: Index[GpuSpec], mfu: float
+) -> list[RunResult]:
+    return [evaluate(run, model_of(run, models), gpus.get(run.gpu), mfu) for run in runs]
+
+
+def summarize(results: Iterable[RunResult], mfu: float) -> RunsResult:
+    rows = tuple(results)
+    errors = [abs(r.error) for r in rows]
+    worst = max(rows, key=lambda r: abs(r.error)) if rows else None
+    return RunsResult(
+        mfu=mfu,
+        runs=rows,
+        median_abs_error=statistics.median(errors) if errors else None,
+        worst_error=None if worst is None else worst.error,
+        worst_run=None if worst is None else worst.id,
+        median_implied_mfu=statistics.median(r.implied_mfu for r in rows) if rows else None,
+    )
+
+
+def calibrate(
+    model: ModelRef, gpu: GpuSpec, count: int, precision: Precision, tokens_per_second: float
+) -> CalibrationResult:
+    """The MFU a measured throughput implies: 6·N × tokens/s over count × peak (PaLM Appendix B)."""
+    peak = gpu.peak_flop_per_s(precision)
+    if peak is None:
+        raise InputError(f"{gpu.id} has no published {precision.value} peak")
+    achieved = compute.FLOP_PER_PARAM_PER_TOKEN * model.active_params * tokens_per_second
+    mfu = achieved / (count * peak)
+    if not math.isfinite(mfu):
+        raise InputError("the throughput is too large to compute with")
+    return CalibrationResult(
+        model_id=model.id,
+        gpu_id=gpu.id,
+        count=count,
+        precision=precision.value,
+        tokens_per_second=tokens_per_second,
+        achieved_flop_per_s=achieved,
+        peak_flop_per_s=peak * count,
+        mfu=mfu,
+        plausible=mfu <= 1.0,
+    )
