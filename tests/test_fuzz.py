@@ -34,20 +34,35 @@ OPTIONS = st.sampled_from(
     --seq-len --json --bogus -n -g -p --help --optimizer --recompute --zero --offload --finetune --lora-rank
     --lora-targets --no-master-weights --overhead --layers --hidden --heads --vocab --flop --law --ratio
     --chinchilla --gpu-flops --gpu-memory --flop-formula --causal --catalog --format --price --pue --power
-    --electricity-price --grid-intensity --max-days --max-cost --max-kwh --gpus --all --sort --models""".split()
+    --electricity-price --grid-intensity --max-days --max-cost --max-kwh --gpus --all --sort --models --mfu-from
+    --tokens-per-second --step-time --batch-tokens""".split()
 )
 CHOICES = st.sampled_from(
     """auto fp32 bf16 fp8 adamw adamw-8bit lion none selective full optimizer all lora qlora qv 0 3 epoch
-    tokens-per-param csv markdown json table cost energy h100,t4 gpt2,gpt2-xl""".split()
+    tokens-per-param csv markdown json table cost energy h100,t4 gpt2,gpt2-xl llama-2-7b palm-540b""".split()
 )
 COMMANDS = st.sampled_from(
-    ["fits", "budget", "flops", "memory", "optimal", "compare", "matrix", "gpus", "models", "nope", "--version"]
+    [
+        "fits",
+        "budget",
+        "flops",
+        "memory",
+        "optimal",
+        "compare",
+        "matrix",
+        "runs",
+        "calibrate",
+        "gpus",
+        "models",
+        "nope",
+        "--version",
+    ]
 )
 TOKEN = st.one_of(NUMBERS, WORDS, OPTIONS, CHOICES, st.text(max_size=8))
 
 
 EXAMPLES = int(os.environ.get("FLOPCHECK_FUZZ_EXAMPLES", "300"))
-SCHEMA_COMMANDS = {"fits", "budget", "flops", "memory", "optimal", "compare", "matrix"}
+SCHEMA_COMMANDS = {"fits", "budget", "flops", "memory", "optimal", "compare", "matrix", "runs", "calibrate"}
 
 
 @cache

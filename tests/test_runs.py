@@ -100,3 +100,50 @@ def test_bad_runs_input(cli: RunCli, args: list[str], message: str) -> None:
     run = cli(*args)
     assert run.code == 2
     assert message in run.err
+
+
+# Each packaged run's implied MFU, recomputed here from the source's own numbers: released parameter count,
+# tokens, accelerator-hours (or accelerators × days × 24) and the dense peak of the accelerator.
+A100, H100, TPU_V4 = 312e12, 989.4e12, 275e12
+BY_HAND = {
+    "nanogpt-gpt2-124m-owt": (124_439_808, 294_912_000_000, 8 * 4 * 24, A100),
+    "llmc-gpt2-124m-fineweb10b": (124_439_808, 9_890_693_120, 8 * 1.5, A100),
+    "llmc-gpt2-1558m-fineweb-edu": (1_557_611_200, 33_554_432_000, 8 * 24, H100),
+    "mpt-7b": (6.7e9, 1e12, 440 * 9.5 * 24, A100),
+    "llama-2-7b": (6_738_415_616, 2e12, 184_320, A100),
+    "llama-2-13b": (13_015_864_320, 2e12, 368_640, A100),
+    "llama-2-70b": (68_976_648_192, 2e12, 1_720_320, A100),
+    "llama-3-8b": (8_030_261_248, 15e12, 1.3e6, H100),
+    "llama-3-70b": (70_553_706_496, 15e12, 6.4e6, H100),
+    "llama-3.1-8b": (8_030_261_248, 15e12, 1.46e6, H100),
+    "llama-3.1-70b": (70_553_706_496, 15e12, 7.0e6, H100),
+    "llama-3.1-405b": (405_853_388_800, 15.6e12, 30.84e6, H100),
+    "bloom-176b": (176_247_271_424, 366e9, 1_082_990, A100),
+    "opt-175b": (175e9, 300e9, 992 * 56 * 24, A100),
+    "palm-540b": (540.35e9, 780e9, 6144 * 1200 + 3072 * 336, TPU_V4),
+}
+
+
+def test_packaged_runs_are_the_ones_checked_by_hand() -> None:
+    assert {run.id for run in catalog.runs()} == set(BY_HAND)
+    assert len(BY_HAND) >= 12
+
+
+@pytest.mark.parametrize("run_id", list(BY_HAND))
+def test_each_runs_implied_mfu_by_hand(cli: RunCli, run_id: str) -> None:
+    params, tokens, hours, peak = BY_HAND[run_id]
+    expected = 6 * params * tokens / (hours * 3600 * peak)
+    runs = {r["id"]: r for r in cli("runs", "--json").json()["runs"]}
+    assert runs[run_id]["implied_mfu"] == pytest.approx(expected, rel=1e-3)
+
+
+def test_runs_summary(cli: RunCli) -> None:
+    data = cli("runs", "--json").json()
+    errors = sorted(abs(r["error"]) for r in data["runs"])
+    assert data["median_abs_error"] == pytest.approx(errors[len(errors) // 2])
+    assert abs(data["worst_error"]) == pytest.approx(errors[-1])
+    # the published runs bracket flopcheck's default MFU of 40 %
+    implied = sorted(r["implied_mfu"] for r in data["runs"])
+    assert implied[0] < 0.4 < implied[-1]
+    for run in data["runs"]:
+        assert run["source"].startswith("https://") and run["where"]

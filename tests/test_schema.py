@@ -27,6 +27,8 @@ OUTPUTS = {
     "optimal": [["optimal", "--flop", "1e22"], ["optimal", "--gpu", "rtx4070ti", "--law", "epoch"]],
     "compare": [["compare", "gpt2-xl", "--gpus", "t4,h100,tpu-v5e"]],
     "matrix": [["matrix", "--models", "gpt2,llama-2-7b", "--gpus", "t4,h100"]],
+    "runs": [["runs"]],
+    "calibrate": [["calibrate", "gpt2", "--gpu", "t4", "--tokens-per-second", "10000"]],
 }
 
 
@@ -56,6 +58,17 @@ def test_packaged_catalogs_validate_against_the_catalog_schema(cli: RunCli, file
 
 
 def test_all_schemas_and_unknown_names(cli: RunCli) -> None:
-    assert set(cli("schema").json()) == {"fits", "budget", "flops", "memory", "optimal", "compare", "matrix", "catalog"}
+    assert set(cli("schema").json()) == {
+        "fits",
+        "budget",
+        "flops",
+        "memory",
+        "optimal",
+        "compare",
+        "matrix",
+        "runs",
+        "calibrate",
+        "catalog",
+    }
     run = cli("schema", "nope")
     assert run.code == 2 and "unknown schema 'nope'" in run.err

@@ -359,6 +359,9 @@ class RunResult(_Result):
     error: float
     """predicted / reported − 1."""
     note: str | None
+    """Where the source's numbers do not line up with 6·N·D."""
+    source_notes: str | None
+    """The catalog's notes on the source: restarts, repeated data, hours that include other work."""
     source: str
     where: str
 

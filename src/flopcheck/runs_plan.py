@@ -51,10 +51,16 @@ def evaluate(run: RunSpec, model: ModelRef, gpu: GpuSpec, mfu: float) -> RunResu
         with_attention = implied_mfu(per_token * run.tokens, hours, peak)
     predicted = flop / (peak * mfu) / SECONDS_PER_HOUR
     note = None
+    best = with_attention if with_attention is not None else mfu_6nd
     if mfu_6nd > 1:
         note = "implies more than 100 % of peak: the reported hours cannot be reconciled with 6·N·D at this peak"
     elif mfu_6nd < 0.1:
         note = "implies under 10 % of peak: the hours likely include more than this run (other sizes, restarts)"
+    elif run.reported_mfu is not None and abs(best - run.reported_mfu) > 0.05:
+        note = (
+            f"the source states {run.reported_mfu:.1%} MFU but its reported hours imply {best:.1%}: the hours "
+            "cover more than the measured steady state (restarts, stragglers, other stages)"
+        )
     return RunResult(
         id=run.id,
         name=run.name,
@@ -74,6 +80,7 @@ def evaluate(run: RunSpec, model: ModelRef, gpu: GpuSpec, mfu: float) -> RunResu
         predicted_gpu_hours=predicted,
         error=predicted / hours - 1.0,
         note=note,
+        source_notes=run.notes,
         source=run.source,
         where=run.where,
     )

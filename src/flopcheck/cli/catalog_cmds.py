@@ -71,7 +71,7 @@ def validate(
         raise typer.Exit(ExitStatus.BAD_INPUT)
 
 
-SCHEMAS = ("fits", "budget", "flops", "memory", "optimal", "compare", "matrix", "catalog")
+SCHEMAS = ("fits", "budget", "flops", "memory", "optimal", "compare", "matrix", "runs", "calibrate", "catalog")
 
 
 @app.command()
@@ -97,6 +97,8 @@ def schema(
         "optimal": TypeAdapter(results.OptimalResult),
         "compare": TypeAdapter(list[results.CompareRow]),
         "matrix": TypeAdapter(results.MatrixResult),
+        "runs": TypeAdapter(results.RunsResult),
+        "calibrate": TypeAdapter(results.CalibrationResult),
         "catalog": TypeAdapter(specs.CatalogFile),
     }
     if name is not None and name not in models:

@@ -40,7 +40,7 @@ def table(*columns: str) -> Table:
     from rich import box
     from rich.table import Table
 
-    result = Table(box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False)
+    result = Table(box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False, collapse_padding=True)
     for position, name in enumerate(columns):
         result.add_column(name, overflow="fold", no_wrap=position == 0)
     return result

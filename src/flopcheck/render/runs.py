@@ -16,19 +16,19 @@ def _pct(value: float | None) -> str:
 
 
 def print_runs(result: RunsResult) -> None:
-    rows = table("run", "gpus", "tokens", "GPU-hours", "MFU 6ND", "+attn", "stated", "predicted", "error")
+    rows = table("run", "n", "gpu", "tokens", "GPU-h", "MFU", "+attn", "stated", "pred.", "error")
     notes: list[str] = []
     for r in result.runs:
-        count = "" if r.gpu_count is None else f"{r.gpu_count} × "
         rows.add_row(
             r.id,
-            f"{count}{r.gpu_id}",
+            "-" if r.gpu_count is None else f"{r.gpu_count:,}",
+            r.gpu_id,
             format_count(r.tokens),
-            f"{r.gpu_hours:,.4g}",
+            format_count(r.gpu_hours),
             _pct(r.implied_mfu),
             _pct(r.implied_mfu_attention),
             _pct(r.reported_mfu),
-            f"{r.predicted_gpu_hours:,.4g}",
+            format_count(r.predicted_gpu_hours),
             f"{r.error:+.0%}",
         )
         if r.note:
@@ -41,9 +41,10 @@ def print_runs(result: RunsResult) -> None:
             f"{format_percent(result.median_implied_mfu or 0)}"
         )
     legend = [
-        "MFU 6ND: 6·N·D / (GPU-hours × 3600 × dense peak) (PaLM, Appendix B); +attn: with PaLM's 12·L·H·Q·T term; "
+        "n: accelerators; GPU-h: accelerator-hours, reported or n × wall-clock time",
+        "MFU: 6·N·D / (GPU-h × 3600 × dense peak) (PaLM, Appendix B); +attn: with PaLM's 12·L·H·Q·T term; "
         "stated: the MFU the source reports",
-        f"predicted: GPU-hours flopcheck predicts at MFU {format_percent(result.mfu)}; error: predicted / reported − 1",
+        f"pred.: the GPU-hours flopcheck predicts at MFU {format_percent(result.mfu)}; error: pred. / reported − 1",
         "sources and where in them: flopcheck runs --json",
     ]
     emit(heading("Published training runs"), rows, plain(summary), "", bullets([*notes, *legend]))
