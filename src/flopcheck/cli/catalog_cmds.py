@@ -77,7 +77,7 @@ SCHEMAS = ("fits", "budget", "flops", "memory", "optimal", "compare", "matrix", 
 @app.command()
 def schema(
     name: Annotated[
-        str | None, typer.Argument(metavar="[NAME]", help=f"One of {', '.join(SCHEMAS)} [default: all].")
+        str | None, typer.Argument(metavar="[NAME]", help=f"One of {', '.join(SCHEMAS)} (default: all).")
     ] = None,
     json: JsonOpt = False,
     format: FormatOpt = None,

@@ -4,45 +4,15 @@ from __future__ import annotations
 
 import sys
 from enum import Enum
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
 from flopcheck import catalog, compare_plan, render
 from flopcheck.cli import parse as options
 from flopcheck.cli.application import app
-from flopcheck.cli.options import (
-    CountOpt,
-    DaysOpt,
-    ElectricityOpt,
-    FormatOpt,
-    GridOpt,
-    HoursOpt,
-    JsonOpt,
-    MasterOpt,
-    MaxCostOpt,
-    MaxDaysOpt,
-    MaxKwhOpt,
-    MfuFromOpt,
-    MfuOpt,
-    MicroBatchOpt,
-    ModelArg,
-    OffloadOpt,
-    OptimizerOpt,
-    OverheadOpt,
-    PrecisionChoice,
-    PrecisionOpt,
-    PueOpt,
-    RatioOpt,
-    RecomputeOpt,
-    SeqLenOpt,
-    TokensOpt,
-    UptimeOpt,
-    YearsOpt,
-    ZeroOpt,
-)
+from flopcheck.cli.options import ENERGY, GATES, MEMORY, OUTPUT, TOKENS, WINDOW, ModelArg, with_options
 from flopcheck.errors import ExitStatus, InputError
-from flopcheck.memory import Offload, Optimizer, Recompute
 from flopcheck.specs import GpuSpec
 
 DEFAULT_MATRIX_MODELS = "gpt2,gpt2-xl,pythia-1.4b,llama-2-7b,llama-3-8b,llama-2-13b,llama-2-70b"
@@ -71,47 +41,19 @@ def _gpus(names: str | None, every: bool) -> list[GpuSpec]:
 
 
 @app.command()
+@with_options(WINDOW, TOKENS, MEMORY, ENERGY, GATES, OUTPUT)
 def compare(
-    model: ModelArg,
-    gpus: GpusOpt = None,
-    every: AllOpt = False,
-    count: CountOpt = 1,
-    years: YearsOpt = None,
-    days: DaysOpt = None,
-    hours: HoursOpt = None,
-    mfu: MfuOpt = None,
-    mfu_from: MfuFromOpt = None,
-    uptime: UptimeOpt = "1.0",
-    precision: PrecisionOpt = PrecisionChoice.auto,
-    tokens: TokensOpt = None,
-    tokens_per_param: RatioOpt = None,
-    micro_batch: MicroBatchOpt = 1,
-    seq_len: SeqLenOpt = None,
-    optimizer: OptimizerOpt = Optimizer.ADAMW,
-    recompute: RecomputeOpt = Recompute.NONE,
-    zero: ZeroOpt = 0,
-    offload: OffloadOpt = Offload.NONE,
-    master_weights: MasterOpt = True,
-    overhead: OverheadOpt = "1GB",
-    pue: PueOpt = "1.0",
-    electricity_price: ElectricityOpt = None,
-    grid_intensity: GridOpt = None,
-    max_days: MaxDaysOpt = None,
-    max_cost: MaxCostOpt = None,
-    max_kwh: MaxKwhOpt = None,
-    sort: SortOpt = SortKey.time,
-    json: JsonOpt = False,
-    format: FormatOpt = None,
+    model: ModelArg, gpus: GpusOpt = None, every: AllOpt = False, sort: SortOpt = SortKey.time, **flags: Any
 ) -> None:
     """MODEL on each GPU: time, headroom, memory (and the fewest GPUs that fit), cost, energy. Exit 1 when no
     GPU fits, or when gates are given and no GPU passes them."""
-    fmt = options.output_format(json, format)
-    settings = options.settings(locals())
+    fmt = options.output_format(flags["json"], flags["format"])
+    settings = options.settings(flags)
     ref = options.model(model)
-    spent, source = options.tokens(ref, tokens, tokens_per_param)
+    spent, source = options.tokens(ref, flags["tokens"], flags["tokens_per_param"])
     result = compare_plan.compare(ref, _gpus(gpus, every), settings, spent, source, sort.value)
     render.output("compare", result, fmt)
-    gated = any(g is not None for g in (max_days, max_cost, max_kwh))
+    gated = any(flags[g] is not None for g in ("max_days", "max_cost", "max_kwh"))
     if gated and not any(row.gates_passed for row in result.rows):
         sys.stderr.write("flopcheck: gate failed: no GPU meets --max-days/--max-cost/--max-kwh\n")
         raise typer.Exit(ExitStatus.NO)
@@ -120,30 +62,15 @@ def compare(
 
 
 @app.command()
+@with_options(WINDOW, MEMORY, OUTPUT)
 def matrix(
     models: Annotated[str, typer.Option("--models", help="Comma-separated model ids.")] = DEFAULT_MATRIX_MODELS,
     gpus: GpusOpt = DEFAULT_MATRIX_GPUS,
-    count: CountOpt = 1,
-    years: YearsOpt = None,
-    days: DaysOpt = None,
-    hours: HoursOpt = None,
-    mfu: MfuOpt = None,
-    uptime: UptimeOpt = "1.0",
-    precision: PrecisionOpt = PrecisionChoice.auto,
-    micro_batch: MicroBatchOpt = 1,
-    seq_len: SeqLenOpt = None,
-    optimizer: OptimizerOpt = Optimizer.ADAMW,
-    recompute: RecomputeOpt = Recompute.NONE,
-    zero: ZeroOpt = 0,
-    offload: OffloadOpt = Offload.NONE,
-    master_weights: MasterOpt = True,
-    overhead: OverheadOpt = "1GB",
-    json: JsonOpt = False,
-    format: FormatOpt = None,
+    **flags: Any,
 ) -> None:
     """Models × GPUs: yes, compute-only, memory-only or no, with the time to train, for each pair."""
-    fmt = options.output_format(json, format)
-    settings = options.settings(locals())
+    fmt = options.output_format(flags["json"], flags["format"])
+    settings = options.settings(flags)
     refs = [options.model(name.strip()) for name in models.split(",") if name.strip()]
     if not refs:
         raise InputError("give --models a,b,c")

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import functools
+import inspect
+import typing
+from collections.abc import Callable
 from enum import Enum
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -38,8 +42,8 @@ class LawChoice(str, Enum):
     tokens_per_param = "tokens-per-param"
 
 
-MEMORY = "Memory"
-SCALING = "Scaling law"
+MEMORY_PANEL = "Memory"
+SCALING_PANEL = "Scaling law"
 # Upper bounds keep every product of inputs inside the float range; no real run comes near them.
 BIG = 10**9
 
@@ -47,10 +51,10 @@ ModelArg = Annotated[str, typer.Argument(help="Catalog id or alias (gpt2-xl), or
 GpuOpt = Annotated[str, typer.Option("--gpu", "-g", help="Accelerator id or alias (rtx4070ti, h100).")]
 MaybeGpuOpt = Annotated[str | None, typer.Option("--gpu", "-g", help="Compare with this accelerator's memory.")]
 CountOpt = Annotated[int, typer.Option("--count", "-n", min=1, max=BIG, help="Number of GPUs.")]
-YearsOpt = Annotated[str | None, typer.Option("--years", help="Time window in years of 365.25 days [default: 1].")]
+YearsOpt = Annotated[str | None, typer.Option("--years", help="Time window in years of 365.25 days (default: 1).")]
 DaysOpt = Annotated[str | None, typer.Option("--days", help="Time window in days.")]
 HoursOpt = Annotated[str | None, typer.Option("--hours", help="Time window in hours.")]
-MfuOpt = Annotated[str | None, typer.Option("--mfu", help="Model FLOPs utilization, 0.4 or 40% [default: 0.4].")]
+MfuOpt = Annotated[str | None, typer.Option("--mfu", help="Model FLOPs utilization, 0.4 or 40% (default: 0.4).")]
 MfuFromOpt = Annotated[
     str | None, typer.Option("--mfu-from", help="Use the MFU a published run implies (see flopcheck runs).")
 ]
@@ -78,109 +82,126 @@ GpuMemoryOpt = Annotated[
     str | None, typer.Option("--gpu-memory", help="Instead of --gpu: memory per GPU, e.g. 12GB or 24GiB.")
 ]
 FlopOpt = Annotated[
-    str | None, typer.Option("--flop", help="Compute budget in FLOP, e.g. 1e21 [default: what --gpu delivers].")
+    str | None, typer.Option("--flop", help="Compute budget in FLOP, e.g. 1e21 (default: what --gpu delivers).")
 ]
 LawOpt = Annotated[
     LawChoice,
     typer.Option(
-        "--law", help="chinchilla (20 tokens/param), hoffmann-fit, epoch, tokens-per-param.", rich_help_panel=SCALING
+        "--law",
+        help="chinchilla (20 tokens/param), hoffmann-fit, epoch, tokens-per-param.",
+        rich_help_panel=SCALING_PANEL,
     ),
 ]
 LawRatioOpt = Annotated[
     str | None,
     typer.Option(
-        "--ratio", help="Tokens per parameter for --law tokens-per-param [default: 20].", rich_help_panel=SCALING
+        "--ratio", help="Tokens per parameter for --law tokens-per-param (default: 20).", rich_help_panel=SCALING_PANEL
     ),
 ]
 ChinchillaOpt = Annotated[
     bool,
     typer.Option(
-        "--chinchilla", help="Train on the compute-optimal tokens for this model (by --law).", rich_help_panel=SCALING
+        "--chinchilla",
+        help="Train on the compute-optimal tokens for this model (by --law).",
+        rich_help_panel=SCALING_PANEL,
     ),
 ]
 
 MicroBatchOpt = Annotated[
-    int, typer.Option("--micro-batch", min=1, max=BIG, help="Sequences per GPU per step.", rich_help_panel=MEMORY)
+    int, typer.Option("--micro-batch", min=1, max=BIG, help="Sequences per GPU per step.", rich_help_panel=MEMORY_PANEL)
 ]
 SeqLenOpt = Annotated[
     int | None,
     typer.Option(
-        "--seq-len", min=1, max=BIG, help="Sequence length [default: the model's context].", rich_help_panel=MEMORY
+        "--seq-len",
+        min=1,
+        max=BIG,
+        help="Sequence length (default: the model's context).",
+        rich_help_panel=MEMORY_PANEL,
     ),
 ]
-OptimizerOpt = Annotated[Optimizer, typer.Option("--optimizer", help="Optimizer.", rich_help_panel=MEMORY)]
+OptimizerOpt = Annotated[Optimizer, typer.Option("--optimizer", help="Optimizer.", rich_help_panel=MEMORY_PANEL)]
 RecomputeOpt = Annotated[
-    Recompute, typer.Option("--recompute", help="Activation recomputation.", rich_help_panel=MEMORY)
+    Recompute, typer.Option("--recompute", help="Activation recomputation.", rich_help_panel=MEMORY_PANEL)
 ]
 ZeroOpt = Annotated[
     int,
     typer.Option(
-        "--zero", min=0, max=3, help="ZeRO stage over the GPUs (3 = FSDP full shard).", rich_help_panel=MEMORY
+        "--zero", min=0, max=3, help="ZeRO stage over the GPUs (3 = FSDP full shard).", rich_help_panel=MEMORY_PANEL
     ),
 ]
-OffloadOpt = Annotated[Offload, typer.Option("--offload", help="Offload to host RAM.", rich_help_panel=MEMORY)]
+OffloadOpt = Annotated[Offload, typer.Option("--offload", help="Offload to host RAM.", rich_help_panel=MEMORY_PANEL)]
 FinetuneOpt = Annotated[
-    Finetune | None, typer.Option("--finetune", help="Fine-tuning method [default: full].", rich_help_panel=MEMORY)
+    Finetune | None,
+    typer.Option("--finetune", help="Fine-tuning method (default: full).", rich_help_panel=MEMORY_PANEL),
 ]
 LoraRankOpt = Annotated[
-    int | None, typer.Option("--lora-rank", min=1, max=65536, help="LoRA rank [default: 8].", rich_help_panel=MEMORY)
+    int | None,
+    typer.Option("--lora-rank", min=1, max=65536, help="LoRA rank (default: 8).", rich_help_panel=MEMORY_PANEL),
 ]
 LoraTargetsOpt = Annotated[
     LoraTargets | None,
-    typer.Option("--lora-targets", help="Adapted matrices: qv, attention, all [default: qv].", rich_help_panel=MEMORY),
+    typer.Option(
+        "--lora-targets", help="Adapted matrices: qv, attention, all (default: qv).", rich_help_panel=MEMORY_PANEL
+    ),
 ]
 MasterOpt = Annotated[
     bool,
     typer.Option(
         "--master-weights/--no-master-weights",
         help="Keep an fp32 master copy (mixed precision); --no-master-weights: pure bf16.",
-        rich_help_panel=MEMORY,
+        rich_help_panel=MEMORY_PANEL,
     ),
 ]
 OverheadOpt = Annotated[
-    str, typer.Option("--overhead", help="Allowance for CUDA context and workspace.", rich_help_panel=MEMORY)
+    str, typer.Option("--overhead", help="Allowance for CUDA context and workspace.", rich_help_panel=MEMORY_PANEL)
 ]
 LayersOpt = Annotated[
-    int | None, typer.Option("--layers", min=1, max=BIG, help="For a parameter count: layers.", rich_help_panel=MEMORY)
+    int | None,
+    typer.Option("--layers", min=1, max=BIG, help="For a parameter count: layers.", rich_help_panel=MEMORY_PANEL),
 ]
 HiddenOpt = Annotated[
-    int | None, typer.Option("--hidden", min=1, max=BIG, help="For a parameter count: d_model.", rich_help_panel=MEMORY)
+    int | None,
+    typer.Option("--hidden", min=1, max=BIG, help="For a parameter count: d_model.", rich_help_panel=MEMORY_PANEL),
 ]
 HeadsOpt = Annotated[
-    int | None, typer.Option("--heads", min=1, max=BIG, help="For a parameter count: heads.", rich_help_panel=MEMORY)
+    int | None,
+    typer.Option("--heads", min=1, max=BIG, help="For a parameter count: heads.", rich_help_panel=MEMORY_PANEL),
 ]
 VocabOpt = Annotated[
     int | None,
-    typer.Option("--vocab", min=1, max=BIG, help="For a parameter count: vocabulary.", rich_help_panel=MEMORY),
+    typer.Option("--vocab", min=1, max=BIG, help="For a parameter count: vocabulary.", rich_help_panel=MEMORY_PANEL),
 ]
 
-COST = "Cost and energy"
-GATES = "CI gates"
+COST_PANEL = "Cost and energy"
+GATES_PANEL = "CI gates"
 PriceOpt = Annotated[
     str | None,
     typer.Option(
-        "--price", help="USD per GPU-hour [default: the catalog's on-demand list price].", rich_help_panel=COST
+        "--price", help="USD per GPU-hour (default: the catalog's on-demand list price).", rich_help_panel=COST_PANEL
     ),
 ]
 PueOpt = Annotated[
-    str, typer.Option("--pue", help="Power usage effectiveness (≥ 1) [default: 1.0].", rich_help_panel=COST)
+    str, typer.Option("--pue", help="Power usage effectiveness (≥ 1) (default: 1.0).", rich_help_panel=COST_PANEL)
 ]
-ElectricityOpt = Annotated[str | None, typer.Option("--electricity-price", help="USD per kWh.", rich_help_panel=COST)]
-GridOpt = Annotated[str | None, typer.Option("--grid-intensity", help="kg CO2 per kWh.", rich_help_panel=COST)]
+ElectricityOpt = Annotated[
+    str | None, typer.Option("--electricity-price", help="USD per kWh.", rich_help_panel=COST_PANEL)
+]
+GridOpt = Annotated[str | None, typer.Option("--grid-intensity", help="kg CO2 per kWh.", rich_help_panel=COST_PANEL)]
 PowerOpt = Annotated[
     str | None,
-    typer.Option("--power", help="Watts per GPU [default: the catalog's board power].", rich_help_panel=COST),
+    typer.Option("--power", help="Watts per GPU (default: the catalog's board power).", rich_help_panel=COST_PANEL),
 ]
 MaxDaysOpt = Annotated[
-    str | None, typer.Option("--max-days", help="Fail (exit 1) if training takes longer.", rich_help_panel=GATES)
+    str | None, typer.Option("--max-days", help="Fail (exit 1) if training takes longer.", rich_help_panel=GATES_PANEL)
 ]
 MaxCostOpt = Annotated[
     str | None,
-    typer.Option("--max-cost", help="Fail (exit 1) if the GPU rental costs more (USD).", rich_help_panel=GATES),
+    typer.Option("--max-cost", help="Fail (exit 1) if the GPU rental costs more (USD).", rich_help_panel=GATES_PANEL),
 ]
 MaxKwhOpt = Annotated[
     str | None,
-    typer.Option("--max-kwh", help="Fail (exit 1) if the GPUs use more energy (kWh).", rich_help_panel=GATES),
+    typer.Option("--max-kwh", help="Fail (exit 1) if the GPUs use more energy (kWh).", rich_help_panel=GATES_PANEL),
 ]
 
 
@@ -192,5 +213,80 @@ class OutputFormat(str, Enum):
 
 
 FormatOpt = Annotated[
-    OutputFormat | None, typer.Option("--format", "-f", help="table, json, csv or markdown [default: table].")
+    OutputFormat | None, typer.Option("--format", "-f", help="table, json, csv or markdown (default: table).")
 ]
+
+
+# ----------------------------------------------------------------------------- option groups
+# Each command names the groups it takes; ``with_options`` adds them to its signature for Typer and hands them
+# to the command as ``**flags`` (read by ``parse.settings`` and friends). A group's defaults are its documented
+# defaults.
+
+Group = tuple[tuple[str, Any, Any], ...]
+
+WINDOW: Group = (
+    ("count", CountOpt, 1),
+    ("years", YearsOpt, None),
+    ("days", DaysOpt, None),
+    ("hours", HoursOpt, None),
+    ("mfu", MfuOpt, None),
+    ("mfu_from", MfuFromOpt, None),
+    ("uptime", UptimeOpt, "1.0"),
+    ("precision", PrecisionOpt, PrecisionChoice.auto),
+)
+TOKENS: Group = (("tokens", TokensOpt, None), ("tokens_per_param", RatioOpt, None))
+MEMORY: Group = (
+    ("micro_batch", MicroBatchOpt, 1),
+    ("seq_len", SeqLenOpt, None),
+    ("optimizer", OptimizerOpt, Optimizer.ADAMW),
+    ("recompute", RecomputeOpt, Recompute.NONE),
+    ("zero", ZeroOpt, 0),
+    ("offload", OffloadOpt, Offload.NONE),
+    ("master_weights", MasterOpt, True),
+    ("overhead", OverheadOpt, "1GB"),
+)
+FINETUNE: Group = (
+    ("finetune", FinetuneOpt, None),
+    ("lora_rank", LoraRankOpt, None),
+    ("lora_targets", LoraTargetsOpt, None),
+)
+SHAPE: Group = (
+    ("layers", LayersOpt, None),
+    ("hidden", HiddenOpt, None),
+    ("heads", HeadsOpt, None),
+    ("vocab", VocabOpt, None),
+)
+LAW: Group = (("law", LawOpt, LawChoice.chinchilla), ("ratio", LawRatioOpt, None))
+FORMULA: Group = (("flop_formula", FlopFormulaOpt, FlopFormula.six_nd), ("causal", CausalOpt, False))
+ENERGY: Group = (("pue", PueOpt, "1.0"), ("electricity_price", ElectricityOpt, None), ("grid_intensity", GridOpt, None))
+PRICE: Group = (("price", PriceOpt, None), ("power", PowerOpt, None))
+GATES: Group = (("max_days", MaxDaysOpt, None), ("max_cost", MaxCostOpt, None), ("max_kwh", MaxKwhOpt, None))
+OUTPUT: Group = (("json", JsonOpt, False), ("format", FormatOpt, None))
+
+
+def with_options(*groups: Group) -> Callable[[Callable[..., None]], Callable[..., None]]:
+    """Add the options of ``groups`` to a command's signature; the command receives them as ``**flags``."""
+
+    def decorate(command: Callable[..., None]) -> Callable[..., None]:
+        signature = inspect.signature(command)
+        hints = typing.get_type_hints(command, include_extras=True)
+        own = [
+            p.replace(annotation=hints[p.name])
+            for p in signature.parameters.values()
+            if p.kind is not inspect.Parameter.VAR_KEYWORD
+        ]
+        added = [
+            inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=default, annotation=kind)
+            for group in groups
+            for name, kind, default in group
+        ]
+
+        @functools.wraps(command)
+        def wrapper(**kwargs: Any) -> None:
+            command(**kwargs)
+
+        wrapper.__signature__ = signature.replace(parameters=[*own, *added])  # type: ignore[attr-defined]
+        wrapper.__annotations__ = {**hints, **{name: kind for group in groups for name, kind, _ in group}}
+        return wrapper
+
+    return decorate

@@ -22,7 +22,7 @@ BatchTokensOpt = Annotated[str | None, typer.Option("--batch-tokens", help="Toke
 
 @app.command()
 def runs(
-    mfu: Annotated[str, typer.Option("--mfu", help="MFU for the predictions [default: 0.4].")] = "0.4",
+    mfu: Annotated[str, typer.Option("--mfu", help="MFU for the predictions (default: 0.4).")] = "0.4",
     json: JsonOpt = False,
     format: FormatOpt = None,
 ) -> None:
