@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import sys
-from typing import Annotated
+from collections.abc import Callable
+from typing import Annotated, Any
 
 import typer
 
@@ -14,6 +15,26 @@ from flopcheck.cli.options import FormatOpt, JsonOpt
 from flopcheck.errors import ExitStatus, InputError
 
 
+def _show(
+    kind: str,
+    index: catalog.Index[Any],
+    entry_id: str | None,
+    fmt: str,
+    extra: Callable[[Any], dict[str, Any]],
+    print_all: Callable[[list[Any], dict[str, str | None]], None],
+) -> None:
+    """A catalog listing, or one entry in full, in the asked format; records note entries not packaged."""
+    entries = list(index) if entry_id is None else [index.get(entry_id)]
+    origins = {e.id: _origin(index.origin(e.id)) for e in entries}
+    records = [{**catalog.as_record(e, origins[e.id]), **extra(e)} for e in entries]
+    if fmt != "table":
+        render.output_records(kind, records, fmt)
+    elif entry_id is None:
+        print_all(entries, origins)
+    else:
+        render.print_entry(records[0], entries[0].name)
+
+
 @app.command()
 def gpus(
     gpu_id: Annotated[str | None, typer.Argument(metavar="[ID]", help="Show one accelerator in full.")] = None,
@@ -21,17 +42,8 @@ def gpus(
     format: FormatOpt = None,
 ) -> None:
     """The accelerator catalog, or one entry with its sources."""
-    index = catalog.gpus()
-    entries = list(index) if gpu_id is None else [index.get(gpu_id)]
-    origins = {e.id: _origin(index.origin(e.id)) for e in entries}
-    records = [{**catalog.as_record(e, origins[e.id]), "memory_bytes": round(e.memory_bytes)} for e in entries]
     fmt = options.output_format(json, format)
-    if fmt != "table":
-        render.output_records("gpus", records, fmt)
-    elif gpu_id is None:
-        render.print_gpus(entries, origins)
-    else:
-        render.print_entry(records[0], entries[0].name)
+    _show("gpus", catalog.gpus(), gpu_id, fmt, lambda e: {"memory_bytes": round(e.memory_bytes)}, render.print_gpus)
 
 
 @app.command()
@@ -41,17 +53,8 @@ def models(
     format: FormatOpt = None,
 ) -> None:
     """The language-model catalog, or one entry with its sources."""
-    index = catalog.models()
-    entries = list(index) if model_id is None else [index.get(model_id)]
-    origins = {e.id: _origin(index.origin(e.id)) for e in entries}
-    records = [catalog.as_record(e, origins[e.id]) for e in entries]
     fmt = options.output_format(json, format)
-    if fmt != "table":
-        render.output_records("models", records, fmt)
-    elif model_id is None:
-        render.print_models(entries, origins)
-    else:
-        render.print_entry(records[0], entries[0].name)
+    _show("models", catalog.models(), model_id, fmt, lambda e: {}, render.print_models)
 
 
 @app.command()
