@@ -69,6 +69,8 @@ def print_fits(result: FitsResult) -> None:
     verdict.append(result.verdict, style="not bold")
     emit(
         heading(f"Can {g.count} × {g.name} train {m.name}?"),
+        verdict,
+        "",
         rows,
         "",
         memory_table(mem, g.id),
@@ -81,7 +83,6 @@ def print_fits(result: FitsResult) -> None:
         bullets(cost_lines(result.cost, result.gpu.id)),
         *_gate_section(result),
         "",
-        verdict,
         heading("Assumptions"),
         bullets([*_assumption_lines(result), *memory_assumption_lines(mem)]),
         heading("Not modelled"),
