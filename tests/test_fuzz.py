@@ -14,6 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from flopcheck.cli import main
+from flopcheck.cli.catalog_cmds import SCHEMAS
 
 NUMBERS = st.sampled_from(
     [
@@ -62,7 +63,7 @@ TOKEN = st.one_of(NUMBERS, WORDS, OPTIONS, CHOICES, st.text(max_size=8))
 
 
 EXAMPLES = int(os.environ.get("FLOPCHECK_FUZZ_EXAMPLES", "300"))
-SCHEMA_COMMANDS = {"fits", "budget", "flops", "memory", "optimal", "compare", "matrix", "runs", "calibrate"}
+SCHEMA_COMMANDS = set(SCHEMAS) - {"catalog"}
 
 
 @cache
