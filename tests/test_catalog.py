@@ -6,10 +6,11 @@ import re
 
 import pytest
 
-from flopcheck import catalog, catalog_file
-from flopcheck.catalog_file import normalize
-from flopcheck.errors import NotFoundError
-from flopcheck.specs import GpuSpec, ModelSpec, Precision
+from flopcheck.catalog import files as catalog_file
+from flopcheck.catalog import store as catalog
+from flopcheck.catalog.entries import GpuSpec, ModelSpec, Precision
+from flopcheck.catalog.files import normalize
+from flopcheck.core.errors import NotFoundError
 
 GPUS = catalog.gpus()
 MODELS = catalog.models()

@@ -6,9 +6,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from flopcheck import catalog, compute
-from flopcheck.specs import Precision
-from flopcheck.units import SECONDS_PER_YEAR
+from flopcheck.catalog import store as catalog
+from flopcheck.catalog.entries import Precision
+from flopcheck.core import compute
+from flopcheck.core.units import SECONDS_PER_YEAR
 
 positive = st.floats(min_value=1e-6, max_value=1e15, allow_nan=False, allow_infinity=False)
 

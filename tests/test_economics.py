@@ -7,7 +7,7 @@ import io
 
 import pytest
 
-from flopcheck import economics
+from flopcheck.core import economics
 from flopcheck.render.flat import GPU_COLUMNS, MODEL_COLUMNS
 from tests.conftest import RunCli
 

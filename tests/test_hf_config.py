@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 
-from flopcheck.architecture import count_params
-from flopcheck.errors import InputError
-from flopcheck.hf_config import architecture_from_config, read_config
+from flopcheck.catalog.hf_config import architecture_from_config, read_config
+from flopcheck.core.architecture import count_params
+from flopcheck.core.errors import InputError
 from tests.conftest import RunCli
 
 # The released configs' keys (values from the model repositories), and the released parameter counts.

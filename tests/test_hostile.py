@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from flopcheck import catalog_file
+from flopcheck.catalog import files as catalog_file
 from tests.conftest import RunCli
 
 BILLION_LAUGHS = (

@@ -9,9 +9,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from flopcheck import catalog, memory, strategies
-from flopcheck.memory import Config, Finetune, Offload, Optimizer, Recompute, Shape, TrainPrecision
-from flopcheck.model_ref import ModelRef
+from flopcheck.catalog import store as catalog
+from flopcheck.catalog.model_ref import ModelRef
+from flopcheck.core import fitting as strategies
+from flopcheck.core import memory
+from flopcheck.core.memory import Config, Finetune, Offload, Optimizer, Recompute, Shape, TrainPrecision
 
 STATES_ONLY = Config(overhead_bytes=0.0)
 GPT3_175B = Shape(n_layer=96, d_model=12288, n_head=96, vocab_size=50257)

@@ -3,6 +3,7 @@ output must match what the README shows. Refresh them with ``python -m tests.tes
 
 from __future__ import annotations
 
+import doctest
 import io
 import os
 import re
@@ -54,6 +55,21 @@ def test_readme_examples_match_the_cli() -> None:
     text = README.read_text(encoding="utf-8")
     assert BLOCK.search(text), "the README has no console examples"
     assert refresh(text) == text, "README examples are stale: run `python -m tests.test_readme`"
+
+
+PYTHON_BLOCK = re.compile(r"```pycon\n(.*?)```", re.DOTALL)
+
+
+def test_readme_python_examples_run() -> None:
+    """The Python section's session runs as written (doctest)."""
+    blocks = PYTHON_BLOCK.findall(README.read_text(encoding="utf-8"))
+    assert blocks, "the README has no Python example"
+    for number, block in enumerate(blocks):
+        test = doctest.DocTestParser().get_doctest(block, {}, f"README python block {number}", str(README), 0)
+        runner = doctest.DocTestRunner(optionflags=doctest.ELLIPSIS)
+        output = io.StringIO()
+        runner.run(test, out=output.write)
+        assert runner.failures == 0, output.getvalue()
 
 
 def test_ci_runs_the_readme_test_command() -> None:

@@ -6,9 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from flopcheck import catalog, runs_plan
-from flopcheck.model_ref import ModelRef
-from flopcheck.specs import Precision
+from flopcheck.answers import runs as runs_plan
+from flopcheck.catalog import store as catalog
+from flopcheck.catalog.entries import Precision
+from flopcheck.catalog.model_ref import ModelRef
 from tests.conftest import RunCli
 
 SYNTHETIC = """\

@@ -6,8 +6,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from flopcheck import memory, optimal_plan, scaling
-from flopcheck.scaling import EPOCH, HOFFMANN, HOFFMANN_PRINTED
+from flopcheck.answers import optimal as optimal_plan
+from flopcheck.core import memory, scaling
+from flopcheck.core.scaling import EPOCH, HOFFMANN, HOFFMANN_PRINTED
 
 # Hoffmann et al. 2022, Table 3 (approach 1): parameters, FLOPs, tokens of compute-optimal models.
 TABLE_3 = [

@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from flopcheck.errors import InputError
-from flopcheck.units import (
+from flopcheck.core.errors import InputError
+from flopcheck.core.units import (
     SECONDS_PER_YEAR,
     format_bytes,
     format_count,

@@ -15,8 +15,9 @@ from typing import Annotated
 
 import typer
 
-from flopcheck import __version__, catalog
-from flopcheck.errors import ExitStatus, FlopcheckError
+from flopcheck import __version__
+from flopcheck.catalog import store as catalog
+from flopcheck.core.errors import ExitStatus, FlopcheckError
 
 app = typer.Typer(
     name="flopcheck",

@@ -8,11 +8,11 @@ from typing import Annotated, Any
 
 import typer
 
-from flopcheck import catalog, render
-from flopcheck.cli import parse as options
+from flopcheck import render
+from flopcheck.catalog import store as catalog
 from flopcheck.cli.application import app
-from flopcheck.cli.options import FormatOpt, JsonOpt
-from flopcheck.errors import ExitStatus, InputError
+from flopcheck.cli.options import takes
+from flopcheck.core.errors import ExitStatus, InputError
 
 
 def _show(
@@ -36,36 +36,33 @@ def _show(
 
 
 @app.command()
+@takes(None)
 def gpus(
+    fmt: str,
     gpu_id: Annotated[str | None, typer.Argument(metavar="[ID]", help="Show one accelerator in full.")] = None,
-    json: JsonOpt = False,
-    format: FormatOpt = None,
 ) -> None:
     """The accelerator catalog, or one entry with its sources."""
-    fmt = options.output_format(json, format)
     _show("gpus", catalog.gpus(), gpu_id, fmt, lambda e: {"memory_bytes": round(e.memory_bytes)}, render.print_gpus)
 
 
 @app.command()
+@takes(None)
 def models(
+    fmt: str,
     model_id: Annotated[str | None, typer.Argument(metavar="[ID]", help="Show one model in full.")] = None,
-    json: JsonOpt = False,
-    format: FormatOpt = None,
 ) -> None:
     """The language-model catalog, or one entry with its sources."""
-    fmt = options.output_format(json, format)
     _show("models", catalog.models(), model_id, fmt, lambda e: {}, render.print_models)
 
 
 @app.command()
+@takes(None)
 def validate(
+    fmt: str,
     files: Annotated[list[str], typer.Argument(metavar="FILE...", help="Catalog files to check.")],
-    json: JsonOpt = False,
-    format: FormatOpt = None,
 ) -> None:
     """Check catalog files: every problem as FILE:LINE: entry: field: message, exit 2 if any."""
     problems = catalog.validate(files)
-    fmt = options.output_format(json, format)
     if fmt != "table":
         render.output_records("validate", [{**vars(p), "text": str(p)} for p in problems], fmt)
     else:
@@ -78,19 +75,20 @@ SCHEMAS = ("fits", "budget", "flops", "memory", "optimal", "compare", "matrix", 
 
 
 @app.command()
+@takes(None)
 def schema(
+    fmt: str,
     name: Annotated[
         str | None, typer.Argument(metavar="[NAME]", help=f"One of {', '.join(SCHEMAS)} (default: all).")
     ] = None,
-    json: JsonOpt = False,
-    format: FormatOpt = None,
 ) -> None:
     """The JSON Schema of a command's --json output, or of a catalog file (always printed as JSON)."""
-    if options.output_format(json, format) not in ("json", "table"):
+    if fmt not in ("json", "table"):
         raise InputError("a schema is JSON only")
     from pydantic import TypeAdapter
 
-    from flopcheck import results, specs
+    from flopcheck.answers import results
+    from flopcheck.catalog import entries as specs
 
     models: dict[str, TypeAdapter[object]] = {
         "fits": TypeAdapter(results.FitsResult),

@@ -1,4 +1,6 @@
-"""Command-line options: their declarations, shared by the commands. Parsing them is in ``parse``."""
+"""Command-line options: how each option of ``flopcheck.api.options.RunOptions`` is spelled and explained on
+the command line, and the decorator that gives a command the options ``COMMANDS`` lists for it. Parsing the
+values is the API's job (``flopcheck.api.inputs``)."""
 
 from __future__ import annotations
 
@@ -11,7 +13,9 @@ from typing import Annotated, Any
 
 import typer
 
-from flopcheck.memory import Finetune, Offload, Optimizer, Recompute
+from flopcheck.api.options import COMMANDS
+from flopcheck.core.errors import InputError
+from flopcheck.core.memory import Finetune, Offload, Optimizer, Recompute
 
 
 class PrecisionChoice(str, Enum):
@@ -217,76 +221,98 @@ FormatOpt = Annotated[
 ]
 
 
-# ----------------------------------------------------------------------------- option groups
-# Each command names the groups it takes; ``with_options`` adds them to its signature for Typer and hands them
-# to the command as ``**flags`` (read by ``parse.settings`` and friends). A group's defaults are its documented
-# defaults.
+# ----------------------------------------------------------------------------- the run options
+# Every name of RunOptions, as the command line declares it, with the CLI default (None: the API's default).
+DECLARED: dict[str, tuple[Any, Any]] = {
+    "gpu": (MaybeGpuOpt, None),
+    "gpu_flops": (GpuFlopsOpt, None),
+    "gpu_memory": (GpuMemoryOpt, None),
+    "count": (CountOpt, 1),
+    "precision": (PrecisionOpt, PrecisionChoice.auto),
+    "years": (YearsOpt, None),
+    "days": (DaysOpt, None),
+    "hours": (HoursOpt, None),
+    "mfu": (MfuOpt, None),
+    "mfu_from": (MfuFromOpt, None),
+    "uptime": (UptimeOpt, "1.0"),
+    "tokens_per_second": (TokensPerSecondOpt, None),
+    "tokens": (TokensOpt, None),
+    "tokens_per_param": (RatioOpt, None),
+    "chinchilla": (ChinchillaOpt, False),
+    "micro_batch": (MicroBatchOpt, 1),
+    "seq_len": (SeqLenOpt, None),
+    "optimizer": (OptimizerOpt, Optimizer.ADAMW),
+    "recompute": (RecomputeOpt, Recompute.NONE),
+    "zero": (ZeroOpt, 0),
+    "offload": (OffloadOpt, Offload.NONE),
+    "master_weights": (MasterOpt, True),
+    "overhead": (OverheadOpt, "1GB"),
+    "finetune": (FinetuneOpt, None),
+    "lora_rank": (LoraRankOpt, None),
+    "lora_targets": (LoraTargetsOpt, None),
+    "layers": (LayersOpt, None),
+    "hidden": (HiddenOpt, None),
+    "heads": (HeadsOpt, None),
+    "vocab": (VocabOpt, None),
+    "law": (LawOpt, LawChoice.chinchilla),
+    "ratio": (LawRatioOpt, None),
+    "flop_formula": (FlopFormulaOpt, FlopFormula.six_nd),
+    "causal": (CausalOpt, False),
+    "price": (PriceOpt, None),
+    "power": (PowerOpt, None),
+    "pue": (PueOpt, "1.0"),
+    "electricity_price": (ElectricityOpt, None),
+    "grid_intensity": (GridOpt, None),
+    "max_days": (MaxDaysOpt, None),
+    "max_cost": (MaxCostOpt, None),
+    "max_kwh": (MaxKwhOpt, None),
+    "flop": (FlopOpt, None),
+}
+OUTPUT = (("json", JsonOpt, False), ("format", FormatOpt, None))
 
-Group = tuple[tuple[str, Any, Any], ...]
 
-WINDOW: Group = (
-    ("count", CountOpt, 1),
-    ("years", YearsOpt, None),
-    ("days", DaysOpt, None),
-    ("hours", HoursOpt, None),
-    ("mfu", MfuOpt, None),
-    ("mfu_from", MfuFromOpt, None),
-    ("uptime", UptimeOpt, "1.0"),
-    ("precision", PrecisionOpt, PrecisionChoice.auto),
-)
-TOKENS: Group = (("tokens", TokensOpt, None), ("tokens_per_param", RatioOpt, None))
-MEMORY: Group = (
-    ("micro_batch", MicroBatchOpt, 1),
-    ("seq_len", SeqLenOpt, None),
-    ("optimizer", OptimizerOpt, Optimizer.ADAMW),
-    ("recompute", RecomputeOpt, Recompute.NONE),
-    ("zero", ZeroOpt, 0),
-    ("offload", OffloadOpt, Offload.NONE),
-    ("master_weights", MasterOpt, True),
-    ("overhead", OverheadOpt, "1GB"),
-)
-FINETUNE: Group = (
-    ("finetune", FinetuneOpt, None),
-    ("lora_rank", LoraRankOpt, None),
-    ("lora_targets", LoraTargetsOpt, None),
-)
-SHAPE: Group = (
-    ("layers", LayersOpt, None),
-    ("hidden", HiddenOpt, None),
-    ("heads", HeadsOpt, None),
-    ("vocab", VocabOpt, None),
-)
-LAW: Group = (("law", LawOpt, LawChoice.chinchilla), ("ratio", LawRatioOpt, None))
-FORMULA: Group = (("flop_formula", FlopFormulaOpt, FlopFormula.six_nd), ("causal", CausalOpt, False))
-ENERGY: Group = (("pue", PueOpt, "1.0"), ("electricity_price", ElectricityOpt, None), ("grid_intensity", GridOpt, None))
-PRICE: Group = (("price", PriceOpt, None), ("power", PowerOpt, None))
-GATES: Group = (("max_days", MaxDaysOpt, None), ("max_cost", MaxCostOpt, None), ("max_kwh", MaxKwhOpt, None))
-OUTPUT: Group = (("json", JsonOpt, False), ("format", FormatOpt, None))
+def output_format(json: bool, fmt: OutputFormat | None) -> str:
+    """--json is the shortcut for --format json; the two must agree."""
+    if json and fmt not in (None, OutputFormat.json):
+        raise InputError(f"--json and --format {fmt.value if fmt else ''} disagree; give one")
+    return "json" if json else (fmt or OutputFormat.table).value
 
 
-def with_options(*groups: Group) -> Callable[[Callable[..., None]], Callable[..., None]]:
-    """Add the options of ``groups`` to a command's signature; the command receives them as ``**flags``."""
+def _plain(value: Any) -> Any:
+    return value.value if isinstance(value, Enum) else value
 
-    def decorate(command: Callable[..., None]) -> Callable[..., None]:
-        signature = inspect.signature(command)
-        hints = typing.get_type_hints(command, include_extras=True)
+
+def takes(command: str | None) -> Callable[[Callable[..., None]], Callable[..., None]]:
+    """Give a command the run options ``COMMANDS[command]`` lists (none for ``None``) and the output options.
+
+    The command declares its own parameters plus ``options: RunOptions`` (the run options given, by name,
+    ready for the API) and ``fmt: str`` (table, json, csv or markdown)."""
+    names = () if command is None else COMMANDS[command]
+
+    def decorate(function: Callable[..., None]) -> Callable[..., None]:
+        signature = inspect.signature(function)
+        hints = typing.get_type_hints(function, include_extras=True)
         own = [
             p.replace(annotation=hints[p.name])
             for p in signature.parameters.values()
-            if p.kind is not inspect.Parameter.VAR_KEYWORD
+            if p.name not in ("options", "fmt")
         ]
+        declared = [(name, *DECLARED[name]) for name in names]
         added = [
             inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=default, annotation=kind)
-            for group in groups
-            for name, kind, default in group
+            for name, kind, default in (*declared, *OUTPUT)
         ]
 
-        @functools.wraps(command)
+        @functools.wraps(function)
         def wrapper(**kwargs: Any) -> None:
-            command(**kwargs)
+            fmt = output_format(kwargs.pop("json"), kwargs.pop("format"))
+            given = {name: _plain(kwargs.pop(name)) for name in names}
+            options = {name: value for name, value in given.items() if value is not None}
+            extra = {"options": options} if "options" in signature.parameters else {}
+            function(**kwargs, **extra, fmt=fmt)
 
         wrapper.__signature__ = signature.replace(parameters=[*own, *added])  # type: ignore[attr-defined]
-        wrapper.__annotations__ = {**hints, **{name: kind for group in groups for name, kind, _ in group}}
+        wrapper.__annotations__ = {p.name: p.annotation for p in (*own, *added)}
         return wrapper
 
     return decorate

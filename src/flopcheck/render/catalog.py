@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from flopcheck.catalog.entries import GpuSpec, ModelSpec, Precision
+from flopcheck.core.units import format_bytes, format_count
 from flopcheck.render._rich import emit, heading, plain, table
-from flopcheck.specs import GpuSpec, ModelSpec, Precision
-from flopcheck.units import format_bytes, format_count
 
 
 def _peak(gpu: GpuSpec, precision: Precision) -> str:

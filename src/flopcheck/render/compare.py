@@ -5,11 +5,11 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING
 
+from flopcheck.core.units import format_bytes, format_duration
 from flopcheck.render._rich import bullets, emit, heading, plain, table
-from flopcheck.units import format_bytes, format_duration
 
 if TYPE_CHECKING:
-    from flopcheck.results import CompareResult, CompareRow, MatrixResult
+    from flopcheck.answers.results import CompareResult, CompareRow, MatrixResult
 
 BAR_WIDTH = 40
 

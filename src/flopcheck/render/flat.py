@@ -13,169 +13,85 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 Rows = tuple[list[str], list[list[Any]]]
+Columns = tuple[tuple[str, str], ...]
+"""Each column's name with the dotted path of its value in the result (or in one of its rows)."""
 
-
-def _fits(r: Any) -> Rows:
-    columns = [
-        "model_id",
-        "gpu_id",
-        "gpu_count",
-        "precision",
-        "params",
-        "tokens",
-        "required_flop",
-        "available_flop",
-        "ratio",
-        "time_s",
-        "compute_fits",
-        "required_bytes",
-        "available_bytes",
-        "memory_fits",
-        "fits",
-        "cost_usd",
-        "energy_kwh",
-        "co2_kg",
-    ]
-    row = [
-        r.model.id,
-        r.gpu.id,
-        r.gpu.count,
-        r.gpu.precision,
-        r.model.params,
-        r.model.tokens,
-        r.compute.required_flop,
-        r.compute.available_flop,
-        r.compute.ratio,
-        r.compute.time_s,
-        r.compute.fits,
-        r.memory.required_bytes,
-        r.memory.available_bytes,
-        r.memory.fits,
-        r.fits,
-        r.cost.cost_usd,
-        r.cost.energy_kwh,
-        r.cost.co2_kg,
-    ]
-    return columns, [row]
-
-
-def _budget(r: Any) -> Rows:
-    columns = [
-        "gpu_id",
-        "gpu_count",
-        "precision",
-        "peak_flop_per_s",
-        "mfu",
-        "uptime",
-        "duration_s",
-        "available_flop",
-        "pf_days",
-        "gpu_hours",
-        "cost_usd",
-        "energy_kwh",
-        "co2_kg",
-    ]
-    a = r.assumptions
-    row = [
-        r.gpu.id,
-        r.gpu.count,
-        r.gpu.precision,
-        r.gpu.peak_flop_per_s,
-        a.mfu,
-        a.uptime,
-        a.duration_s,
-        r.available_flop,
-        r.pf_days,
-        r.gpu_hours,
-        r.cost.cost_usd,
-        r.cost.energy_kwh,
-        r.cost.co2_kg,
-    ]
-    return columns, [row]
-
-
-def _flops(r: Any) -> Rows:
-    columns = ["model_id", "params", "active_params", "tokens", "train_flop", "pf_days", "flop_formula"]
-    m = r.model
-    return columns, [[m.id, m.params, m.active_params, m.tokens, r.train_flop, r.pf_days, r.flop_formula]]
-
-
-def _memory(r: Any) -> Rows:
-    parts = list(type(r.breakdown).model_fields)
-    parts.remove("optimizer_states_bytes")
-    columns = ["model_id", "gpu_id", "required_bytes", "available_bytes", "fits", "host_bytes", *parts]
-    row = [
-        r.model.id,
-        None if r.gpu is None else r.gpu.id,
-        r.required_bytes,
-        r.available_bytes,
-        r.fits,
-        r.host_bytes,
-        *(getattr(r.breakdown, part) for part in parts),
-    ]
-    return columns, [row]
-
-
-def _optimal(r: Any) -> Rows:
-    columns = ["law", "chosen", "params", "tokens", "tokens_per_param", "loss", "loss_law", "budget_flop"]
-    rows = [[r.law, True, r.params, r.tokens, r.tokens_per_param, r.loss, r.loss_law, r.budget_flop]]
-    rows += [
-        [a.law, False, a.params, a.tokens, a.tokens_per_param, a.loss, a.loss_law, r.budget_flop]
-        for a in r.alternatives
-    ]
-    return columns, rows
-
-
-def _compare(r: Any) -> Rows:
-    columns = [
-        "model_id",
-        "gpu_id",
-        "gpu_count",
-        "precision",
-        "time_s",
-        "ratio",
-        "compute_fits",
-        "required_bytes",
-        "available_bytes",
-        "memory_fits",
-        "min_gpus_zero3",
-        "fits",
-        "cost_usd",
-        "energy_kwh",
-        "co2_kg",
-        "gates_passed",
-    ]
-    body = [
-        [
-            row.model_id,
-            row.gpu.id,
-            row.gpu.count,
-            row.gpu.precision,
-            row.compute.time_s,
-            row.compute.ratio,
-            row.compute.fits,
-            row.memory.required_bytes,
-            row.memory.available_bytes,
-            row.memory.fits,
-            row.memory.min_gpus_zero3,
-            row.fits,
-            row.cost_usd,
-            row.energy_kwh,
-            row.co2_kg,
-            row.gates_passed,
-        ]
-        for row in r.rows
-    ]
-    return columns, body
-
-
-def _matrix(r: Any) -> Rows:
-    columns = ["model_id", "gpu_id", "verdict", "time_s", "compute_fits", "memory_fits"]
-    return columns, [[c.model_id, c.gpu_id, c.verdict, c.time_s, c.compute_fits, c.memory_fits] for c in r.cells]
-
-
-def _runs(r: Any) -> Rows:
-    columns = [
+FITS: Columns = (
+    ("model_id", "model.id"),
+    ("gpu_id", "gpu.id"),
+    ("gpu_count", "gpu.count"),
+    ("precision", "gpu.precision"),
+    ("params", "model.params"),
+    ("tokens", "model.tokens"),
+    ("required_flop", "compute.required_flop"),
+    ("available_flop", "compute.available_flop"),
+    ("ratio", "compute.ratio"),
+    ("time_s", "compute.time_s"),
+    ("compute_fits", "compute.fits"),
+    ("required_bytes", "memory.required_bytes"),
+    ("available_bytes", "memory.available_bytes"),
+    ("memory_fits", "memory.fits"),
+    ("fits", "fits"),
+    ("cost_usd", "cost.cost_usd"),
+    ("energy_kwh", "cost.energy_kwh"),
+    ("co2_kg", "cost.co2_kg"),
+)
+BUDGET: Columns = (
+    ("gpu_id", "gpu.id"),
+    ("gpu_count", "gpu.count"),
+    ("precision", "gpu.precision"),
+    ("peak_flop_per_s", "gpu.peak_flop_per_s"),
+    ("mfu", "assumptions.mfu"),
+    ("uptime", "assumptions.uptime"),
+    ("duration_s", "assumptions.duration_s"),
+    ("available_flop", "available_flop"),
+    ("pf_days", "pf_days"),
+    ("gpu_hours", "gpu_hours"),
+    ("cost_usd", "cost.cost_usd"),
+    ("energy_kwh", "cost.energy_kwh"),
+    ("co2_kg", "cost.co2_kg"),
+)
+FLOPS: Columns = (
+    ("model_id", "model.id"),
+    ("params", "model.params"),
+    ("active_params", "model.active_params"),
+    ("tokens", "model.tokens"),
+    ("train_flop", "train_flop"),
+    ("pf_days", "pf_days"),
+    ("flop_formula", "flop_formula"),
+)
+LAW: Columns = (
+    ("law", "law"),
+    ("params", "params"),
+    ("tokens", "tokens"),
+    ("tokens_per_param", "tokens_per_param"),
+    ("loss", "loss"),
+    ("loss_law", "loss_law"),
+)
+COMPARE: Columns = (
+    ("model_id", "model_id"),
+    ("gpu_id", "gpu.id"),
+    ("gpu_count", "gpu.count"),
+    ("precision", "gpu.precision"),
+    ("time_s", "compute.time_s"),
+    ("ratio", "compute.ratio"),
+    ("compute_fits", "compute.fits"),
+    ("required_bytes", "memory.required_bytes"),
+    ("available_bytes", "memory.available_bytes"),
+    ("memory_fits", "memory.fits"),
+    ("min_gpus_zero3", "memory.min_gpus_zero3"),
+    ("fits", "fits"),
+    ("cost_usd", "cost_usd"),
+    ("energy_kwh", "energy_kwh"),
+    ("co2_kg", "co2_kg"),
+    ("gates_passed", "gates_passed"),
+)
+MATRIX: Columns = tuple(
+    (name, name) for name in ("model_id", "gpu_id", "verdict", "time_s", "compute_fits", "memory_fits")
+)
+RUNS: Columns = tuple(
+    (name, name)
+    for name in (
         "id",
         "model_id",
         "params",
@@ -190,31 +106,11 @@ def _runs(r: Any) -> Rows:
         "predicted_gpu_hours",
         "error",
         "source",
-    ]
-    body = [
-        [
-            x.id,
-            x.model_id,
-            x.params,
-            x.tokens,
-            x.gpu_id,
-            x.gpu_count,
-            x.precision,
-            x.gpu_hours,
-            x.implied_mfu,
-            x.implied_mfu_attention,
-            x.reported_mfu,
-            x.predicted_gpu_hours,
-            x.error,
-            x.source,
-        ]
-        for x in r.runs
-    ]
-    return columns, body
-
-
-def _calibrate(r: Any) -> Rows:
-    columns = [
+    )
+)
+CALIBRATE: Columns = tuple(
+    (name, name)
+    for name in (
         "model_id",
         "gpu_id",
         "count",
@@ -223,18 +119,41 @@ def _calibrate(r: Any) -> Rows:
         "achieved_flop_per_s",
         "peak_flop_per_s",
         "mfu",
-    ]
-    row = [
-        r.model_id,
-        r.gpu_id,
-        r.count,
-        r.precision,
-        r.tokens_per_second,
-        r.achieved_flop_per_s,
-        r.peak_flop_per_s,
-        r.mfu,
-    ]
-    return columns, [row]
+    )
+)
+
+
+def _value(item: Any, path: str) -> Any:
+    for part in path.split("."):
+        item = getattr(item, part)
+    return item
+
+
+def _table(columns: Columns, items: Sequence[Any]) -> Rows:
+    return [name for name, _ in columns], [[_value(item, path) for _, path in columns] for item in items]
+
+
+def _memory(r: Any) -> Rows:
+    parts = [part for part in type(r.breakdown).model_fields if part != "optimizer_states_bytes"]
+    columns: Columns = (
+        ("model_id", "model.id"),
+        ("gpu_id", "gpu.id"),
+        ("required_bytes", "required_bytes"),
+        ("available_bytes", "available_bytes"),
+        ("fits", "fits"),
+        ("host_bytes", "host_bytes"),
+        *((part, f"breakdown.{part}") for part in parts),
+    )
+    names, body = _table(tuple(c for c in columns if c[0] != "gpu_id"), [r])
+    gpu_id = None if r.gpu is None else r.gpu.id
+    return [*names[:1], "gpu_id", *names[1:]], [[row[0], gpu_id, *row[1:]] for row in body]
+
+
+def _optimal(r: Any) -> Rows:
+    names, body = _table(LAW, [r, *r.alternatives])
+    chosen = [True] + [False] * len(r.alternatives)
+    rows = [[row[0], flag, *row[1:], r.budget_flop] for row, flag in zip(body, chosen, strict=True)]
+    return [names[0], "chosen", *names[1:], "budget_flop"], rows
 
 
 PRECISIONS = ("fp32", "tf32", "bf16", "fp16", "fp8")
@@ -310,15 +229,15 @@ def _cell(value: Any) -> Any:
 
 
 ROWS: dict[str, Callable[[Any], Rows]] = {
-    "fits": _fits,
-    "budget": _budget,
-    "flops": _flops,
+    "fits": lambda r: _table(FITS, [r]),
+    "budget": lambda r: _table(BUDGET, [r]),
+    "flops": lambda r: _table(FLOPS, [r]),
     "memory": _memory,
     "optimal": _optimal,
-    "compare": _compare,
-    "matrix": _matrix,
-    "runs": _runs,
-    "calibrate": _calibrate,
+    "compare": lambda r: _table(COMPARE, r.rows),
+    "matrix": lambda r: _table(MATRIX, r.cells),
+    "runs": lambda r: _table(RUNS, r.runs),
+    "calibrate": lambda r: _table(CALIBRATE, [r]),
 }
 
 

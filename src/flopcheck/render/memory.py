@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from flopcheck.core.units import format_bytes, format_percent
 from flopcheck.render._rich import bullets, emit, heading, plain, table, yes_no
-from flopcheck.units import format_bytes, format_percent
 
 if TYPE_CHECKING:
     from rich.table import Table
 
-    from flopcheck.results import MemoryReport, MemoryResult
+    from flopcheck.answers.results import MemoryReport, MemoryResult
 
 
 def _bytes(value: int | None) -> str:

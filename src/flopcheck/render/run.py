@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from flopcheck.core.units import format_count, format_duration, format_percent, format_sci
 from flopcheck.render._rich import bullets, emit, heading, table, yes_no
 from flopcheck.render.memory import memory_assumption_lines, memory_sections, memory_table
 from flopcheck.render.optimal import optimal_lines
-from flopcheck.units import format_count, format_duration, format_percent, format_sci
 
 if TYPE_CHECKING:
-    from flopcheck.results import BudgetResult, CostResult, FitsResult, FlopsResult
+    from flopcheck.answers.results import BudgetResult, CostResult, FitsResult, FlopsResult
 
 
 def _tflop(value: float) -> str:

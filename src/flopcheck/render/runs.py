@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from flopcheck.core.units import format_count, format_percent, format_sci
 from flopcheck.render._rich import bullets, emit, heading, plain, table
-from flopcheck.units import format_count, format_percent, format_sci
 
 if TYPE_CHECKING:
-    from flopcheck.results import CalibrationResult, RunsResult
+    from flopcheck.answers.results import CalibrationResult, RunsResult
 
 
 def _pct(value: float | None) -> str:

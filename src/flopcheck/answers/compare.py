@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from flopcheck import plan
-from flopcheck.errors import InputError
-from flopcheck.model_ref import ModelRef
-from flopcheck.results import CompareMemory, CompareResult, CompareRow, MatrixCell, MatrixResult
-from flopcheck.specs import GpuSpec
+from flopcheck.answers import run as plan
+from flopcheck.answers.results import CompareMemory, CompareResult, CompareRow, MatrixCell, MatrixResult
+from flopcheck.catalog.entries import GpuSpec
+from flopcheck.catalog.model_ref import ModelRef
+from flopcheck.core.errors import InputError
 
 SORT_KEYS = ("time", "cost", "energy")
 

@@ -5,10 +5,11 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from flopcheck import memory, strategies
-from flopcheck.errors import InputError
-from flopcheck.memory import Finetune, Offload, Optimizer, Recompute, TrainPrecision
-from flopcheck.results import MemoryAssumptions, MemoryBreakdown, MemoryResult, StrategyResult
+from flopcheck.answers.results import MemoryAssumptions, MemoryBreakdown, MemoryResult, StrategyResult
+from flopcheck.core import fitting as strategies
+from flopcheck.core import memory
+from flopcheck.core.errors import InputError
+from flopcheck.core.memory import Finetune, Offload, Optimizer, Recompute, TrainPrecision
 
 
 @dataclass(frozen=True)

@@ -12,8 +12,9 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from flopcheck.errors import InputError
-from flopcheck.specs import Architecture
+from flopcheck.catalog.entries import ArchitectureEntry
+from flopcheck.core.architecture import Architecture
+from flopcheck.core.errors import InputError
 
 MAX_CONFIG_BYTES = 1_000_000
 
@@ -111,7 +112,7 @@ def architecture_from_config(config: Any, where: str = "config.json") -> Archite
         raise InputError(f"{where}: model_type {model_type!r} needs the keys {', '.join(missing)}")
     fields = {k: v for k, v in _fields(model_type, config).items() if v is not None}
     try:
-        return Architecture.model_validate(fields)
+        return ArchitectureEntry.model_validate(fields).to_core()
     except ValidationError as exc:
         first = exc.errors(include_url=False)[0]
         field = ".".join(str(part) for part in first["loc"])

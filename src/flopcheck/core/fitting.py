@@ -7,7 +7,7 @@ import itertools
 import math
 from dataclasses import dataclass, replace
 
-from flopcheck.memory import (
+from flopcheck.core.memory import (
     Config,
     Estimate,
     Finetune,

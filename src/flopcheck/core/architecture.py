@@ -8,8 +8,45 @@ reproduce the released checkpoints' counts to the parameter (tests/test_architec
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal
 
-from flopcheck.specs import Architecture
+Mlp = Literal["gelu", "swiglu", "relu", "geglu"]
+Norm = Literal["layernorm", "rmsnorm", "layernorm-noaffine"]
+Position = Literal["learned", "rotary", "alibi", "relative"]
+
+
+@dataclass(frozen=True)
+class Architecture:
+    """A decoder-only transformer's shape, as released config.json files and papers describe it. None means
+    not published; the layout defaults (biases with LayerNorm, none with RMSNorm; two norms per layer;
+    d_head = d_model/n_head; d_ff = 4·d_model) are those of GPT-2/GPT-NeoX and Llama.
+
+    The catalog validates these fields (``flopcheck.catalog.entries.ArchitectureEntry``); this is the plain
+    description the arithmetic reads."""
+
+    n_layer: int
+    d_model: int
+    n_head: int
+    n_ctx: int
+    n_kv_head: int | None = None
+    d_head: int | None = None
+    d_ff: int | None = None
+    vocab_size: int | None = None
+    tied_embeddings: bool | None = None
+    mlp: Mlp | None = None
+    norm: Norm | None = None
+    norms_per_layer: int | None = None
+    bias: bool | None = None
+    """Linear layers carry biases (GPT-2, OPT, GPT-NeoX, BLOOM) or not (Llama, Mistral, OLMo)."""
+    qkv_bias: bool | None = None
+    """Only the query/key/value projections carry biases (Qwen2)."""
+    position: Position | None = None
+    position_embeddings: int | None = None
+    """Rows of a learned position table when it differs from n_ctx (OPT keeps 2 extra)."""
+    embedding_norm: bool | None = None
+    """A norm right after the token embedding (BLOOM)."""
+    n_expert: int | None = None
+    n_expert_per_token: int | None = None
 
 
 @dataclass(frozen=True)

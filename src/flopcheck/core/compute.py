@@ -6,7 +6,7 @@ FLOP/s, seconds.
 
 from __future__ import annotations
 
-from flopcheck.units import SECONDS_PER_DAY, SECONDS_PER_HOUR
+from flopcheck.core.units import SECONDS_PER_DAY, SECONDS_PER_HOUR
 
 FLOP_PER_PARAM_PER_TOKEN = 6.0
 """2 FLOP per parameter per token in the forward pass, 4 in the backward pass: Kaplan et al. 2020,

@@ -7,14 +7,14 @@ import math
 import statistics
 from collections.abc import Iterable
 
-from flopcheck import compute
-from flopcheck.architecture import train_flop_per_token
-from flopcheck.catalog import Index
-from flopcheck.errors import InputError
-from flopcheck.model_ref import ModelRef
-from flopcheck.results import CalibrationResult, RunResult, RunsResult
-from flopcheck.specs import AUTO_PRECISION_ORDER, GpuSpec, ModelSpec, Precision, RunSpec
-from flopcheck.units import SECONDS_PER_DAY, SECONDS_PER_HOUR
+from flopcheck.answers.results import CalibrationResult, RunResult, RunsResult
+from flopcheck.catalog.entries import AUTO_PRECISION_ORDER, GpuSpec, ModelSpec, Precision, RunSpec
+from flopcheck.catalog.model_ref import ModelRef
+from flopcheck.catalog.store import Index
+from flopcheck.core import compute
+from flopcheck.core.architecture import train_flop_per_token
+from flopcheck.core.errors import InputError
+from flopcheck.core.units import SECONDS_PER_DAY, SECONDS_PER_HOUR
 
 
 def implied_mfu(model_flop: float, gpu_hours: float, peak_flop_per_s: float) -> float:

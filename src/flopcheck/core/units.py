@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 import re
 
-from flopcheck.errors import InputError
+from flopcheck.core.errors import InputError
 
 SECONDS_PER_HOUR = 3600.0
 SECONDS_PER_DAY = 86_400.0

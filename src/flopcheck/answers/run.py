@@ -7,12 +7,11 @@ import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from flopcheck import compute, costing, memory, memory_plan, optimal_plan, scaling
-from flopcheck.architecture import FLOP_FORMULAS, train_flop_per_token
-from flopcheck.errors import InputError
-from flopcheck.memory_plan import MemoryOptions
-from flopcheck.model_ref import ModelRef
-from flopcheck.results import (
+from flopcheck.answers import costing
+from flopcheck.answers import memory as memory_plan
+from flopcheck.answers import optimal as optimal_plan
+from flopcheck.answers.memory import MemoryOptions
+from flopcheck.answers.results import (
     Assumptions,
     BudgetResult,
     ComputeResult,
@@ -26,8 +25,12 @@ from flopcheck.results import (
     ModelInfo,
     OptimalResult,
 )
-from flopcheck.specs import AUTO_PRECISION_ORDER, GpuSpec, ModelSpec, Precision
-from flopcheck.units import SECONDS_PER_YEAR, format_bytes, format_duration, format_sci
+from flopcheck.catalog.entries import AUTO_PRECISION_ORDER, GpuSpec, ModelSpec, Precision
+from flopcheck.catalog.model_ref import ModelRef
+from flopcheck.core import compute, memory, scaling
+from flopcheck.core.architecture import FLOP_FORMULAS, train_flop_per_token
+from flopcheck.core.errors import InputError
+from flopcheck.core.units import SECONDS_PER_YEAR, format_bytes, format_duration, format_sci
 
 
 @dataclass(frozen=True)

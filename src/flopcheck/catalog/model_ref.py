@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flopcheck import memory
-from flopcheck.architecture import count_params
-from flopcheck.errors import InputError
-from flopcheck.specs import Architecture, ModelSpec
-from flopcheck.units import format_count
+from flopcheck.catalog.entries import ModelSpec
+from flopcheck.core import memory
+from flopcheck.core.architecture import Architecture, count_params
+from flopcheck.core.errors import InputError
+from flopcheck.core.units import format_count
 
 
 def shape_of(arch: Architecture) -> memory.Shape:
@@ -53,7 +53,7 @@ class ModelRef:
 
     @classmethod
     def from_spec(cls, spec: ModelSpec, origin: str = "catalog") -> ModelRef:
-        arch = spec.architecture
+        arch = None if spec.architecture is None else spec.architecture.to_core()
         return cls(
             id=spec.id,
             name=spec.name,

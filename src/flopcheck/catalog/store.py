@@ -18,10 +18,10 @@ from typing import Any, Generic, TypeVar
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from flopcheck import catalog_file
-from flopcheck.catalog_file import Problem, normalize
-from flopcheck.errors import CatalogError, NotFoundError
-from flopcheck.specs import CatalogEntry, GpuSpec, ModelSpec, RunSpec
+from flopcheck.catalog import files as catalog_file
+from flopcheck.catalog.entries import CatalogEntry, GpuSpec, ModelSpec, RunSpec
+from flopcheck.catalog.files import Problem, normalize
+from flopcheck.core.errors import CatalogError, NotFoundError
 
 PACKAGED = "packaged"
 EntryT = TypeVar("EntryT", bound=CatalogEntry)

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flopcheck import economics
-from flopcheck.results import CostResult, GateResult
-from flopcheck.specs import GpuSpec
-from flopcheck.units import SECONDS_PER_DAY, format_duration
+from flopcheck.answers.results import CostResult, GateResult
+from flopcheck.catalog.entries import GpuSpec
+from flopcheck.core import economics
+from flopcheck.core.units import SECONDS_PER_DAY, format_duration
 
 
 @dataclass(frozen=True)

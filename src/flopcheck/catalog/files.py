@@ -15,7 +15,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from flopcheck.specs import GpuSpec, ModelSpec, RunSpec
+from flopcheck.catalog.entries import GpuSpec, ModelSpec, RunSpec
 
 MAX_CATALOG_BYTES = 5_000_000
 KINDS: dict[str, type[BaseModel]] = {"gpus": GpuSpec, "models": ModelSpec, "runs": RunSpec}

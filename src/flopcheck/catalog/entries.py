@@ -11,6 +11,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
+from flopcheck.core import architecture as core_architecture
+
 
 class Precision(str, Enum):
     """Arithmetic precisions with a published dense peak. fp16 and bf16 mean tensor-core math with FP32
@@ -116,10 +118,11 @@ class GpuSpec(CatalogEntry):
 StrictBool = Annotated[bool, Field(strict=True)]
 
 
-class Architecture(_Entry):
-    """Transformer shape, from the released config.json or the paper. Absent figures are unpublished; the
-    layout defaults (biases with LayerNorm, none with RMSNorm; two norms per layer; d_head = d_model/n_head)
-    are those of GPT-2/GPT-NeoX and Llama, and ``flopcheck.architecture`` documents them."""
+class ArchitectureEntry(_Entry):
+    """Transformer shape, from the released config.json or the paper, validated. Absent figures are
+    unpublished; ``flopcheck.core.architecture.Architecture`` documents the fields and the layout defaults."""
+
+    model_config = ConfigDict(title="Architecture")
 
     n_layer: PositiveInt
     d_model: PositiveInt
@@ -145,6 +148,10 @@ class Architecture(_Entry):
     n_expert: PositiveInt | None = None
     n_expert_per_token: PositiveInt | None = None
 
+    def to_core(self) -> core_architecture.Architecture:
+        """The plain description the arithmetic reads."""
+        return core_architecture.Architecture(**dict(self))
+
 
 class ModelSpec(CatalogEntry):
     """One language model. ``params`` is the released checkpoint's exact count where published."""
@@ -156,7 +163,7 @@ class ModelSpec(CatalogEntry):
     params: PositiveInt
     params_note: Text | None = None
     active_params: PositiveInt | None = None
-    architecture: Architecture | None = None
+    architecture: ArchitectureEntry | None = None
     training_tokens: PositiveInt | None = None
     training_tokens_estimated: Annotated[bool, Field(strict=True)] = False
     """True where the trainers did not publish the figure and the catalog carries a cited estimate."""

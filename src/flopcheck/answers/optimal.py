@@ -5,10 +5,8 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 
-from flopcheck import memory, scaling
-from flopcheck.errors import InputError
-from flopcheck.memory_plan import memory_assumptions
-from flopcheck.results import (
+from flopcheck.answers.memory import memory_assumptions
+from flopcheck.answers.results import (
     Assumptions,
     FeasibleResult,
     GpuInfo,
@@ -17,7 +15,9 @@ from flopcheck.results import (
     OptimalResult,
     OptimalSection,
 )
-from flopcheck.specs import ModelSpec
+from flopcheck.catalog.entries import ModelSpec
+from flopcheck.core import memory, scaling
+from flopcheck.core.errors import InputError
 
 REFERENCE_SEQ_LEN = 2048
 """Context length assumed for a hypothetical model: Chinchilla and Gopher train with 2048 tokens."""

@@ -1,0 +1,154 @@
+"""Typed results about many runs or models: optimal, compare, matrix, runs, calibrate."""
+
+from __future__ import annotations
+
+from flopcheck.answers.results.run import Assumptions, ComputeResult, GpuInfo, MemoryAssumptions, _Result
+
+
+class LawResult(_Result):
+    law: str
+    description: str
+    params: int
+    tokens: int
+    tokens_per_param: float
+    loss: float
+    """Predicted final training loss under ``loss_law``."""
+    loss_law: str
+
+
+class NearestModel(_Result):
+    id: str
+    name: str
+    params: int
+
+
+class FeasibleResult(_Result):
+    """The best run the GPUs' memory allows: N ≤ max_params, D = C / 6N."""
+
+    max_params: int | None
+    """The largest model whose training fits in memory; None when none does."""
+    params: int | None
+    tokens: int | None
+    loss: float | None
+    limited_by_memory: bool
+    shape: str
+    """The GPT-style shape assumed for a model of a given size."""
+    memory: MemoryAssumptions
+
+
+class OptimalResult(LawResult):
+    """The compute-optimal model for a budget under ``law`` (the fields of LawResult), and the rest."""
+
+    budget_flop: float
+    budget_source: str
+    alternatives: tuple[LawResult, ...]
+    nearest_models: tuple[NearestModel, ...]
+    feasible: FeasibleResult | None
+    gpu: GpuInfo | None
+    assumptions: Assumptions | None
+    laws: dict[str, str]
+    """The source of each loss fit used."""
+
+
+class CompareMemory(_Result):
+    fits: bool
+    required_bytes: int
+    available_bytes: int | None
+    min_gpus_zero3: int | None
+    """The fewest GPUs of this kind that fit the run with ZeRO-3 (None when no count does)."""
+
+
+class CompareRow(_Result):
+    """One GPU (and count) in ``compare``: a flat summary of ``fits`` for it."""
+
+    model_id: str
+    gpu: GpuInfo
+    compute: ComputeResult
+    memory: CompareMemory
+    fits: bool
+    cost_usd: float | None
+    energy_kwh: float | None
+    co2_kg: float | None
+    gates_passed: bool
+
+
+class CompareResult(_Result):
+    rows: tuple[CompareRow, ...]
+    skipped: tuple[str, ...]
+    """GPUs left out, with the reason (no peak at the asked precision)."""
+    sort: str
+
+
+class MatrixCell(_Result):
+    model_id: str
+    gpu_id: str
+    verdict: str
+    """yes (compute and memory fit), compute-only, memory-only, or no."""
+    time_s: float | None
+    compute_fits: bool | None
+    memory_fits: bool | None
+    note: str | None
+
+
+class MatrixResult(_Result):
+    models: tuple[str, ...]
+    gpus: tuple[str, ...]
+    cells: tuple[MatrixCell, ...]
+
+
+class RunResult(_Result):
+    """One published run: what it implies and what flopcheck would have predicted."""
+
+    id: str
+    name: str
+    model_id: str
+    params: int
+    """N used: active parameters for mixture-of-experts."""
+    tokens: int
+    gpu_id: str
+    gpu_count: int | None
+    precision: str
+    peak_flop_per_s: float
+    gpu_hours: float
+    gpu_hours_basis: str
+    train_flop: float
+    implied_mfu: float
+    """6·N·D / (accelerator-hours × 3600 × peak)."""
+    implied_mfu_attention: float | None
+    """The same with PaLM's attention term (6N + 12·L·H·Q·T per token), where the shape is known."""
+    reported_mfu: float | None
+    """The MFU the source states, if it does."""
+    predicted_gpu_hours: float
+    """What flopcheck predicts at the default (or given) MFU."""
+    error: float
+    """predicted / reported − 1."""
+    note: str | None
+    """Where the source's numbers do not line up with 6·N·D."""
+    source_notes: str | None
+    """The catalog's notes on the source: restarts, repeated data, hours that include other work."""
+    source: str
+    where: str
+
+
+class RunsResult(_Result):
+    mfu: float
+    runs: tuple[RunResult, ...]
+    median_abs_error: float | None
+    worst_error: float | None
+    worst_run: str | None
+    median_implied_mfu: float | None
+
+
+class CalibrationResult(_Result):
+    model_id: str
+    gpu_id: str
+    count: int
+    precision: str
+    tokens_per_second: float
+    achieved_flop_per_s: float
+    """6·N × tokens per second, over all the GPUs."""
+    peak_flop_per_s: float
+    """Dense peak of all the GPUs together."""
+    mfu: float
+    plausible: bool
+    """False when the measurement implies more than 100 % of peak."""
