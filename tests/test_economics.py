@@ -90,10 +90,12 @@ def test_bad_economics_input(cli: RunCli, args: list[str], message: str) -> None
 
 
 def test_gates_pass_and_fail_with_one_line(cli: RunCli) -> None:
-    ok = cli("fits", "gpt2-xl", "--gpu", "h100", "--max-days", "3", "--max-cost", "1000", "--max-kwh", "100")
+    ok = cli(
+        "fits", "gpt2-xl", "--gpu", "h100", "--mfu", "0.4", "--max-days", "3", "--max-cost", "1000", "--max-kwh", "100"
+    )
     assert ok.code == 0, ok.err
     assert ok.err == ""
-    slow = cli("fits", "gpt2-xl", "--gpu", "h100", "--max-days", "2", "--json")
+    slow = cli("fits", "gpt2-xl", "--gpu", "h100", "--mfu", "0.4", "--max-days", "2", "--json")
     assert slow.code == 1
     assert slow.err.count("\n") == 1
     assert slow.err.startswith("flopcheck: gate failed: --max-days 2: training takes 2.73 days")

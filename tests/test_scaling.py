@@ -7,8 +7,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from flopcheck.answers import optimal as optimal_plan
+from flopcheck.answers.memory import Resolved, required_bytes
 from flopcheck.core import memory, scaling
 from flopcheck.core.scaling import EPOCH, HOFFMANN, HOFFMANN_PRINTED
+from flopcheck.core.stacks import STACKS
 
 # Hoffmann et al. 2022, Table 3 (approach 1): parameters, FLOPs, tokens of compute-optimal models.
 TABLE_3 = [
@@ -110,7 +112,7 @@ def test_the_parametric_optimum_is_the_minimum(loss_law: scaling.LossLaw, flop: 
 
 
 def test_feasible_optimum_never_beats_and_coincides_without_a_memory_limit() -> None:
-    config = memory.Config(seq_len=2048)
+    config = Resolved(memory.Config(seq_len=2048), STACKS["nanogpt"])
     for name in ("hoffmann-fit", "epoch"):
         law = scaling.law(name)
         for flop in (1e19, 1e21, 1e23):
@@ -128,8 +130,8 @@ def test_largest_model_that_fits_is_a_boundary() -> None:
     config = memory.Config(seq_len=2048)
     limit = optimal_plan.max_params_that_fit(config, 24e9)
     assert limit is not None
-    fits = memory.estimate(limit, optimal_plan.shape_for(limit), config).total_bytes
-    over = memory.estimate(limit * 1.01, optimal_plan.shape_for(limit * 1.01), config).total_bytes
+    fits = required_bytes(memory.estimate(limit, optimal_plan.shape_for(limit), config))
+    over = required_bytes(memory.estimate(limit * 1.01, optimal_plan.shape_for(limit * 1.01), config))
     assert fits <= 24e9 < over
 
 

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 
 from flopcheck.answers import run as plan
 from flopcheck.answers.results import CompareMemory, CompareResult, CompareRow, MatrixCell, MatrixResult
+from flopcheck.answers.settings import Settings, resolve_tokens
 from flopcheck.catalog.entries import GpuSpec
 from flopcheck.catalog.model_ref import ModelRef
 from flopcheck.core.errors import InputError
@@ -15,7 +16,7 @@ SORT_KEYS = ("time", "cost", "energy")
 
 
 def compare(
-    model: ModelRef, gpus: Sequence[GpuSpec], settings: plan.Settings, tokens: int, source: str, sort: str
+    model: ModelRef, gpus: Sequence[GpuSpec], settings: Settings, tokens: int, source: str, sort: str
 ) -> CompareResult:
     """``model`` on each of ``gpus`` (× settings.count), sorted by time, cost or energy (unknown values last)."""
     rows: list[CompareRow] = []
@@ -52,13 +53,13 @@ def compare(
     return CompareResult(rows=tuple(sorted(rows, key=key)), skipped=tuple(skipped), sort=sort)
 
 
-def matrix(models: Sequence[ModelRef], gpus: Sequence[GpuSpec], settings: plan.Settings) -> MatrixResult:
+def matrix(models: Sequence[ModelRef], gpus: Sequence[GpuSpec], settings: Settings) -> MatrixResult:
     """A verdict for every model × GPU: yes, compute-only (memory does not fit), memory-only, or no."""
     cells: list[MatrixCell] = []
     for model in models:
         for gpu in gpus:
             try:
-                tokens, source = plan.resolve_tokens(model, None, None)
+                tokens, source = resolve_tokens(model, None, None, finetune=settings.memory.finetune is not None)
                 result = plan.fits(model, gpu, settings, tokens, source)
             except InputError as exc:
                 cells.append(

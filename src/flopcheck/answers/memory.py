@@ -1,33 +1,51 @@
-"""Resolving memory options against a model and GPU, and composing the memory answer. Pure."""
+"""Resolving memory options against a model, a stack and a GPU, and composing the memory answer. Pure."""
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 
 from flopcheck.answers.results import MemoryAssumptions, MemoryBreakdown, MemoryResult, StrategyResult
+from flopcheck.core import fitted, memory
 from flopcheck.core import fitting as strategies
-from flopcheck.core import memory
+from flopcheck.core.activations import Attention, Loss
 from flopcheck.core.errors import InputError
 from flopcheck.core.memory import Finetune, Offload, Optimizer, Recompute, TrainPrecision
+from flopcheck.core.stacks import NCCL_BYTES, STACKS, Stack, default_stack
 
 
 @dataclass(frozen=True)
 class MemoryOptions:
-    """The memory flags as given. ``finetune`` None means full training, not asked for explicitly (LoRA is
-    then not suggested as a way to fit)."""
+    """The memory flags as given. None means "the stack's or the run's default"; ``finetune`` None means
+    pre-training, not asked for (LoRA is then not suggested as a way to fit)."""
 
     master_weights: bool = True
     optimizer: Optimizer = Optimizer.ADAMW
     micro_batch: int = 1
     seq_len: int | None = None
     recompute: Recompute = Recompute.NONE
-    zero: int = 0
+    zero: int | None = None
     offload: Offload = Offload.NONE
     finetune: Finetune | None = None
     lora_rank: int | None = None
-    lora_targets: str | None = None
-    overhead_bytes: float = memory.DEFAULT_OVERHEAD_BYTES
+    lora_targets: frozenset[str] | None = None
+    attention: Attention | None = None
+    loss: Loss | None = None
+    compiled: bool | None = None
+    optimizer_in_backward: bool = False
+    paged_optimizer: bool = False
+    offload_activations: bool = False
+    stack: str | None = None
+    overhead_bytes: float | None = None
+
+
+@dataclass(frozen=True)
+class Resolved:
+    """A memory configuration with the stack it came from."""
+
+    config: memory.Config
+    stack: Stack
 
 
 def _precision(compute_precision: str, master_weights: bool) -> TrainPrecision:
@@ -39,9 +57,18 @@ def _precision(compute_precision: str, master_weights: bool) -> TrainPrecision:
     return TrainPrecision.FP32 if full else TrainPrecision.MIXED
 
 
+def _zero(opts: MemoryOptions) -> int:
+    """ZeRO-Offload needs the stage it builds on: optimizer offload implies stage 2 (Ren et al. 2021 build on
+    ZeRO-2), parameter offload stage 3."""
+    needed = {Offload.NONE: 0, Offload.OPTIMIZER: 2, Offload.ALL: 3}[opts.offload]
+    if opts.zero is not None and opts.zero < needed:
+        raise InputError(f"--offload {opts.offload.value} needs ZeRO stage {needed} or higher; drop --zero or raise it")
+    return needed if opts.zero is None else opts.zero
+
+
 def resolve(
     shape: memory.Shape | None, n_ctx: int | None, count: int, compute_precision: str, opts: MemoryOptions
-) -> memory.Config:
+) -> Resolved:
     """Check the combination of options and turn it into a memory configuration."""
     precision = _precision(compute_precision, opts.master_weights)
     finetune = opts.finetune or Finetune.FULL
@@ -52,24 +79,54 @@ def resolve(
         raise InputError("LoRA needs the model's architecture: give --layers, --hidden and --heads")
     if finetune is Finetune.QLORA and precision is TrainPrecision.FP32:
         raise InputError("QLoRA computes in 16-bit over a 4-bit base; it does not go with --precision fp32/tf32")
-    if opts.offload is Offload.OPTIMIZER and opts.zero < 1:
-        raise InputError("optimizer offload (ZeRO-Offload) needs --zero 1, 2 or 3")
-    if opts.offload is Offload.ALL and opts.zero < 3:
-        raise InputError("parameter offload needs --zero 3")
-    return memory.Config(
-        precision=precision,
-        optimizer=opts.optimizer,
-        micro_batch=opts.micro_batch,
-        seq_len=opts.seq_len or n_ctx or 0,
-        recompute=opts.recompute,
-        zero=opts.zero,
-        gpus=count,
-        offload=opts.offload,
-        finetune=finetune,
-        lora_rank=opts.lora_rank or 8,
-        lora_targets=opts.lora_targets or "qv",
-        overhead_bytes=opts.overhead_bytes,
+    zero = _zero(opts)
+    if opts.optimizer_in_backward and (zero > 0 or opts.offload is not Offload.NONE):
+        raise InputError(
+            "--optimizer-in-backward steps each parameter on its own GPU; it does not go with ZeRO or offload"
+        )
+    if opts.paged_optimizer and opts.offload is not Offload.NONE:
+        raise InputError("--paged-optimizer pages states to the host itself; it does not go with --offload")
+    stack_id = opts.stack or default_stack(opts.finetune is not None, count)
+    stack = STACKS[stack_id]
+    fixed = NCCL_BYTES if count > 1 else 0.0
+    return Resolved(
+        memory.Config(
+            precision=precision,
+            optimizer=opts.optimizer,
+            micro_batch=opts.micro_batch,
+            seq_len=opts.seq_len or n_ctx or 0,
+            recompute=opts.recompute,
+            zero=zero,
+            gpus=count,
+            offload=opts.offload,
+            finetune=finetune,
+            lora_rank=opts.lora_rank or 8,
+            lora_targets=opts.lora_targets or memory.LORA_TARGETS["qv"],
+            attention=opts.attention or stack.attention,
+            loss=opts.loss or stack.loss,
+            optimizer_in_backward=opts.optimizer_in_backward,
+            paged_optimizer=opts.paged_optimizer,
+            offload_activations=opts.offload_activations,
+            compiled=stack.compiled if opts.compiled is None else opts.compiled,
+            upcast_unquantized=stack.upcast_unquantized,
+            overhead_bytes=fixed if opts.overhead_bytes is None else opts.overhead_bytes,
+        ),
+        stack,
     )
+
+
+def required_bytes(e: memory.Estimate) -> float:
+    """What must fit on the GPU: the allocated peak with the caching allocator's reserve (``fitted``)."""
+    return e.total_bytes + reserve_bytes(e)
+
+
+def reserve_bytes(e: memory.Estimate) -> float:
+    return fitted.ALLOCATOR_RESERVE * (e.total_bytes - e.overhead_bytes)
+
+
+def usable_bytes(device_bytes: float) -> float:
+    """The device's memory less the CUDA context (``memory.CUDA_CONTEXT_BYTES``)."""
+    return max(0.0, device_bytes - memory.CUDA_CONTEXT_BYTES)
 
 
 def _breakdown(e: memory.Estimate) -> MemoryBreakdown:
@@ -85,11 +142,19 @@ def _breakdown(e: memory.Estimate) -> MemoryBreakdown:
         activations_bytes=whole(e.activations_bytes),
         recompute_buffer_bytes=whole(e.recompute_buffer_bytes),
         output_bytes=whole(e.output_bytes),
+        workspace_bytes=round(e.workspace_bytes),
+        reserve_bytes=round(reserve_bytes(e)),
         overhead_bytes=round(e.overhead_bytes),
     )
 
 
-def memory_assumptions(config: memory.Config, e: memory.Estimate) -> MemoryAssumptions:
+def targets_text(targets: frozenset[str]) -> str:
+    named = {value: key for key, value in memory.LORA_TARGETS.items()}
+    return named.get(targets) or ",".join(m for m in memory.LORA_MATRICES if m in targets)
+
+
+def memory_assumptions(resolved: Resolved, e: memory.Estimate) -> MemoryAssumptions:
+    config, stack = resolved.config, resolved.stack
     lora = config.finetune is not Finetune.FULL
     return MemoryAssumptions(
         training_precision=config.precision.value,
@@ -103,19 +168,33 @@ def memory_assumptions(config: memory.Config, e: memory.Estimate) -> MemoryAssum
         offload=config.offload.value,
         finetune=config.finetune.value,
         lora_rank=config.lora_rank if lora else None,
-        lora_targets=config.lora_targets if lora else None,
+        lora_targets=targets_text(config.lora_targets) if lora else None,
         trainable_params=round(e.trainable_params),
         overhead_bytes=round(config.overhead_bytes),
+        attention=config.attention.value,
+        loss=config.loss.value,
+        compiled=config.compiled,
+        optimizer_in_backward=config.optimizer_in_backward,
+        paged_optimizer=config.paged_optimizer,
+        offload_activations=config.offload_activations,
+        stack=stack.id,
+        stack_source=stack.source,
     )
 
 
-def _settings(config: memory.Config) -> dict[str, str | int]:
+def _settings(config: memory.Config) -> dict[str, str | int | bool]:
     return {
         "recompute": config.recompute.value,
         "optimizer": config.optimizer.value,
         "zero_stage": config.zero,
         "offload": config.offload.value,
         "finetune": config.finetune.value,
+        "attention": config.attention.value,
+        "loss": config.loss.value,
+        "optimizer_in_backward": config.optimizer_in_backward,
+        "paged_optimizer": config.paged_optimizer,
+        "offload_activations": config.offload_activations,
+        "master_weights": config.precision is not TrainPrecision.PURE16,
     }
 
 
@@ -131,49 +210,67 @@ def _notes(config: memory.Config, e: memory.Estimate, shape: memory.Shape | None
         notes.append("embedding and output layer left out: the vocabulary size is not published (give --vocab)")
     if config.offload is not Offload.NONE:
         notes.append("host RAM is per GPU: a node needs it once for each of its GPUs")
+    if config.paged_optimizer:
+        notes.append("paged optimizer states live in unified memory: on the GPU while there is room, else in host RAM")
     return tuple(notes)
 
 
 def build(
     params: float,
     shape: memory.Shape | None,
-    config: memory.Config,
-    available_bytes: float | None,
+    resolved: Resolved,
+    device_bytes: float | None,
     suggest_lora: bool,
+    slowdown: Callable[[memory.Config], float] | None = None,
 ) -> MemoryResult:
-    """The memory answer: breakdown, verdict against ``available_bytes`` (if a GPU was given), the largest
+    """The memory answer: breakdown, verdict against the GPU's usable memory (if a GPU was given), the largest
     micro-batch, the smallest ZeRO-3 GPU count and, when it does not fit, the ways to make it fit."""
+    config = resolved.config
     e = memory.estimate(params, shape, config)
-    if not math.isfinite(e.total_bytes):
+    needed = required_bytes(e)
+    if not math.isfinite(needed):
         raise InputError("the memory needed is too large to compute; check the parameter count and batch")
-    required = round(e.total_bytes)
-    fits = None if available_bytes is None else required <= available_bytes
+    usable = None if device_bytes is None else usable_bytes(device_bytes)
+    # The allocator reserve scales with the allocated peak: compare allocated bytes with a scaled capacity.
+    budget = (
+        None
+        if usable is None
+        else config.overhead_bytes + (usable - config.overhead_bytes) / (1 + fitted.ALLOCATOR_RESERVE)
+    )
+    fits = None if usable is None else round(needed) <= usable
     ways: tuple[StrategyResult, ...] = ()
-    if available_bytes is not None and not fits:
+    if budget is not None and not fits:
         ways = tuple(
             StrategyResult(
                 name=s.name,
-                required_bytes=round(s.estimate.total_bytes),
+                required_bytes=round(required_bytes(s.estimate)),
                 host_bytes=round(s.estimate.host_bytes),
                 fits=s.fits,
                 slowdown=s.slowdown,
                 settings=_settings(s.config),
+                flags=s.flags,
             )
-            for s in strategies.ways_to_fit(params, shape, config, available_bytes, suggest_lora)
+            for s in strategies.ways_to_fit(params, shape, config, budget, suggest_lora, slowdown)
         )
+    by_recompute: dict[str, int | None] = {}
+    if budget is not None:
+        for setting in Recompute:
+            if shape is not None or setting is Recompute.NONE:
+                by_recompute[setting.value] = strategies.min_gpus_zero3(
+                    params, shape, replace(config, recompute=setting), budget
+                )
     return MemoryResult(
-        required_bytes=required,
-        available_bytes=None if available_bytes is None else round(available_bytes),
+        required_bytes=round(needed),
+        available_bytes=None if usable is None else round(usable),
+        device_bytes=None if device_bytes is None else round(device_bytes),
         fits=fits,
         host_bytes=round(e.host_bytes),
+        paged_bytes=round(e.paged_bytes),
         breakdown=_breakdown(e),
-        assumptions=memory_assumptions(config, e),
-        max_micro_batch=None
-        if available_bytes is None
-        else strategies.max_micro_batch(params, shape, config, available_bytes),
-        min_gpus_zero3=None
-        if available_bytes is None
-        else strategies.min_gpus_zero3(params, shape, config, available_bytes),
+        assumptions=memory_assumptions(resolved, e),
+        max_micro_batch=None if budget is None else strategies.max_micro_batch(params, shape, config, budget),
+        min_gpus_zero3=None if budget is None else strategies.min_gpus_zero3(params, shape, config, budget),
+        min_gpus_zero3_by_recompute=by_recompute,
         strategies=ways,
         notes=_notes(config, e, shape),
         modelled=memory.MODELLED,

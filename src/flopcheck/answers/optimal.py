@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 
-from flopcheck.answers.memory import memory_assumptions
+from flopcheck.answers.memory import Resolved, memory_assumptions, required_bytes
 from flopcheck.answers.results import (
     Assumptions,
     FeasibleResult,
@@ -42,7 +42,7 @@ def max_params_that_fit(config: memory.Config, available_bytes: float) -> float 
     """The largest N whose training fits in ``available_bytes`` per GPU with ``config``, using ``shape_for``."""
 
     def fits(params: float) -> bool:
-        return memory.estimate(params, shape_for(params), config).total_bytes <= available_bytes
+        return required_bytes(memory.estimate(params, shape_for(params), config)) <= available_bytes
 
     return scaling.largest_fitting(fits)
 
@@ -73,8 +73,9 @@ def _law_result(law: scaling.Law, budget_flop: float) -> LawResult:
 
 
 def _feasible(
-    law: scaling.Law, budget_flop: float, config: memory.Config, available_bytes: float, best: LawResult
+    law: scaling.Law, budget_flop: float, resolved: Resolved, available_bytes: float, best: LawResult
 ) -> FeasibleResult:
+    config = resolved.config
     limit = max_params_that_fit(config, available_bytes)
     params = tokens = loss = None
     if limit is not None:
@@ -88,7 +89,7 @@ def _feasible(
         loss=loss,
         limited_by_memory=limit is not None and limit < best.params,
         shape=SHAPE_NOTE,
-        memory=memory_assumptions(config, memory.estimate(1e9, shape_for(1e9), config)),
+        memory=memory_assumptions(resolved, memory.estimate(1e9, shape_for(1e9), config)),
     )
 
 
@@ -102,7 +103,7 @@ def optimal(
     budget_source: str,
     law: scaling.Law,
     models: Iterable[ModelSpec],
-    memory_config: memory.Config | None = None,
+    memory_config: Resolved | None = None,
     available_bytes: float | None = None,
     gpu: GpuInfo | None = None,
     assumptions: Assumptions | None = None,

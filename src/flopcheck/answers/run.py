@@ -3,14 +3,11 @@ returns typed results. Pure: it takes validated values and entries, reads no fil
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 
-from flopcheck.answers import costing
+from flopcheck.answers import costing, speed
 from flopcheck.answers import memory as memory_plan
 from flopcheck.answers import optimal as optimal_plan
-from flopcheck.answers.memory import MemoryOptions
 from flopcheck.answers.results import (
     Assumptions,
     BudgetResult,
@@ -25,89 +22,13 @@ from flopcheck.answers.results import (
     ModelInfo,
     OptimalResult,
 )
-from flopcheck.catalog.entries import AUTO_PRECISION_ORDER, GpuSpec, ModelSpec, Precision
+from flopcheck.answers.settings import Settings, finite, resolve_precision
+from flopcheck.catalog.entries import GpuSpec, ModelSpec
 from flopcheck.catalog.model_ref import ModelRef
-from flopcheck.core import compute, memory, scaling
+from flopcheck.core import compute, memory
 from flopcheck.core.architecture import FLOP_FORMULAS, train_flop_per_token
 from flopcheck.core.errors import InputError
 from flopcheck.core.units import SECONDS_PER_YEAR, format_bytes, format_duration, format_sci
-
-
-@dataclass(frozen=True)
-class Settings:
-    """How the GPUs are used. Defaults are flopcheck's documented defaults."""
-
-    count: int = 1
-    duration_s: float = SECONDS_PER_YEAR
-    mfu: float = compute.DEFAULT_MFU
-    uptime: float = compute.DEFAULT_UPTIME
-    precision: str = "auto"
-    memory: MemoryOptions = field(default_factory=MemoryOptions)
-    law: scaling.Law = field(default_factory=lambda: scaling.law("chinchilla"))
-    flop_formula: str = "6nd"
-    causal: bool = False
-    cost: costing.CostOptions = field(default_factory=costing.CostOptions)
-    gates: costing.Gates = field(default_factory=costing.Gates)
-
-
-def _finite(**values: float) -> None:
-    """Inputs can be individually valid yet multiply past the float range; say so instead of printing inf."""
-    for name, value in values.items():
-        if not math.isfinite(value):
-            raise InputError(
-                f"{name.replace('_', ' ')} is too large to compute; check the tokens, time window and count"
-            )
-
-
-def resolve_precision(gpu: GpuSpec, requested: str) -> Precision:
-    """``auto`` picks the first of bf16, fp16, fp32 the chip has a published peak for."""
-    if requested == "auto":
-        for precision in AUTO_PRECISION_ORDER:
-            if gpu.peak_flop_per_s(precision) is not None:
-                return precision
-        raise InputError(f"{gpu.id} has no published bf16, fp16 or fp32 peak; choose --precision")
-    precision = Precision(requested)
-    if gpu.peak_flop_per_s(precision) is None:
-        have = ", ".join(p.value for p in gpu.precisions) or "none"
-        raise InputError(f"{gpu.id} has no published {precision.value} peak (published: {have})")
-    return precision
-
-
-def resolve_tokens(
-    model: ModelRef, tokens: float | None, tokens_per_param: float | None, optimal_law: scaling.Law | None = None
-) -> tuple[int, str]:
-    """Training tokens and where they came from: a flag, the law's compute-optimal tokens (``--chinchilla``),
-    the catalog, or 20 per parameter (Chinchilla)."""
-    if sum(x is not None for x in (tokens, tokens_per_param, optimal_law)) > 1:
-        raise InputError("give one of --tokens, --tokens-per-param, --chinchilla")
-    value, source = _tokens(model, tokens, tokens_per_param, optimal_law)
-    _finite(training_tokens=value)
-    if round(value) < 1:
-        raise InputError(f"training on {value:g} tokens is not a run; give at least one token")
-    return round(value), source
-
-
-def _tokens(
-    model: ModelRef, tokens: float | None, tokens_per_param: float | None, optimal_law: scaling.Law | None
-) -> tuple[float, str]:
-    if optimal_law is not None:
-        try:
-            optimal = optimal_law.optimal_tokens(model.params)
-        except OverflowError:
-            raise InputError("the model is too large to plan with") from None
-        return optimal, f"compute-optimal ({optimal_law.name}: {optimal_law.description})"
-    if tokens is not None:
-        return tokens, "--tokens"
-    if tokens_per_param is not None:
-        return tokens_per_param * model.params, f"--tokens-per-param {tokens_per_param:g}"
-    if model.training_tokens is not None:
-        if model.training_tokens_estimated:
-            return model.training_tokens, "not published; the catalog's cited estimate"
-        return model.training_tokens, "published"
-    if not model.named:
-        raise InputError("a bare parameter count needs --tokens or --tokens-per-param")
-    ratio = compute.CHINCHILLA_TOKENS_PER_PARAM
-    return ratio * model.params, f"{ratio:g} per parameter (Chinchilla rule; none published)"
 
 
 def model_info(model: ModelRef, tokens: int, tokens_source: str) -> ModelInfo:
@@ -139,10 +60,10 @@ def _gpu_info(gpu: GpuSpec, settings: Settings) -> tuple[GpuInfo, float]:
     return info, peak
 
 
-def _assumptions(settings: Settings) -> Assumptions:
+def _assumptions(settings: Settings, mfu: float | None = None) -> Assumptions:
     return Assumptions(
         precision_requested=settings.precision,
-        mfu=settings.mfu,
+        mfu=settings.mfu if mfu is None else mfu,
         uptime=settings.uptime,
         duration_s=settings.duration_s,
         year_s=SECONDS_PER_YEAR,
@@ -157,20 +78,30 @@ def _formula_text(settings: Settings) -> str:
     )
 
 
-def model_flop(model: ModelRef, tokens: int, settings: Settings) -> float:
-    """Training model FLOPs with the chosen formula; N is the active parameters (mixture-of-experts)."""
+def flop_per_token(model: ModelRef, settings: Settings, trainable: float | None = None) -> float:
+    """Training model FLOPs per token with the chosen formula; N is the active parameters (mixture-of-experts).
+    A LoRA/QLoRA fine-tune computes no weight gradients for its frozen base: the backward pass costs 2N instead
+    of 4N (Hu et al. 2021, Sec. 4.2: no gradients or optimizer states for the frozen weights), so 4·N plus
+    6 per trained adapter parameter."""
     seq_len = settings.memory.seq_len or model.n_ctx or 0
     if settings.flop_formula != "6nd" and (model.shape is None or not seq_len):
         raise InputError(f"--flop-formula {settings.flop_formula} needs the model's layers, width and sequence length")
     per_token = train_flop_per_token(
         settings.flop_formula, model.active_params, model.n_layer, model.d_attn, seq_len, settings.causal
     )
-    return per_token * tokens
+    if trainable is not None:
+        per_token += -2.0 * model.active_params + 6.0 * trainable
+    return per_token
+
+
+def model_flop(model: ModelRef, tokens: int, settings: Settings) -> float:
+    """Training model FLOPs of ``tokens`` with the chosen formula."""
+    return flop_per_token(model, settings) * tokens
 
 
 def flops(model: ModelRef, tokens: int, tokens_source: str, settings: Settings) -> FlopsResult:
     train = model_flop(model, tokens, settings)
-    _finite(training_flop=train)
+    finite(training_flop=train)
     return FlopsResult(
         train_flop=train,
         pf_days=compute.pf_days(train),
@@ -181,28 +112,35 @@ def flops(model: ModelRef, tokens: int, tokens_source: str, settings: Settings) 
 
 def budget(gpu: GpuSpec, settings: Settings) -> BudgetResult:
     info, peak = _gpu_info(gpu, settings)
-    available = compute.delivered_flop(peak, settings.count, settings.mfu, settings.uptime, settings.duration_s)
-    _finite(delivered_flop=available)
+    mfu = settings.mfu or compute.DEFAULT_MFU
+    available = compute.delivered_flop(peak, settings.count, mfu, settings.uptime, settings.duration_s)
+    finite(delivered_flop=available)
     return BudgetResult(
         available_flop=available,
         pf_days=compute.pf_days(available),
         gpu_hours=compute.gpu_hours(settings.count, settings.duration_s),
         gpu=info,
-        assumptions=_assumptions(settings),
+        assumptions=_assumptions(settings, mfu),
         cost=costing.cost(gpu, compute.gpu_hours(settings.count, settings.duration_s), settings.cost),
     )
 
 
-def _memory(model: ModelRef, gpu: GpuSpec | None, settings: Settings) -> tuple[MemoryResult, memory.Config]:
-    config = memory_plan.resolve(model.shape, model.n_ctx, settings.count, settings.precision, settings.memory)
-    available = gpu.memory_bytes if gpu is not None and gpu.memory_known else None
+def _memory(
+    model: ModelRef, gpu: GpuSpec | None, settings: Settings, timing: bool = False
+) -> tuple[MemoryResult, memory_plan.Resolved]:
+    resolved = memory_plan.resolve(model.shape, model.n_ctx, settings.count, settings.precision, settings.memory)
+    device = gpu.memory_bytes if gpu is not None and gpu.memory_known else None
     suggest_lora = settings.memory.finetune is not None
-    return memory_plan.build(model.params, model.shape, config, available, suggest_lora), config
+    slowdown = None
+    if timing and gpu is not None and model.shape is not None and gpu.precisions:
+        slowdown = speed.slowdown(model, gpu, settings, resolved)
+    result = memory_plan.build(model.params, model.shape, resolved, device, suggest_lora, slowdown)
+    return result, resolved
 
 
 def memory_report(model: ModelRef, gpu: GpuSpec | None, settings: Settings) -> MemoryReport:
     """The ``memory`` command: per-GPU bytes for ``model`` with the memory settings, against ``gpu`` if given."""
-    result, _ = _memory(model, gpu, settings)
+    result, _ = _memory(model, gpu, settings, timing=True)
     brief = None
     if gpu is not None:
         brief = GpuBrief(id=gpu.id, name=gpu.name, count=settings.count, memory_bytes=round(gpu.memory_bytes))
@@ -216,32 +154,49 @@ def memory_report(model: ModelRef, gpu: GpuSpec | None, settings: Settings) -> M
 def fits(model: ModelRef, gpu: GpuSpec, settings: Settings, tokens: int, tokens_source: str) -> FitsResult:
     """Can ``settings.count`` × ``gpu`` train ``model`` on ``tokens`` within ``settings.duration_s``?"""
     info, peak = _gpu_info(gpu, settings)
-    memory_result, config = _memory(model, gpu, settings)
-    model_flops = model_flop(model, tokens, settings)
+    memory_result, resolved = _memory(model, gpu, settings, timing=True)
+    config = resolved.config
+    lora = config.finetune is not memory.Finetune.FULL
+    per_token = flop_per_token(model, settings, memory_result.assumptions.trainable_params if lora else None)
+    model_flops = per_token * tokens
     factor = memory.recompute_factor(config.recompute, model.params, model.shape, config.seq_len)
     required = model_flops * factor
-    available = compute.delivered_flop(peak, settings.count, settings.mfu, settings.uptime, settings.duration_s)
-    time_s = compute.time_to_train_s(required, peak, settings.count, settings.mfu, settings.uptime)
-    _finite(training_flop=required, delivered_flop=available, time_to_train=time_s)
+    rate = speed.rate(model, gpu, settings, resolved, per_token, peak)
+    time_s = tokens / (rate.tokens_per_s * settings.uptime)
+    finite(training_flop=required, time_to_train=time_s)
+    ratio = settings.duration_s / time_s
     compute_result = ComputeResult(
         model_flop=model_flops,
         recompute_factor=factor,
         required_flop=required,
-        available_flop=available,
-        ratio=available / required,
+        available_flop=required * ratio,
+        ratio=ratio,
         time_s=time_s,
+        time_low_s=time_s * rate.mfu / rate.mfu_high,
+        time_high_s=time_s * rate.mfu / rate.mfu_low,
         gpu_hours=compute.gpu_hours(settings.count, time_s),
-        fits=available >= required,
+        fits=ratio >= 1.0,
+        mfu=rate.mfu,
+        mfu_source=rate.source,
+        mfu_low=rate.mfu_low,
+        mfu_high=rate.mfu_high,
+        tokens_per_s=rate.tokens_per_s,
+        step_time_s=rate.step_time_s,
+        global_batch=rate.global_batch,
     )
     ok = compute_result.fits and bool(memory_result.fits)
-    optimal = optimal_plan.section(settings.law, model.params, tokens, factor, available)
+    optimal = (
+        None
+        if lora or settings.memory.finetune is not None
+        else optimal_plan.section(settings.law, model.params, tokens, factor, required * ratio)
+    )
     spent = costing.cost(gpu, compute_result.gpu_hours, settings.cost)
     return FitsResult(
         fits=ok,
         verdict=_verdict(model, info, settings, compute_result, memory_result),
         model=model_info(model, tokens, tokens_source),
         gpu=info,
-        assumptions=_assumptions(settings),
+        assumptions=_assumptions(settings, rate.mfu),
         compute=compute_result,
         memory=memory_result,
         optimal=optimal,
@@ -277,17 +232,18 @@ def optimal(
     source = "--flop"
     if gpu is not None:
         info, peak = _gpu_info(gpu, settings)
-        assumptions = _assumptions(settings)
+        assumptions = _assumptions(settings, settings.mfu or compute.DEFAULT_MFU)
         if budget_flop is None:
             budget_flop = compute.delivered_flop(
-                peak, settings.count, settings.mfu, settings.uptime, settings.duration_s
+                peak, settings.count, settings.mfu or compute.DEFAULT_MFU, settings.uptime, settings.duration_s
             )
-            _finite(delivered_flop=budget_flop)
-            source = f"{settings.count} × {gpu.name} for {format_duration(settings.duration_s)} at MFU {settings.mfu:g}"
+            finite(delivered_flop=budget_flop)
+            window = format_duration(settings.duration_s)
+            source = f"{settings.count} × {gpu.name} for {window} at MFU {settings.mfu or compute.DEFAULT_MFU:g}"
     assert budget_flop is not None
     config = available = None
     if gpu is not None and gpu.memory_known:
         seq_len = optimal_plan.REFERENCE_SEQ_LEN
         config = memory_plan.resolve(None, seq_len, settings.count, settings.precision, settings.memory)
-        available = gpu.memory_bytes if gpu.memory_known else None
+        available = memory_plan.usable_bytes(gpu.memory_bytes) if gpu.memory_known else None
     return optimal_plan.optimal(budget_flop, source, settings.law, models, config, available, info, assumptions)

@@ -13,16 +13,18 @@ from pathlib import Path
 from typing import TypeVar
 
 from flopcheck.answers import costing
-from flopcheck.answers import run as plan
 from flopcheck.answers.memory import MemoryOptions
+from flopcheck.answers.settings import Settings, resolve_precision, resolve_tokens
 from flopcheck.api.options import Quantity, RunOptions
 from flopcheck.catalog import hf_config
 from flopcheck.catalog import store as catalog
 from flopcheck.catalog.entries import GpuSpec, Peaks, Precision
 from flopcheck.catalog.model_ref import ModelRef
-from flopcheck.core import economics, memory, scaling
+from flopcheck.core import compute, economics, memory, scaling
+from flopcheck.core.activations import Attention, Loss
 from flopcheck.core.architecture import FLOP_FORMULAS
 from flopcheck.core.errors import InputError
+from flopcheck.core.stacks import STACKS
 from flopcheck.core.units import (
     SECONDS_PER_DAY,
     SECONDS_PER_HOUR,
@@ -191,12 +193,28 @@ def _config_path(name: str) -> Path | None:
 
 
 def tokens(ref: ModelRef, o: RunOptions, optimal_law: scaling.Law | None = None) -> tuple[int, str]:
-    text, ratio = o.get("tokens"), o.get("tokens_per_param")
-    return plan.resolve_tokens(
+    """Training tokens: tokens, tokens_per_param, samples × seq_len × epochs, the compute-optimal tokens, or
+    (pre-training only) the catalog's published figure."""
+    text, ratio, samples, epochs = o.get("tokens"), o.get("tokens_per_param"), o.get("samples"), o.get("epochs")
+    if epochs is not None and samples is None:
+        raise InputError("--epochs goes with --samples")
+    from_samples = None
+    if samples is not None:
+        if text is not None:
+            raise InputError("give --tokens or --samples, not both")
+        length = o.get("seq_len") or ref.n_ctx
+        if length is None:
+            raise InputError("--samples needs --seq-len: the model's context length is not known")
+        passes = 1.0 if epochs is None else count(epochs, "epochs")
+        value = count(samples, "samples") * integer(length, "seq_len", 1) * passes
+        from_samples = (value, f"--samples × {integer(length, 'seq_len', 1):,} tokens × {passes:g} epochs")
+    return resolve_tokens(
         ref,
         None if text is None else count(text, "tokens"),
         None if ratio is None else count(ratio, "tokens_per_param"),
         optimal_law,
+        finetune=o.get("finetune") is not None,
+        from_samples=from_samples,
     )
 
 
@@ -204,21 +222,43 @@ def precision(o: RunOptions) -> str:
     return one_of(o.get("precision", "auto"), PRECISIONS, "precision")
 
 
+def lora_targets(value: object) -> frozenset[str]:
+    """A preset (qv, attention, all) or a comma-separated list of q, k, v, o, mlp."""
+    text = str(value).strip().lower()
+    if text in memory.LORA_TARGETS:
+        return memory.LORA_TARGETS[text]
+    chosen = frozenset(part.strip() for part in text.split(",") if part.strip())
+    unknown = sorted(chosen - set(memory.LORA_MATRICES))
+    if not chosen or unknown:
+        presets = ", ".join(memory.LORA_TARGETS)
+        raise InputError(f"--lora-targets takes {presets} or a list of {','.join(memory.LORA_MATRICES)}; got {value!r}")
+    return chosen
+
+
 def memory_options(o: RunOptions) -> MemoryOptions:
     """The memory options; those left out keep their default."""
     finetune, rank, targets = o.get("finetune"), o.get("lora_rank"), o.get("lora_targets")
+    attention, loss, stack, overhead = o.get("attention"), o.get("loss"), o.get("stack"), o.get("overhead")
+    compiled = o.get("compile")
     return MemoryOptions(
         master_weights=bool(o.get("master_weights", True)),
         optimizer=choice(memory.Optimizer, o.get("optimizer", "adamw"), "optimizer"),
         micro_batch=integer(o.get("micro_batch", 1), "micro_batch", 1),
         seq_len=None if o.get("seq_len") is None else integer(o.get("seq_len"), "seq_len", 1),
         recompute=choice(memory.Recompute, o.get("recompute", "none"), "recompute"),
-        zero=integer(o.get("zero", 0), "zero", 0, 3),
+        zero=None if o.get("zero") is None else integer(o.get("zero"), "zero", 0, 3),
         offload=choice(memory.Offload, o.get("offload", "none"), "offload"),
         finetune=None if finetune is None else choice(memory.Finetune, finetune, "finetune"),
         lora_rank=None if rank is None else integer(rank, "lora_rank", 1, 65536),
-        lora_targets=None if targets is None else one_of(targets, tuple(memory.LORA_TARGETS), "lora_targets"),
-        overhead_bytes=size(o.get("overhead", "1GB"), "overhead", allow_zero=True),
+        lora_targets=None if targets is None else lora_targets(targets),
+        attention=None if attention is None else choice(Attention, attention, "attention"),
+        loss=None if loss is None else choice(Loss, loss, "loss"),
+        compiled=None if compiled is None else bool(compiled),
+        optimizer_in_backward=bool(o.get("optimizer_in_backward", False)),
+        paged_optimizer=bool(o.get("paged_optimizer", False)),
+        offload_activations=bool(o.get("offload_activations", False)),
+        stack=None if stack is None else one_of(stack, tuple(STACKS), "stack"),
+        overhead_bytes=None if overhead is None else size(overhead, "overhead", allow_zero=True),
     )
 
 
@@ -230,16 +270,21 @@ def scaling_law(o: RunOptions) -> scaling.Law:
     return scaling.law(name, value)
 
 
-def settings(o: RunOptions) -> plan.Settings:
+def settings(o: RunOptions) -> Settings:
     """The answers' settings; options left out keep their defaults."""
     mfu, uptime, run = o.get("mfu"), o.get("uptime"), o.get("mfu_from")
     if run is not None and mfu is not None:
         raise InputError("give --mfu or --mfu-from, not both")
-    return plan.Settings(
+    return Settings(
         count=integer(o.get("count", 1), "count", 1),
         duration_s=duration_s(o),
-        mfu=mfu_from_run(run) if run is not None else plan.Settings.mfu if mfu is None else fraction(mfu, "mfu"),
-        uptime=plan.Settings.uptime if uptime is None else fraction(uptime, "uptime"),
+        mfu=mfu_from_run(run) if run is not None else None if mfu is None else fraction(mfu, "mfu"),
+        mfu_source="--mfu-from" if run is not None else "--mfu" if mfu is not None else "predicted",
+        global_batch=None if o.get("global_batch") is None else integer(o.get("global_batch"), "global_batch", 1),
+        gpus_per_node=None
+        if o.get("gpus_per_node") is None
+        else integer(o.get("gpus_per_node"), "gpus_per_node", 1, 1024),
+        uptime=Settings.uptime if uptime is None else fraction(uptime, "uptime"),
         precision=precision(o),
         memory=memory_options(o),
         law=scaling_law(o),
@@ -298,17 +343,17 @@ def mfu_from_run(name: str) -> float:
 
     run = catalog.runs().get(name)
     model_ref = runs_plan.model_of(run, catalog.models())
-    return runs_plan.evaluate(run, model_ref, catalog.gpus().get(run.gpu), plan.Settings.mfu).implied_mfu
+    return runs_plan.evaluate(run, model_ref, catalog.gpus().get(run.gpu), compute.DEFAULT_MFU).implied_mfu
 
 
-def measured(settings: plan.Settings, model_ref: ModelRef, hardware: GpuSpec, tps: Quantity) -> plan.Settings:
+def measured(settings: Settings, model_ref: ModelRef, hardware: GpuSpec, tps: Quantity) -> Settings:
     """Settings whose MFU reproduces a measured throughput: 6·N × tokens/s over count × peak (the uptime of
     the measurement is in it, so uptime becomes 1)."""
     from flopcheck.answers import runs as runs_plan
 
-    chosen = plan.resolve_precision(hardware, settings.precision)
+    chosen = resolve_precision(hardware, settings.precision)
     rate = count(tps, "tokens_per_second")
     result = runs_plan.calibrate(model_ref, hardware, settings.count, chosen, rate)
     if not result.plausible:
         raise InputError(f"{rate:g} tokens/s is {result.mfu:.0%} of the GPUs' peak: check the measurement")
-    return dataclasses.replace(settings, mfu=result.mfu, uptime=1.0)
+    return dataclasses.replace(settings, mfu=result.mfu, mfu_source="--tokens-per-second", uptime=1.0)

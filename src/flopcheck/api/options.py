@@ -38,6 +38,8 @@ class RunOptions(TypedDict, total=False):
     # training data
     tokens: Quantity | None  # training tokens [published, else 20 per parameter]
     tokens_per_param: Quantity | None
+    samples: Quantity | None  # fine-tuning examples; tokens = samples × seq_len × epochs
+    epochs: Quantity | None  # passes over the samples [1]
     chinchilla: bool  # train on the compute-optimal tokens by `law` [False]
     # memory
     micro_batch: int  # sequences per GPU per step [1]
@@ -47,7 +49,17 @@ class RunOptions(TypedDict, total=False):
     zero: int  # ZeRO stage 0-3 [0]
     offload: str  # none, optimizer, all [none]
     master_weights: bool  # keep an fp32 master copy [True]
-    overhead: Quantity  # allowance for CUDA context and workspaces ["1GB"]
+    overhead: Quantity | None  # fixed memory besides the model [the stack's: NCCL buffers on several GPUs]
+    attention: str | None  # flash, eager [the stack's: flash]
+    loss: str | None  # standard, chunked, fused [the stack's]
+    compile: bool | None  # torch.compile fuses norms and activations [the stack's]
+    optimizer_in_backward: bool  # apply each gradient as soon as it is computed [False]
+    paged_optimizer: bool  # bitsandbytes paged optimizer states [False]
+    offload_activations: bool  # keep stored activations in host RAM [False]
+    stack: str | None  # hf, torchtune, unsloth, litgpt, torchtitan, megatron, deepspeed, nanogpt
+    # throughput
+    global_batch: int | None  # sequences per optimizer step [the micro-batch times the data-parallel GPUs]
+    gpus_per_node: int | None  # GPUs sharing the fast interconnect [the platform's]
     # fine-tuning
     finetune: str | None  # full, lora, qlora [none: pre-training]
     lora_rank: int | None  # [8]
@@ -79,8 +91,25 @@ class RunOptions(TypedDict, total=False):
 
 HARDWARE = ("gpu", "gpu_flops", "gpu_memory", "count", "precision")
 WINDOW = ("years", "days", "hours", "mfu", "mfu_from", "uptime")
-TOKENS = ("tokens", "tokens_per_param")
-MEMORY = ("micro_batch", "seq_len", "optimizer", "recompute", "zero", "offload", "master_weights", "overhead")
+TOKENS = ("tokens", "tokens_per_param", "samples", "epochs")
+MEMORY = (
+    "micro_batch",
+    "seq_len",
+    "optimizer",
+    "recompute",
+    "zero",
+    "offload",
+    "master_weights",
+    "overhead",
+    "attention",
+    "loss",
+    "compile",
+    "optimizer_in_backward",
+    "paged_optimizer",
+    "offload_activations",
+    "stack",
+)
+THROUGHPUT = ("global_batch", "gpus_per_node")
 FINETUNE = ("finetune", "lora_rank", "lora_targets")
 SHAPE = ("layers", "hidden", "heads", "vocab")
 LAW = ("law", "ratio")
@@ -99,6 +128,7 @@ COMMANDS: dict[str, tuple[str, ...]] = {
         *MEMORY,
         *FINETUNE,
         *SHAPE,
+        *THROUGHPUT,
         *LAW,
         *FORMULA,
         *PRICE,
@@ -106,11 +136,11 @@ COMMANDS: dict[str, tuple[str, ...]] = {
         *GATES,
     ),
     "memory": ("gpu", "gpu_memory", "count", "precision", *MEMORY, *FINETUNE, *SHAPE),
-    "optimal": ("flop", "gpu", "gpu_flops", "gpu_memory", "count", "precision", *WINDOW, *LAW, *MEMORY),
+    "optimal": ("flop", "gpu", "gpu_flops", "gpu_memory", "count", "precision", *WINDOW, *LAW, *MEMORY, *THROUGHPUT),
     "budget": ("gpu", "gpu_flops", "count", "precision", *WINDOW, *PRICE, *ENERGY),
     "flops": (*TOKENS, "seq_len", *FORMULA),
-    "compare": ("count", "precision", *WINDOW, *TOKENS, *MEMORY, *ENERGY, *GATES),
-    "matrix": ("count", "precision", *WINDOW, *MEMORY),
+    "compare": ("count", "precision", *WINDOW, *TOKENS, *MEMORY, *FINETUNE, *THROUGHPUT, *ENERGY, *GATES),
+    "matrix": ("count", "precision", *WINDOW, *TOKENS, *MEMORY, *FINETUNE, *THROUGHPUT),
 }
 """The options each command takes, in the order its help lists them."""
 

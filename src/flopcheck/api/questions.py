@@ -27,6 +27,7 @@ from flopcheck.answers.results import (
     OptimalResult,
     RunsResult,
 )
+from flopcheck.answers.settings import resolve_precision
 from flopcheck.api import inputs
 from flopcheck.api.options import Quantity, accept
 from flopcheck.catalog import store as catalog
@@ -156,7 +157,7 @@ def calibrate(
     rate = inputs.throughput(tokens_per_second, step_time, batch_tokens)
     hardware = catalog.gpus().get(gpu)
     ref = inputs.model(model)
-    chosen = plan.resolve_precision(hardware, inputs.one_of(precision, inputs.PRECISIONS, "precision"))
+    chosen = resolve_precision(hardware, inputs.one_of(precision, inputs.PRECISIONS, "precision"))
     return runs_plan.calibrate(ref, hardware, inputs.integer(count, "count", 1), chosen, rate)
 
 

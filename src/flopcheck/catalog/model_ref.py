@@ -12,18 +12,23 @@ from flopcheck.core.units import format_count
 
 
 def shape_of(arch: Architecture) -> memory.Shape:
-    """The figures the memory model needs. Mixture-of-experts: each token's activations pass through
-    n_expert_per_token expert MLPs."""
-    experts = arch.n_expert_per_token or 1
+    """The figures the memory and throughput models need. Dropout: the layouts that train with it (GPT-2,
+    OPT, BLOOM: LayerNorm with biases) unless the architecture says; RMSNorm models (Llama family) use none."""
+    norm = arch.norm or "layernorm"
     return memory.Shape(
         n_layer=arch.n_layer,
         d_model=arch.d_model,
         n_head=arch.n_head,
         vocab_size=arch.vocab_size,
         n_kv_head=arch.n_kv_head,
-        d_ff=None if arch.d_ff is None else arch.d_ff * experts,
+        d_ff=arch.d_ff,
         gated_mlp=arch.mlp in ("swiglu", "geglu"),
         d_head=arch.d_head,
+        rmsnorm=norm == "rmsnorm",
+        dropout=norm == "layernorm" and arch.bias is not False,
+        tied_embeddings=bool(arch.tied_embeddings),
+        n_expert=arch.n_expert or 1,
+        n_expert_per_token=arch.n_expert_per_token or 1,
     )
 
 

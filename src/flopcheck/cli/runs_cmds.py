@@ -10,7 +10,8 @@ import typer
 from flopcheck import render
 from flopcheck.api import questions
 from flopcheck.cli.application import app
-from flopcheck.cli.options import CountOpt, MaybeGpuOpt, ModelArg, PrecisionChoice, PrecisionOpt, takes
+from flopcheck.cli.flags import CountOpt, MaybeGpuOpt, ModelArg, PrecisionChoice, PrecisionOpt
+from flopcheck.cli.options import takes
 
 TpsOpt = Annotated[str | None, typer.Option("--tokens-per-second", help="Measured training throughput, all GPUs.")]
 StepTimeOpt = Annotated[str | None, typer.Option("--step-time", help="Measured seconds per optimizer step.")]

@@ -4,17 +4,25 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from flopcheck.answers.results import FitsResult
 from flopcheck.core.units import format_count, format_duration, format_percent, format_sci
 from flopcheck.render._rich import bullets, emit, heading, table, yes_no
 from flopcheck.render.memory import memory_assumption_lines, memory_sections, memory_table
 from flopcheck.render.optimal import optimal_lines
 
 if TYPE_CHECKING:
-    from flopcheck.answers.results import BudgetResult, CostResult, FitsResult, FlopsResult
+    from flopcheck.answers.results import BudgetResult, ComputeResult, CostResult, FlopsResult
 
 
 def _tflop(value: float) -> str:
     return f"{value / 1e12:.4g} TFLOP/s"
+
+
+def _mfu_text(c: ComputeResult) -> str:
+    """``MFU 34.1% predicted (likely 27–41%)``, or the MFU given and where from."""
+    if c.mfu_source != "predicted":
+        return f"{format_percent(c.mfu)} ({c.mfu_source})"
+    return f"{format_percent(c.mfu)} predicted (likely {format_percent(c.mfu_low)}–{format_percent(c.mfu_high)})"
 
 
 def _assumption_lines(result: FitsResult | BudgetResult) -> list[str]:
@@ -22,7 +30,8 @@ def _assumption_lines(result: FitsResult | BudgetResult) -> list[str]:
     gpus = f"{g.count} GPU{'' if g.count == 1 else 's'}"
     return [
         f"precision {g.precision} (asked: {a.precision_requested}); dense peak {_tflop(g.peak_flop_per_s)} per GPU",
-        f"MFU {format_percent(a.mfu)}, uptime {format_percent(a.uptime)}, {gpus}",
+        f"MFU {_mfu_text(result.compute) if isinstance(result, FitsResult) else format_percent(a.mfu)}, "
+        f"uptime {format_percent(a.uptime)}, {gpus}",
         f"window {format_duration(a.duration_s)} = {a.duration_s:,.0f} s (a year: 365.25 days = {a.year_s:,.0f} s)",
         f"training FLOP = {a.flop_formula}",
     ]
@@ -63,7 +72,21 @@ def print_fits(result: FitsResult) -> None:
         "delivered", f"{format_sci(c.available_flop)} FLOP", f"in {format_duration(result.assumptions.duration_s)}"
     )
     rows.add_row("headroom", f"{c.ratio:.3g}×", "delivered / needed")
-    rows.add_row("time to train", format_duration(c.time_s), f"{c.gpu_hours:,.0f} GPU-hours")
+    rows.add_row(
+        "MFU",
+        _mfu_text(c),
+        f"{c.tokens_per_s:,.0f} tokens/s; {c.step_time_s:.3g} s per step of {c.global_batch} sequences",
+    )
+    rows.add_row(
+        "time to train",
+        format_duration(c.time_s),
+        f"{c.gpu_hours:,.0f} GPU-hours"
+        + (
+            ""
+            if c.time_low_s == c.time_high_s
+            else f"; likely {format_duration(c.time_low_s)} to {format_duration(c.time_high_s)}"
+        ),
+    )
     rows.add_row("compute fits", yes_no(c.fits), "")
     verdict = heading("Verdict: ")
     verdict.append(result.verdict, style="not bold")
@@ -76,9 +99,7 @@ def print_fits(result: FitsResult) -> None:
         memory_table(mem, g.id),
         *memory_sections(mem),
         "",
-        heading("Compute-optimal?"),
-        bullets(optimal_lines(result.optimal)),
-        "",
+        *(() if result.optimal is None else (heading("Compute-optimal?"), bullets(optimal_lines(result.optimal)), "")),
         heading("Cost and energy of the run"),
         bullets(cost_lines(result.cost, result.gpu.id)),
         *_gate_section(result),

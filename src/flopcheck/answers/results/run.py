@@ -63,8 +63,24 @@ class ComputeResult(_Result):
     """available_flop / required_flop: above 1 means the budget covers the run."""
     time_s: float
     """Wall-clock seconds to train with the GPUs, MFU and uptime assumed."""
+    time_low_s: float
+    time_high_s: float
+    """The range of time_s that the MFU range gives."""
     gpu_hours: float
     fits: bool
+    mfu: float
+    """Model FLOPs utilization (PaLM, Appendix B) the time rests on: predicted, or given."""
+    mfu_source: str
+    """predicted | --mfu | --mfu-from | --tokens-per-second (or the default when nothing can be predicted)."""
+    mfu_low: float
+    mfu_high: float
+    """The likely range: the model's measured errors on its calibration data (equal to mfu when given)."""
+    tokens_per_s: float
+    """Training throughput of all the GPUs together."""
+    step_time_s: float
+    """Seconds per optimizer step of global_batch sequences."""
+    global_batch: int
+    """Sequences per optimizer step."""
 
 
 class MemoryBreakdown(_Result):
@@ -81,8 +97,13 @@ class MemoryBreakdown(_Result):
     recompute_buffer_bytes: int | None
     """With full recomputation: the activations of the one layer being recomputed."""
     output_bytes: int | None
-    """Embedding dropout mask, final LayerNorm and fp32 logits; None when the vocabulary is unknown."""
+    """Final norm, output-layer input and the loss path's logits; None when the vocabulary is unknown."""
+    workspace_bytes: int
+    """Gathered ZeRO-3/FSDP weights in flight and QLoRA's dequantized weight."""
+    reserve_bytes: int
+    """The caching allocator's reserve above its allocated peak (fitted on measured runs)."""
     overhead_bytes: int
+    """The stack's fixed overhead (NCCL buffers on several GPUs), or --overhead."""
 
 
 class MemoryAssumptions(_Result):
@@ -102,6 +123,15 @@ class MemoryAssumptions(_Result):
     lora_targets: str | None
     trainable_params: int
     overhead_bytes: int
+    attention: str
+    loss: str
+    compiled: bool
+    optimizer_in_backward: bool
+    paged_optimizer: bool
+    offload_activations: bool
+    stack: str
+    """The stack preset the switches come from (--stack), and what it rests on in ``stack_source``."""
+    stack_source: str
 
 
 class StrategyResult(_Result):
@@ -111,24 +141,32 @@ class StrategyResult(_Result):
     host_bytes: int
     fits: bool
     slowdown: float
-    """Hardware FLOP per model FLOP (≥ 1.0); communication and offload costs are not modelled."""
-    settings: dict[str, str | int]
+    """Predicted time per token relative to the run as given (≥ 1.0 means slower)."""
+    settings: dict[str, str | int | bool]
+    flags: tuple[str, ...]
+    """The arguments to add to the command to run this way."""
 
 
 class MemoryResult(_Result):
     required_bytes: int
     """Per GPU."""
     available_bytes: int | None
-    """Per GPU; None without a GPU."""
+    """Usable per GPU: the device's memory less the CUDA context; None without a GPU."""
+    device_bytes: int | None
+    """The device's memory as the driver reports it; None without a GPU."""
     fits: bool | None
     host_bytes: int
     """Host (CPU) RAM per GPU for offloaded states."""
+    paged_bytes: int
+    """Paged optimizer states in unified memory: on the GPU while it has room, paged to the host when not."""
     breakdown: MemoryBreakdown
     assumptions: MemoryAssumptions
     max_micro_batch: int | None
     """The largest micro-batch that fits with these settings; None without a GPU or a shape."""
     min_gpus_zero3: int | None
     """The smallest GPU count at which ZeRO-3 without offload fits; None without a GPU or when none does."""
+    min_gpus_zero3_by_recompute: dict[str, int | None]
+    """The same at each recomputation setting (none, selective, full)."""
     strategies: tuple[StrategyResult, ...]
     """Ways to make the run fit, ranked; empty when it already fits."""
     notes: tuple[str, ...]
@@ -220,7 +258,8 @@ class FitsResult(_Result):
     assumptions: Assumptions
     compute: ComputeResult
     memory: MemoryResult
-    optimal: OptimalSection
+    optimal: OptimalSection | None
+    """None for fine-tunes: scaling laws describe pre-training."""
     cost: CostResult
     gates: tuple[GateResult, ...]
 

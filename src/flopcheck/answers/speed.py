@@ -1,0 +1,88 @@
+"""How fast a run goes: the predicted throughput (``throughput``), or the MFU the user gave, as one rate. Pure."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from flopcheck.answers import throughput
+from flopcheck.answers.memory import Resolved
+from flopcheck.answers.settings import Settings, resolve_precision
+from flopcheck.catalog.entries import GpuSpec, Precision
+from flopcheck.catalog.model_ref import ModelRef
+from flopcheck.core import compute, memory
+
+NO_SHAPE = "default 0.4: no architecture to predict from (give a catalog model or --layers/--hidden/--heads)"
+
+
+@dataclass(frozen=True)
+class Rate:
+    mfu: float
+    mfu_low: float
+    mfu_high: float
+    source: str
+    """predicted, --mfu, --mfu-from, --tokens-per-second, or the default when nothing can be predicted."""
+    tokens_per_s: float
+    """All GPUs."""
+    step_time_s: float
+    global_batch: int
+    """Sequences per optimizer step."""
+
+
+def _mfu_peak(gpu: GpuSpec, precision: Precision, peak: float) -> float:
+    """MFU is counted against the bf16 peak under fp8 (so fp8's speed-up shows as MFU above bf16's)."""
+    if precision is Precision.FP8:
+        return gpu.peak_flop_per_s(Precision.BF16) or peak
+    return peak
+
+
+def _global_batch(settings: Settings, config: memory.Config) -> int:
+    return settings.global_batch or config.micro_batch * config.gpus
+
+
+def _predict(
+    model: ModelRef, gpu: GpuSpec, settings: Settings, resolved: Resolved, per_token: float
+) -> throughput.Prediction:
+    assert model.shape is not None
+    config = resolved.config
+    precision = resolve_precision(gpu, settings.precision)
+    trainable = memory.estimate(model.params, model.shape, config).trainable_params
+    machine = throughput.machine(gpu, precision, settings.gpus_per_node)
+    run = throughput.run(model.shape, model.params, trainable, config, settings.global_batch)
+    peak = machine.peak_flop_per_s
+    return throughput.predict(run, machine, resolved.stack.id, per_token, _mfu_peak(gpu, precision, peak))
+
+
+def rate(model: ModelRef, gpu: GpuSpec, settings: Settings, resolved: Resolved, per_token: float, peak: float) -> Rate:
+    """The run's throughput: from the given MFU, or predicted from the configuration."""
+    config = resolved.config
+    batch = _global_batch(settings, config)
+    tokens_per_step = float(batch) * max(config.seq_len, 1)
+    if settings.mfu is not None or model.shape is None or config.seq_len <= 0:
+        mfu = compute.DEFAULT_MFU if settings.mfu is None else settings.mfu
+        source = settings.mfu_source if settings.mfu is not None else NO_SHAPE
+        factor = memory.recompute_factor(config.recompute, model.params, model.shape, config.seq_len)
+        tokens_per_s = config.gpus * peak * mfu / (per_token * factor)
+        return Rate(mfu, mfu, mfu, source, tokens_per_s, tokens_per_step / tokens_per_s, batch)
+    prediction = _predict(model, gpu, settings, resolved, per_token)
+    return Rate(
+        prediction.mfu,
+        prediction.mfu_low,
+        prediction.mfu_high,
+        "predicted",
+        prediction.tokens_per_s,
+        prediction.step.step_s,
+        batch,
+    )
+
+
+def slowdown(model: ModelRef, gpu: GpuSpec, settings: Settings, resolved: Resolved) -> Callable[[memory.Config], float]:
+    """For the ways to fit: a configuration's predicted time per token relative to the run as given."""
+    per_token = 6.0 * model.active_params
+    base = _predict(model, gpu, settings, resolved, per_token).tokens_per_s
+
+    def cost(config: memory.Config) -> float:
+        other = _predict(model, gpu, settings, Resolved(config, resolved.stack), per_token).tokens_per_s
+        return base / other
+
+    return cost

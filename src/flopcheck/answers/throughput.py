@@ -1,0 +1,140 @@
+"""Predicted throughput of a run: the catalog GPU and the memory configuration turned into the performance
+model's inputs, the step time, MFU and the range the model's measured errors give. Pure."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flopcheck.catalog.entries import GpuSpec, Precision
+from flopcheck.core import fitted, memory
+from flopcheck.core.activations import LOSS_BYTES_PER_LOGIT
+from flopcheck.core.memory import Finetune, Offload, Optimizer, TrainPrecision
+from flopcheck.core.performance import Efficiency, Machine, Run, StepTime, step_time
+
+MATMUL_EFFICIENCY: dict[str, float] = {
+    # Maximum achievable BF16 matmul over dense peak, brute-force shape search (Stas Bekman, ml-engineering,
+    # compute/accelerator/README.md, "Maximum Achievable Matmul FLOPS comparison table").
+    "a100-sxm-40gb": 271.2 / 312,
+    "a100-sxm-80gb": 271.2 / 312,
+    "a100-pcie-40gb": 252.9 / 312,
+    "a100-pcie-80gb": 252.9 / 312,
+    "h100-sxm": 794.5 / 989,
+    "h200-sxm": 794.5 / 989,  # "H200 is the same"
+    "b200": 1745.0 / 2250,
+    "gb200-gpu": 1822.0 / 2500,
+    "mi300x": 668.4 / 1300,
+    "mi325x": 784.9 / 1300,
+    "mi355x": 1565.0 / 2300,
+    "gaudi-2": 418.7 / 432,
+    "gaudi-3": 1243.0 / 1677,
+}
+"""GPUs without a published measurement use ``fitted.MATMUL_EFFICIENCY``."""
+
+LINKS: dict[str, tuple[float, float, int]] = {
+    # (collective bus bandwidth inside a node, per GPU between nodes, GPUs per node), bytes/s, from nccl-tests:
+    # A100 8×SXM all-reduce busbw 232.5 GB/s (nccl-tests#175) with 8 × 200 Gb/s HDR on DGX A100 (~23 GB/s);
+    # H100 8-GPU NVLink ~370 GB/s effective (nccl-tests#212), NDR 400 Gb/s 46-48 GB/s per NIC (nccl-tests#290);
+    # B200 one node 735 GB/s (ml-engineering network/README); MI300X 8 GPUs 313 GB/s (same).
+    "a100-sxm-40gb": (232.5e9, 23e9, 8),
+    "a100-sxm-80gb": (232.5e9, 23e9, 8),
+    "h100-sxm": (370e9, 47e9, 8),
+    "h200-sxm": (370e9, 47e9, 8),
+    "b200": (735e9, 47e9, 8),
+    "gb200-gpu": (735e9, 47e9, 72),
+    "mi300x": (313e9, 47e9, 8),
+}
+PCIE_BW = 25e9
+"""Host-to-GPU bandwidth per direction over PCIe Gen4 x16, pinned memory (~25 GB/s measured); also the
+link between GPUs that have no NVLink."""
+
+
+@dataclass(frozen=True)
+class Prediction:
+    step: StepTime
+    mfu: float
+    """Model FLOPs (the run's formula) per second over the GPUs' dense peak."""
+    mfu_low: float
+    mfu_high: float
+    tokens_per_s: float
+    """All GPUs."""
+
+
+def machine(gpu: GpuSpec, precision: Precision, gpus_per_node: int | None) -> Machine:
+    peak = gpu.peak_flop_per_s(precision)
+    if peak is None:
+        raise ValueError(f"{gpu.id} has no {precision.value} peak")
+    bandwidth = (gpu.memory_bandwidth_gb_per_s or 0.0) * 1e9 or peak / 150.0
+    link, network, per_node = LINKS.get(gpu.id, (PCIE_BW, PCIE_BW / 2, 8))
+    return Machine(
+        peak_flop_per_s=peak,
+        memory_bw=bandwidth,
+        matmul_efficiency=MATMUL_EFFICIENCY.get(gpu.id, fitted.MATMUL_EFFICIENCY),
+        link_bw=link,
+        network_bw=network,
+        gpus_per_node=gpus_per_node or per_node,
+        host_bw=PCIE_BW,
+        fp8=precision is Precision.FP8,
+    )
+
+
+def _optimizer_bytes(config: memory.Config) -> float:
+    """Bytes the optimizer step streams per trained parameter: read weight, gradient and states, write weight and
+    states (and the 16-bit copy of an fp32 master)."""
+    master = config.precision is TrainPrecision.MIXED
+    weight = 4.0 if config.precision is not TrainPrecision.PURE16 else 2.0
+    state = 1.0 if config.optimizer is Optimizer.ADAMW_8BIT else weight
+    states = len(memory.OPTIMIZER_STATES[config.optimizer])
+    return 2.0 * weight + (2.0 if master else 0.0) + 2.0 * states * state + (4.0 if master else 2.0)
+
+
+def run(shape: memory.Shape, params: float, trainable: float, config: memory.Config, global_batch: int | None) -> Run:
+    """The performance model's view of a memory configuration; ``global_batch`` sequences per optimizer step
+    (default: one micro-batch per GPU)."""
+    per_step = global_batch or config.micro_batch * config.gpus
+    accumulation = max(1, round(per_step / (config.micro_batch * config.gpus)))
+    frozen = config.finetune is not Finetune.FULL
+    return Run(
+        shape=shape,
+        params=params,
+        trainable=trainable,
+        micro_batch=config.micro_batch,
+        seq_len=config.seq_len,
+        grad_accum=accumulation,
+        gpus=config.gpus,
+        attention=config.attention,
+        recompute=config.recompute.value,
+        compiled=config.compiled,
+        frozen=frozen,
+        quantized=config.finetune is Finetune.QLORA,
+        lora_matrices=len(config.lora_targets) if frozen else 0,
+        lora_rank=config.lora_rank if frozen else 0,
+        zero=config.zero,
+        offload_optimizer=config.offload is not Offload.NONE,
+        element_bytes=4.0 if config.precision is TrainPrecision.FP32 else 2.0,
+        grad_bytes=2.0 if config.precision is TrainPrecision.PURE16 else 4.0,
+        optimizer_bytes_per_param=_optimizer_bytes(config),
+        loss_bytes_per_logit=LOSS_BYTES_PER_LOGIT[config.loss],
+    )
+
+
+def efficiency(stack: str) -> Efficiency:
+    return Efficiency(
+        kernel_s=fitted.KERNEL_S,
+        attention=fitted.ATTENTION,
+        overlap=fitted.OVERLAP,
+        stack=fitted.STACK.get(stack, fitted.STACK_DEFAULT),
+    )
+
+
+def predict(the_run: Run, the_machine: Machine, stack: str, flop_per_token: float, mfu_peak: float) -> Prediction:
+    """Step time and MFU: ``flop_per_token`` model FLOPs per token over ``mfu_peak`` per GPU (the bf16 peak under
+    fp8, so that fp8's gain shows as a higher MFU)."""
+    step = step_time(the_run, the_machine, efficiency(stack))
+    mfu = step.tokens_per_s * flop_per_token / mfu_peak
+    return Prediction(
+        step=step,
+        mfu=mfu,
+        mfu_low=mfu * fitted.RATIO_LOW,
+        mfu_high=mfu * fitted.RATIO_HIGH,
+        tokens_per_s=step.tokens_per_s * the_run.gpus,
+    )

@@ -1,0 +1,138 @@
+"""Activation memory: what a training step keeps for the backward pass, per layer and at the loss. Pure.
+
+The per-layer count is Korthikanti et al. 2022 ("Reducing Activation Recomputation in Large Transformer
+Models", Sec. 4.1), term by term, generalized to the way current stacks run:
+- attention by a fused kernel (FlashAttention, PyTorch SDPA) stores its output and a float32 log-sum-exp per
+  head and token instead of the s×s scores (Dao et al. 2022, Sec. 3.1; Dao 2023, Algorithm 1/2);
+- dropout masks only where the model trains with dropout (GPT-2, OPT, BLOOM; Llama-family models have none);
+- grouped-query attention (K and V of n_kv_head heads) and gated MLPs (SwiGLU/GeGLU: gate, its activation,
+  up and their product are stored by PyTorch's eager autograd; torch.compile fuses the pointwise ops and keeps
+  gate and up only);
+- RMSNorm as transformers, torchtune and LitGPT write it upcasts its input to float32 and keeps that copy;
+  compiled or fused norms keep their input only;
+- a linear layer whose weight is frozen (LoRA/QLoRA) needs no copy of its input unless an adapter reads it:
+  PyTorch's autograd saves a matmul input only for the weight's gradient, and bitsandbytes' 4-bit matmul
+  saves only the packed weight (``ctx.tensors = (None, B)``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+
+
+class Attention(str, Enum):
+    FLASH = "flash"
+    EAGER = "eager"
+
+
+class Loss(str, Enum):
+    STANDARD = "standard"
+    CHUNKED = "chunked"
+    FUSED = "fused"
+
+
+LOSS_BYTES_PER_LOGIT = {
+    # transformers' causal-LM loss (bf16 logits, .float(), log-softmax, its gradient): Apple's Cut
+    # Cross-Entropy README measures the baseline PyTorch loss at 28,000 MiB forward+backward for 8,192 tokens ×
+    # Gemma 2's 256,000-word vocabulary: 14.0 bytes per logit.
+    Loss.STANDARD: 14.0,
+    # torchtune CEWithChunkedOutputLoss (8 chunks, each upcast on its own): the bf16 logits (2 bytes) stay, and
+    # each chunk's float32 log-softmax (4 bytes) is kept for the backward pass. torchtune's README (2024-11)
+    # measures the switch from the standard loss saving 8.1 GiB on Llama 3.2 3B at 2 × 4096 tokens:
+    # (14 - 6) × 8192 × 128,256 = 8.4e9 bytes = 7.8 GiB.
+    Loss.CHUNKED: 6.0,
+    # Fused linear cross-entropy (Liger, Cut Cross-Entropy): the logits are never materialized (CCE: 1 MB for
+    # the loss forward on the same benchmark).
+    Loss.FUSED: 0.0,
+}
+
+
+@dataclass(frozen=True)
+class Layer:
+    """The widths one layer's activations depend on."""
+
+    d_model: int
+    n_head: int
+    q_dim: int
+    kv_dim: int
+    ff: int
+    """MLP width summed over the experts a token visits."""
+    gated_mlp: bool = False
+    rmsnorm: bool = False
+    dropout: bool = False
+
+
+@dataclass(frozen=True)
+class Saving:
+    """How the step is run: the switches that decide what is stored."""
+
+    attention: Attention = Attention.FLASH
+    element_bytes: float = 2.0
+    """2 for 16-bit activations, 4 for fp32/tf32 training."""
+    compiled: bool = False
+    adapted: frozenset[str] | None = None
+    """LoRA: the matrices with adapters (q, k, v, o, mlp); None when every weight trains."""
+    lora_rank: int = 0
+
+
+def _saves_input(matrix: str, saving: Saving) -> bool:
+    return saving.adapted is None or matrix in saving.adapted
+
+
+def layer_bytes(s: int, b: int, layer: Layer, saving: Saving) -> float:
+    """Bytes one layer stores for its backward pass without recomputation (see the module docstring).
+
+    With eager attention and dropout, a GPT layout (kv = h, ff = 4h, two stored MLP intermediates, LayerNorm,
+    16-bit) gives exactly Korthikanti et al.'s s·b·h·(34 + 5·a·s/h).
+    """
+    e, sb, h = saving.element_bytes, float(s) * float(b), float(layer.d_model)
+    a, scores = float(layer.n_head), float(s) * float(s) * float(b) * float(layer.n_head)
+    mask = 1.0 if layer.dropout else 0.0
+    norm = (e + (0.0 if saving.compiled else 4.0)) if layer.rmsnorm else e
+    total = 2.0 * norm * sb * h  # the two norms' inputs
+    if any(_saves_input(m, saving) for m in ("q", "k", "v")):
+        total += e * sb * h  # the QKV projections' input
+    total += e * sb * (layer.q_dim + 2.0 * layer.kv_dim)  # Q, K, V for the attention core
+    total += e * sb * layer.q_dim  # attention output (also the output projection's input)
+    if saving.attention is Attention.FLASH:
+        total += 4.0 * a * sb  # float32 log-sum-exp per head and token
+    else:
+        total += e * scores + mask * (1.0 + e) * scores  # softmax output; dropout mask and output
+    total += mask * sb * h  # dropout after the output projection
+    mlp_saves = _saves_input("mlp", saving)
+    if mlp_saves:
+        total += e * sb * h  # the MLP's input
+    if layer.gated_mlp:
+        kept = 2.0 if saving.compiled else (4.0 if mlp_saves else 3.0)  # gate, act(gate), up, product
+    else:
+        kept = 1.0 if saving.compiled else (2.0 if mlp_saves else 1.0)  # fc1 output, GELU output
+    total += kept * e * sb * layer.ff
+    total += mask * sb * h  # dropout after the MLP
+    if saving.adapted is not None and saving.lora_rank:
+        total += e * sb * saving.lora_rank * 2.0 * len(saving.adapted)  # each adapter's A output, both ends
+    return total
+
+
+def scores_bytes(s: int, b: int, layer: Layer, saving: Saving) -> float:
+    """The s×s attention terms of ``layer_bytes`` (zero with a fused attention kernel): what selective
+    recomputation (Korthikanti et al. 2022, Sec. 4.2) does not store."""
+    if saving.attention is Attention.FLASH:
+        return 0.0
+    e, mask = saving.element_bytes, 1.0 if layer.dropout else 0.0
+    scores = float(s) * float(s) * float(b) * float(layer.n_head)
+    return e * scores + mask * (1.0 + e) * scores
+
+
+def checkpoint_bytes(s: int, b: int, layer: Layer, saving: Saving) -> float:
+    """Full recomputation keeps each layer's input only (Korthikanti et al. 2022, Sec. 4.2: 2sbh)."""
+    return saving.element_bytes * float(s) * float(b) * float(layer.d_model)
+
+
+def output_bytes(s: int, b: int, d_model: int, vocab: int, loss: Loss, saving: Saving, dropout: bool) -> float:
+    """Outside the layers: the embedding's dropout mask, the final norm's input and output (the output
+    projection's input), and the loss path's logits (``LOSS_BYTES_PER_LOGIT``). Korthikanti et al. 2022,
+    Sec. 4.3 count 4·s·b·h·(1 + V/h): the same terms with a single float32 copy of the logits."""
+    sb = float(s) * float(b)
+    mask = sb * d_model if dropout else 0.0
+    return mask + 2.0 * saving.element_bytes * sb * d_model + LOSS_BYTES_PER_LOGIT[loss] * sb * vocab

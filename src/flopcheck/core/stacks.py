@@ -1,0 +1,120 @@
+"""Training stacks: how each one runs a step by default, and what it costs in fixed memory. Pure data.
+
+A preset sets the switches that move memory by multiples (attention kernel, loss path, compilation, how QLoRA
+keeps the layers it does not quantize); the user's flags override any of them. Each preset names the code it
+rests on.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flopcheck.core.activations import Attention, Loss
+
+NCCL_BYTES = 1.2e9
+"""Communicator buffers of a multi-GPU process: NCCL's issue #864 measures about 1.6 GB with one communicator
+after an all-reduce, CUDA context (~0.4 GB) included."""
+
+
+@dataclass(frozen=True)
+class Stack:
+    id: str
+    name: str
+    attention: Attention
+    loss: Loss
+    compiled: bool
+    upcast_unquantized: bool
+    """QLoRA: layers left unquantized are cast to fp32 (PEFT's prepare_model_for_kbit_training)."""
+    source: str
+
+
+STACKS: dict[str, Stack] = {
+    stack.id: stack
+    for stack in (
+        Stack(
+            "hf",
+            "transformers Trainer + PEFT",
+            Attention.FLASH,
+            Loss.STANDARD,
+            compiled=False,
+            upcast_unquantized=True,
+            source="transformers: SDPA attention by default (torch >= 2.1.1), loss_utils.ForCausalLMLoss upcasts the "
+            "logits (logits.float()); PEFT prepare_model_for_kbit_training casts non-4-bit layers to fp32",
+        ),
+        Stack(
+            "torchtune",
+            "torchtune recipes",
+            Attention.FLASH,
+            Loss.CHUNKED,
+            compiled=False,
+            upcast_unquantized=False,
+            source="torchtune: SDPA attention, CEWithChunkedOutputLoss (8 chunks) in the recipe configs, compile off "
+            "by default; QLoRA quantizes the adapted linears to NF4 (torchao) and keeps the rest in bf16",
+        ),
+        Stack(
+            "unsloth",
+            "Unsloth",
+            Attention.FLASH,
+            Loss.FUSED,
+            compiled=True,
+            upcast_unquantized=False,
+            source="Unsloth: Triton kernels for RMSNorm, RoPE and SwiGLU, FlashAttention/SDPA, fused cross-entropy "
+            "that does not return logits",
+        ),
+        Stack(
+            "litgpt",
+            "LitGPT",
+            Attention.FLASH,
+            Loss.CHUNKED,
+            compiled=False,
+            upcast_unquantized=False,
+            source="LitGPT finetune scripts: SDPA, lm_head and cross-entropy in 128-token chunks; bitsandbytes NF4 "
+            "for nn.Linear with bf16 embeddings and norms",
+        ),
+        Stack(
+            "torchtitan",
+            "torchtitan (FSDP2)",
+            Attention.FLASH,
+            Loss.STANDARD,
+            compiled=True,
+            upcast_unquantized=False,
+            source="torchtitan: SDPA, torch.compile per block, the loss upcasts the full logits (pred.float())",
+        ),
+        Stack(
+            "megatron",
+            "Megatron-LM / NeMo",
+            Attention.FLASH,
+            Loss.CHUNKED,
+            compiled=True,
+            upcast_unquantized=False,
+            source="Megatron-LM: Transformer Engine fused attention and norms; vocab-parallel cross-entropy keeps one "
+            "fp32 softmax computed in place (about 4-6 bytes per logit, counted as the chunked path)",
+        ),
+        Stack(
+            "deepspeed",
+            "DeepSpeed (with transformers)",
+            Attention.FLASH,
+            Loss.STANDARD,
+            compiled=False,
+            upcast_unquantized=False,
+            source="DeepSpeed ZeRO with transformers models: SDPA attention and the transformers loss",
+        ),
+        Stack(
+            "nanogpt",
+            "nanoGPT / llm.c",
+            Attention.FLASH,
+            Loss.STANDARD,
+            compiled=True,
+            upcast_unquantized=False,
+            source="nanoGPT: F.scaled_dot_product_attention, torch.compile, F.cross_entropy on the full logits",
+        ),
+    )
+}
+
+
+def default_stack(finetune: bool, gpus: int) -> str:
+    """The stack assumed when none is named: transformers + PEFT for fine-tuning (the most common way people
+    fine-tune), nanoGPT for pre-training on one GPU, torchtitan for pre-training on several."""
+    if finetune:
+        return "hf"
+    return "nanogpt" if gpus == 1 else "torchtitan"
