@@ -114,9 +114,9 @@ def test_gates_pass_and_fail_with_one_line(cli: RunCli) -> None:
 
 
 def test_compare_gates(cli: RunCli) -> None:
-    run = cli("compare", "gpt2", "--gpus", "t4,h100", "--max-days", "1", "--json")
+    run = cli("compare", "gpt2", "--gpus", "t4,h100", "--mfu", "0.4", "--max-days", "1", "--json")
     assert run.code == 0  # the H100 does it in hours
-    none = cli("compare", "gpt2", "--gpus", "t4,a10", "--max-days", "1")
+    none = cli("compare", "gpt2", "--gpus", "t4,a10", "--mfu", "0.4", "--max-days", "1")
     assert none.code == 1 and "no GPU meets" in none.err
 
 

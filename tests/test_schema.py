@@ -68,6 +68,7 @@ def test_all_schemas_and_unknown_names(cli: RunCli) -> None:
         "matrix",
         "runs",
         "calibrate",
+        "accuracy",
         "catalog",
     }
     run = cli("schema", "nope")

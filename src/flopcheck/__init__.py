@@ -19,7 +19,7 @@ from flopcheck.core.errors import CatalogError, FlopcheckError, InputError, NotF
 
 __version__ = "0.1.0"
 
-_QUESTIONS = ("fits", "memory", "optimal", "budget", "flops", "compare", "matrix", "runs", "calibrate")
+_QUESTIONS = ("fits", "memory", "optimal", "budget", "flops", "compare", "matrix", "runs", "calibrate", "accuracy")
 _CATALOG = ("gpus", "models", "gpu", "model")
 
 __all__ = [
@@ -28,6 +28,7 @@ __all__ = [
     "InputError",
     "NotFoundError",
     "__version__",
+    "accuracy",
     "budget",
     "calibrate",
     "compare",
@@ -46,6 +47,7 @@ __all__ = [
 
 if TYPE_CHECKING:
     from flopcheck.api.questions import (
+        accuracy,
         budget,
         calibrate,
         compare,

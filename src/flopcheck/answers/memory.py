@@ -22,7 +22,8 @@ class MemoryOptions:
 
     master_weights: bool = True
     optimizer: Optimizer = Optimizer.ADAMW
-    micro_batch: int = 1
+    micro_batch: int | None = None
+    """None: 1 for memory; for throughput, the largest that fits (``throughput_micro_batch``)."""
     seq_len: int | None = None
     recompute: Recompute = Recompute.NONE
     zero: int | None = None
@@ -93,7 +94,7 @@ def resolve(
         memory.Config(
             precision=precision,
             optimizer=opts.optimizer,
-            micro_batch=opts.micro_batch,
+            micro_batch=opts.micro_batch or 1,
             seq_len=opts.seq_len or n_ctx or 0,
             recompute=opts.recompute,
             zero=zero,
@@ -109,6 +110,7 @@ def resolve(
             offload_activations=opts.offload_activations,
             compiled=stack.compiled if opts.compiled is None else opts.compiled,
             upcast_unquantized=stack.upcast_unquantized,
+            op_selective=stack.op_selective,
             overhead_bytes=fixed if opts.overhead_bytes is None else opts.overhead_bytes,
         ),
         stack,

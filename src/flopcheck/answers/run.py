@@ -161,7 +161,8 @@ def fits(model: ModelRef, gpu: GpuSpec, settings: Settings, tokens: int, tokens_
     model_flops = per_token * tokens
     factor = memory.recompute_factor(config.recompute, model.params, model.shape, config.seq_len)
     required = model_flops * factor
-    rate = speed.rate(model, gpu, settings, resolved, per_token, peak)
+    timed = speed.throughput_resolved(settings, resolved, memory_result.max_micro_batch)
+    rate = speed.rate(model, gpu, settings, timed, per_token, peak)
     time_s = tokens / (rate.tokens_per_s * settings.uptime)
     finite(training_flop=required, time_to_train=time_s)
     ratio = settings.duration_s / time_s
@@ -183,6 +184,7 @@ def fits(model: ModelRef, gpu: GpuSpec, settings: Settings, tokens: int, tokens_
         tokens_per_s=rate.tokens_per_s,
         step_time_s=rate.step_time_s,
         global_batch=rate.global_batch,
+        micro_batch=rate.micro_batch,
     )
     ok = compute_result.fits and bool(memory_result.fits)
     optimal = (

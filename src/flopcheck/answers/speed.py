@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from flopcheck.answers import throughput
 from flopcheck.answers.memory import Resolved
@@ -17,6 +17,7 @@ NO_SHAPE = "default 0.4: no architecture to predict from (give a catalog model o
 
 @dataclass(frozen=True)
 class Rate:
+    micro_batch: int
     mfu: float
     mfu_low: float
     mfu_high: float
@@ -53,6 +54,20 @@ def _predict(
     return throughput.predict(run, machine, resolved.stack.id, per_token, _mfu_peak(gpu, precision, peak))
 
 
+MAX_TOKENS_PER_MICRO_BATCH = 2**20
+"""The automatic micro-batch stops at about a million tokens per GPU per step."""
+
+
+def throughput_resolved(settings: Settings, resolved: Resolved, max_micro_batch: int | None) -> Resolved:
+    """Without --micro-batch, time is predicted at the largest micro-batch that fits (what a run would use),
+    up to ``MAX_TOKENS_PER_MICRO_BATCH`` tokens; memory is reported at micro-batch 1."""
+    config = resolved.config
+    if settings.memory.micro_batch is not None or not max_micro_batch or max_micro_batch <= 1:
+        return resolved
+    cap = max(1, MAX_TOKENS_PER_MICRO_BATCH // max(config.seq_len, 1))
+    return Resolved(replace(config, micro_batch=min(max_micro_batch, cap)), resolved.stack)
+
+
 def rate(model: ModelRef, gpu: GpuSpec, settings: Settings, resolved: Resolved, per_token: float, peak: float) -> Rate:
     """The run's throughput: from the given MFU, or predicted from the configuration."""
     config = resolved.config
@@ -63,9 +78,10 @@ def rate(model: ModelRef, gpu: GpuSpec, settings: Settings, resolved: Resolved, 
         source = settings.mfu_source if settings.mfu is not None else NO_SHAPE
         factor = memory.recompute_factor(config.recompute, model.params, model.shape, config.seq_len)
         tokens_per_s = config.gpus * peak * mfu / (per_token * factor)
-        return Rate(mfu, mfu, mfu, source, tokens_per_s, tokens_per_step / tokens_per_s, batch)
+        return Rate(config.micro_batch, mfu, mfu, mfu, source, tokens_per_s, tokens_per_step / tokens_per_s, batch)
     prediction = _predict(model, gpu, settings, resolved, per_token)
     return Rate(
+        config.micro_batch,
         prediction.mfu,
         prediction.mfu_low,
         prediction.mfu_high,

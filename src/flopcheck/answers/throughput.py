@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from flopcheck.catalog.entries import GpuSpec, Precision
 from flopcheck.core import fitted, memory
-from flopcheck.core.activations import LOSS_BYTES_PER_LOGIT
+from flopcheck.core.activations import loss_bytes_per_logit
 from flopcheck.core.memory import Finetune, Offload, Optimizer, TrainPrecision
 from flopcheck.core.performance import Efficiency, Machine, Run, StepTime, step_time
 
@@ -113,7 +113,7 @@ def run(shape: memory.Shape, params: float, trainable: float, config: memory.Con
         element_bytes=4.0 if config.precision is TrainPrecision.FP32 else 2.0,
         grad_bytes=2.0 if config.precision is TrainPrecision.PURE16 else 4.0,
         optimizer_bytes_per_param=_optimizer_bytes(config),
-        loss_bytes_per_logit=LOSS_BYTES_PER_LOGIT[config.loss],
+        loss_bytes_per_logit=loss_bytes_per_logit(config.loss, config.compiled),
     )
 
 

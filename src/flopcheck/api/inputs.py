@@ -243,7 +243,7 @@ def memory_options(o: RunOptions) -> MemoryOptions:
     return MemoryOptions(
         master_weights=bool(o.get("master_weights", True)),
         optimizer=choice(memory.Optimizer, o.get("optimizer", "adamw"), "optimizer"),
-        micro_batch=integer(o.get("micro_batch", 1), "micro_batch", 1),
+        micro_batch=None if o.get("micro_batch") is None else integer(o.get("micro_batch"), "micro_batch", 1),
         seq_len=None if o.get("seq_len") is None else integer(o.get("seq_len"), "seq_len", 1),
         recompute=choice(memory.Recompute, o.get("recompute", "none"), "recompute"),
         zero=None if o.get("zero") is None else integer(o.get("zero"), "zero", 0, 3),

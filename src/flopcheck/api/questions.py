@@ -17,6 +17,7 @@ from flopcheck.answers import compare as compare_plan
 from flopcheck.answers import run as plan
 from flopcheck.answers import runs as runs_plan
 from flopcheck.answers.results import (
+    AccuracyResult,
     BudgetResult,
     CalibrationResult,
     CompareResult,
@@ -159,6 +160,22 @@ def calibrate(
     ref = inputs.model(model)
     chosen = resolve_precision(hardware, inputs.one_of(precision, inputs.PRECISIONS, "precision"))
     return runs_plan.calibrate(ref, hardware, inputs.integer(count, "count", 1), chosen, rate)
+
+
+def accuracy(kind: str = "all") -> tuple[AccuracyResult, ...]:
+    """flopcheck against published measurements (data/memory-measured.yaml, data/throughput-measured.yaml):
+    each row predicted from its configuration alone, with errors on the fit and holdout splits."""
+    from flopcheck.answers import accuracy as checks
+    from flopcheck.catalog import measurements
+
+    chosen = inputs.one_of(kind, ("all", "memory", "throughput"), "kind")
+    found = catalog.gpus().find
+    out = []
+    if chosen in ("all", "memory"):
+        out.append(checks.memory_accuracy(measurements.memory_measurements(), found))
+    if chosen in ("all", "throughput"):
+        out.append(checks.throughput_accuracy(measurements.throughput_measurements(), found))
+    return tuple(out)
 
 
 def gpus() -> tuple[GpuSpec, ...]:

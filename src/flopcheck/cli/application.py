@@ -99,6 +99,7 @@ COMMAND_MODULES = {
     "validate": "catalog_cmds",
     "schema": "catalog_cmds",
     "runs": "runs_cmds",
+    "accuracy": "runs_cmds",
     "calibrate": "runs_cmds",
 }
 """Which module defines each command. ``main`` imports only the one it needs: Typer then builds one command's

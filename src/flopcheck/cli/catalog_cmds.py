@@ -71,7 +71,19 @@ def validate(
         raise typer.Exit(ExitStatus.BAD_INPUT)
 
 
-SCHEMAS = ("fits", "budget", "flops", "memory", "optimal", "compare", "matrix", "runs", "calibrate", "catalog")
+SCHEMAS = (
+    "fits",
+    "budget",
+    "flops",
+    "memory",
+    "optimal",
+    "compare",
+    "matrix",
+    "runs",
+    "calibrate",
+    "accuracy",
+    "catalog",
+)
 
 
 @app.command()
@@ -100,6 +112,7 @@ def schema(
         "matrix": TypeAdapter(results.MatrixResult),
         "runs": TypeAdapter(results.RunsResult),
         "calibrate": TypeAdapter(results.CalibrationResult),
+        "accuracy": TypeAdapter(dict[str, results.AccuracyResult]),
         "catalog": TypeAdapter(specs.CatalogFile),
     }
     if name is not None and name not in models:

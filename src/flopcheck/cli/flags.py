@@ -104,7 +104,14 @@ ChinchillaOpt = Annotated[
 ]
 
 MicroBatchOpt = Annotated[
-    int, typer.Option("--micro-batch", min=1, max=BIG, help="Sequences per GPU per step.", rich_help_panel=MEMORY_PANEL)
+    int | None,
+    typer.Option(
+        "--micro-batch",
+        min=1,
+        max=BIG,
+        help="Sequences per GPU per step (default: 1 for memory; the largest that fits for time).",
+        rich_help_panel=MEMORY_PANEL,
+    ),
 ]
 SeqLenOpt = Annotated[
     int | None,

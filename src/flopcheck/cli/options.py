@@ -35,7 +35,7 @@ DECLARED: dict[str, tuple[Any, Any]] = {
     "tokens": (f.TokensOpt, None),
     "tokens_per_param": (f.RatioOpt, None),
     "chinchilla": (f.ChinchillaOpt, False),
-    "micro_batch": (f.MicroBatchOpt, 1),
+    "micro_batch": (f.MicroBatchOpt, None),
     "seq_len": (f.SeqLenOpt, None),
     "optimizer": (f.OptimizerOpt, Optimizer.ADAMW),
     "recompute": (f.RecomputeOpt, Recompute.NONE),

@@ -26,6 +26,22 @@ def runs(fmt: str, mfu: RunsMfuOpt = "0.4") -> None:
     render.output("runs", questions.runs(mfu), fmt)
 
 
+KindArg = Annotated[str, typer.Argument(metavar="[KIND]", help="memory, throughput or all (default: all).")]
+RowsOpt = Annotated[bool, typer.Option("--rows", help="Every measured row instead of a summary per source.")]
+
+
+@app.command()
+@takes(None)
+def accuracy(fmt: str, kind: KindArg = "all", rows: RowsOpt = False) -> None:
+    """flopcheck against published measurements: each measured run predicted from its configuration alone, with
+    the errors on the fit split (what the fitted parameters saw) and the holdout split (sources they never saw)."""
+    results = questions.accuracy(kind)
+    if fmt == "table":
+        render.print_accuracy(results, rows)
+    else:
+        render.output("accuracy", results, fmt)
+
+
 @app.command()
 @takes(None)
 def calibrate(

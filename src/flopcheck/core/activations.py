@@ -124,15 +124,39 @@ def scores_bytes(s: int, b: int, layer: Layer, saving: Saving) -> float:
     return e * scores + mask * (1.0 + e) * scores
 
 
+def op_selective_bytes(s: int, b: int, layer: Layer, saving: Saving) -> float:
+    """torchtitan's per-op selective checkpointing (``selective_ac_option = "op"``): a layer keeps its input, the
+    fused attention's output and log-sum-exp, and the outputs of every other matmul in execution order (wq, wv,
+    w1, w2 of wq wk wv wo w1 w3 w2); everything else is recomputed (torchtitan ``_apply_ac``, ``_save_list``:
+    "only save every other matmul")."""
+    e, sb = saving.element_bytes, float(s) * float(b)
+    gated = layer.ff if layer.gated_mlp else 0.0
+    kept = layer.d_model + layer.q_dim + layer.q_dim + layer.kv_dim + (layer.ff if gated else layer.ff / 2.0)
+    kept += layer.d_model
+    return e * sb * kept + 4.0 * float(layer.n_head) * sb
+
+
 def checkpoint_bytes(s: int, b: int, layer: Layer, saving: Saving) -> float:
     """Full recomputation keeps each layer's input only (Korthikanti et al. 2022, Sec. 4.2: 2sbh)."""
     return saving.element_bytes * float(s) * float(b) * float(layer.d_model)
 
 
+COMPILED_CHUNKED_BYTES_PER_LOGIT = 2.0
+"""Chunked cross-entropy with the per-chunk loss compiled (torchtune compiles ``compute_cross_entropy`` when
+``compile=True``): the bf16 logits stay; the float32 upcast and log-softmax are fused and not stored."""
+
+
+def loss_bytes_per_logit(loss: Loss, compiled: bool) -> float:
+    if loss is Loss.CHUNKED and compiled:
+        return COMPILED_CHUNKED_BYTES_PER_LOGIT
+    return LOSS_BYTES_PER_LOGIT[loss]
+
+
 def output_bytes(s: int, b: int, d_model: int, vocab: int, loss: Loss, saving: Saving, dropout: bool) -> float:
     """Outside the layers: the embedding's dropout mask, the final norm's input and output (the output
-    projection's input), and the loss path's logits (``LOSS_BYTES_PER_LOGIT``). Korthikanti et al. 2022,
+    projection's input), and the loss path's logits (``loss_bytes_per_logit``). Korthikanti et al. 2022,
     Sec. 4.3 count 4·s·b·h·(1 + V/h): the same terms with a single float32 copy of the logits."""
     sb = float(s) * float(b)
     mask = sb * d_model if dropout else 0.0
-    return mask + 2.0 * saving.element_bytes * sb * d_model + LOSS_BYTES_PER_LOGIT[loss] * sb * vocab
+    logits = loss_bytes_per_logit(loss, saving.compiled) * sb * vocab
+    return mask + 2.0 * saving.element_bytes * sb * d_model + logits

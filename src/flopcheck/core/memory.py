@@ -183,6 +183,8 @@ class Config:
     paged_optimizer: bool = False
     offload_activations: bool = False
     compiled: bool = False
+    op_selective: bool = False
+    """Selective recomputation as torchtitan's per-op policy instead of Korthikanti's attention core."""
     upcast_unquantized: bool = False
     """QLoRA with PEFT's ``prepare_model_for_kbit_training``: the layers it does not quantize (embedding, norms,
     output layer) are cast to fp32 (peft ``utils/other.py``)."""
@@ -251,6 +253,8 @@ def _activations(config: Config, shape: Shape | None) -> tuple[float | None, flo
     if config.recompute is Recompute.FULL:
         per_layer = activations.checkpoint_bytes(s, b, layer, saving)
         buffer = full  # one layer is rebuilt at a time in the backward pass
+    elif config.recompute is Recompute.SELECTIVE and config.op_selective:
+        per_layer = min(full, activations.op_selective_bytes(s, b, layer, saving))
     elif config.recompute is Recompute.SELECTIVE:
         per_layer = full - activations.scores_bytes(s, b, layer, saving)
     else:

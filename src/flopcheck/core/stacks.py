@@ -26,6 +26,8 @@ class Stack:
     upcast_unquantized: bool
     """QLoRA: layers left unquantized are cast to fp32 (PEFT's prepare_model_for_kbit_training)."""
     source: str
+    op_selective: bool = False
+    """--recompute selective is torchtitan's per-op policy."""
 
 
 STACKS: dict[str, Stack] = {
@@ -78,7 +80,9 @@ STACKS: dict[str, Stack] = {
             Loss.STANDARD,
             compiled=True,
             upcast_unquantized=False,
-            source="torchtitan: SDPA, torch.compile per block, the loss upcasts the full logits (pred.float())",
+            source="torchtitan: SDPA, torch.compile per block, the loss upcasts the full logits (pred.float()); "
+            "selective recomputation is its per-op policy (selective_ac_option op)",
+            op_selective=True,
         ),
         Stack(
             "megatron",

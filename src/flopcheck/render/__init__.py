@@ -14,6 +14,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from flopcheck.render import flat
+from flopcheck.render.accuracy import print_accuracy
 from flopcheck.render.catalog import print_entry, print_gpus, print_models
 from flopcheck.render.compare import print_compare, print_matrix
 from flopcheck.render.memory import print_memory
@@ -36,7 +37,9 @@ PRINTERS: dict[str, Callable[[Any], None]] = {
 
 def output(kind: str, result: Any, fmt: str) -> None:
     """Print ``result`` of command ``kind`` as a table, JSON, CSV or Markdown."""
-    if fmt == "json":
+    if fmt == "json" and kind == "accuracy":
+        write_json({r.kind: r.model_dump(mode="json") for r in result})
+    elif fmt == "json":
         # compare's JSON is its list of rows (one object per GPU), which scripts iterate over
         write_json([row.model_dump(mode="json") for row in result.rows] if kind == "compare" else result)
     elif fmt == "table":
@@ -64,6 +67,7 @@ def write_json(data: BaseModel | Sequence[dict[str, Any]] | dict[str, Any]) -> N
 __all__ = [
     "output",
     "output_records",
+    "print_accuracy",
     "print_budget",
     "print_entry",
     "print_fits",

@@ -123,6 +123,15 @@ CALIBRATE: Columns = tuple(
 )
 
 
+ACCURACY: Columns = tuple((name, name) for name in ("id", "source", "split", "predicted", "measured", "error"))
+
+
+def _accuracy(results: Any) -> Rows:
+    names, body = _table(ACCURACY, [row for result in results for row in result.rows])
+    kinds = [result.kind for result in results for _ in result.rows]
+    return ["kind", *names], [[kind, *row] for kind, row in zip(kinds, body, strict=True)]
+
+
 def _value(item: Any, path: str) -> Any:
     for part in path.split("."):
         item = getattr(item, part)
@@ -238,6 +247,7 @@ ROWS: dict[str, Callable[[Any], Rows]] = {
     "matrix": lambda r: _table(MATRIX, r.cells),
     "runs": lambda r: _table(RUNS, r.runs),
     "calibrate": lambda r: _table(CALIBRATE, [r]),
+    "accuracy": _accuracy,
 }
 
 

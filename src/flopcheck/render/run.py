@@ -75,7 +75,7 @@ def print_fits(result: FitsResult) -> None:
     rows.add_row(
         "MFU",
         _mfu_text(c),
-        f"{c.tokens_per_s:,.0f} tokens/s; {c.step_time_s:.3g} s per step of {c.global_batch} sequences",
+        f"{c.tokens_per_s:,.0f} tokens/s at micro-batch {c.micro_batch}; {c.step_time_s:.3g} s per step",
     )
     rows.add_row(
         "time to train",

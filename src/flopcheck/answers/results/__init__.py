@@ -25,6 +25,9 @@ from flopcheck.answers.results.run import (
     StrategyResult,
 )
 from flopcheck.answers.results.survey import (
+    AccuracyResult,
+    AccuracyRow,
+    AccuracySummary,
     CalibrationResult,
     CompareMemory,
     CompareResult,
@@ -40,6 +43,9 @@ from flopcheck.answers.results.survey import (
 )
 
 __all__ = [
+    "AccuracyResult",
+    "AccuracyRow",
+    "AccuracySummary",
     "Assumptions",
     "BudgetResult",
     "CalibrationResult",

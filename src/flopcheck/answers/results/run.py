@@ -81,6 +81,8 @@ class ComputeResult(_Result):
     """Seconds per optimizer step of global_batch sequences."""
     global_batch: int
     """Sequences per optimizer step."""
+    micro_batch: int
+    """Sequences per GPU per forward pass the time assumes (the largest that fits unless --micro-batch)."""
 
 
 class MemoryBreakdown(_Result):

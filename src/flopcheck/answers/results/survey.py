@@ -152,3 +152,44 @@ class CalibrationResult(_Result):
     mfu: float
     plausible: bool
     """False when the measurement implies more than 100 % of peak."""
+
+
+class AccuracyRow(_Result):
+    """One published measurement and what flopcheck predicts for its configuration."""
+
+    id: str
+    source: str
+    split: str
+    """fit (seen by the fitted parameters) or holdout (whole sources never seen)."""
+    url: str
+    predicted: float
+    measured: float
+    error: float
+    """predicted / measured − 1."""
+
+
+class AccuracySummary(_Result):
+    split: str
+    rows: int
+    sources: int
+    median_abs_error: float | None
+    worst_error: float | None
+    worst_id: str | None
+    within_10: int
+    """Rows within ±10 %."""
+    within_30: int
+
+
+class AccuracyResult(_Result):
+    kind: str
+    """memory (peak bytes per GPU) or throughput (tokens/s per GPU)."""
+    unit: str
+    rows: tuple[AccuracyRow, ...]
+    fit: AccuracySummary
+    holdout: AccuracySummary
+    skipped: int
+    """Measured rows the model cannot express yet (tensor, pipeline, context or expert parallelism; GPUs not
+    in the catalog)."""
+    verdicts_right: int | None
+    """Memory: measured runs (which fit their GPU) that flopcheck also says fit."""
+    verdicts: int | None

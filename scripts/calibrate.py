@@ -1,0 +1,188 @@
+"""Fit flopcheck's few efficiency parameters on the published measurements in data/, and write them to
+src/flopcheck/core/fitted.py.
+
+    .venv/bin/python -m scripts.calibrate          # fit, print fit and holdout errors, write fitted.py
+    .venv/bin/python -m scripts.calibrate --check  # fit and fail if fitted.py differs
+
+Only rows of the 'fit' split are used; 'holdout' rows (whole sources) are reported, never fitted. Throughput
+parameters minimise the mean absolute log error with each source weighted equally, by coordinate descent
+(golden-section search on each parameter in turn); the allocator reserve is the median excess of measured
+reserved memory over the predicted allocated peak.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import math
+import statistics
+import sys
+from collections import defaultdict
+from collections.abc import Callable
+from pathlib import Path
+
+from flopcheck.answers import accuracy, throughput
+from flopcheck.catalog import measurements
+from flopcheck.catalog import store as catalog
+from flopcheck.catalog.entries import Precision
+from flopcheck.core import memory
+from flopcheck.core.performance import Efficiency, Machine, Run, step_time
+
+FITTED = Path(__file__).resolve().parent.parent / "src" / "flopcheck" / "core" / "fitted.py"
+Case = tuple[str, str, str, Run, Machine, bool, float]
+"""(source, split, stack, run, machine, matmul efficiency published, measured tokens/s per GPU)."""
+
+
+def _cases() -> list[Case]:
+    cases: list[Case] = []
+    for row in measurements.throughput_measurements():
+        gpu = None if row.gpu_id is None else catalog.gpus().find(row.gpu_id)
+        if gpu is None or not accuracy.expressible(row) or not accuracy.has_peak(gpu, row.compute):
+            continue
+        if row.quality == "low" or row.model.params is None or row.compute is None:
+            continue
+        cfg, shape = accuracy.config(row), accuracy.shape(row)
+        trainable = memory.estimate(row.model.params, shape, cfg).trainable_params
+        machine = throughput.machine(gpu, Precision(row.compute), row.gpus_per_node)
+        run = throughput.run(shape, row.model.params, trainable, cfg, row.global_batch)
+        published = gpu.id in throughput.MATMUL_EFFICIENCY
+        cases.append((row.source, row.split, row.stack, run, machine, published, row.tokens_per_s_per_gpu))
+    return cases
+
+
+Params = dict[str, float]
+
+
+def _predict(case: Case, p: Params) -> float:
+    _, _, stack, run, machine, published, _ = case
+    if not published:
+        machine = dataclasses.replace(machine, matmul_efficiency=p["matmul"])
+    eff = Efficiency(kernel_s=p["kernel_s"], attention=p["attention"], overlap=p["overlap"], stack=p[f"stack:{stack}"])
+    return step_time(run, machine, eff).tokens_per_s
+
+
+def _objective(cases: list[Case], p: Params) -> float:
+    by_source: dict[str, list[float]] = defaultdict(list)
+    for case in cases:
+        by_source[case[0]].append(abs(math.log(_predict(case, p) / case[6])))
+    return statistics.mean(statistics.mean(errors) for errors in by_source.values())
+
+
+def _golden(f: Callable[[float], float], low: float, high: float, steps: int = 24) -> float:
+    ratio = (math.sqrt(5) - 1) / 2
+    a, b = low, high
+    c, d = b - ratio * (b - a), a + ratio * (b - a)
+    fc, fd = f(c), f(d)
+    for _ in range(steps):
+        if fc < fd:
+            b, d, fd = d, c, fc
+            c = b - ratio * (b - a)
+            fc = f(c)
+        else:
+            a, c, fc = c, d, fd
+            d = a + ratio * (b - a)
+            fd = f(d)
+    return (a + b) / 2
+
+
+BOUNDS = {"kernel_s": (0.0, 40e-6), "attention": (0.2, 1.0), "overlap": (0.0, 1.0), "matmul": (0.3, 1.0)}
+
+
+def fit_throughput(cases: list[Case]) -> Params:
+    stacks = sorted({case[2] for case in cases})
+    p: Params = {"kernel_s": 5e-6, "attention": 0.6, "overlap": 0.7, "matmul": 0.8}
+    p.update({f"stack:{s}": 0.8 for s in stacks})
+    bounds = {**BOUNDS, **{f"stack:{s}": (0.2, 1.2) for s in stacks}}
+    for _ in range(4):
+        for name, (low, high) in bounds.items():
+
+            def along(x: float, name: str = name) -> float:
+                return _objective(cases, {**p, name: x})
+
+            p[name] = _golden(along, low, high)
+    return p
+
+
+def fit_reserve() -> float:
+    excess = []
+    for row in measurements.memory_measurements():
+        if row.split == "fit" and row.metric == "reserved" and accuracy.expressible(row):
+            excess.append(row.measured_bytes / accuracy.predicted_memory(row, 0.0) - 1.0)
+    return max(0.0, statistics.median(excess)) if excess else 0.0
+
+
+def _errors(cases: list[Case], p: Params, split: str) -> tuple[int, float, float]:
+    errors = [_predict(c, p) / c[6] - 1.0 for c in cases if c[1] == split]
+    if not errors:
+        return 0, math.nan, math.nan
+    return len(errors), statistics.median(abs(e) for e in errors), max(errors, key=abs)
+
+
+def render(p: Params, reserve: float, low: float, high: float, notes: list[str]) -> str:
+    stacks = {k.split(":", 1)[1]: round(v, 4) for k, v in p.items() if k.startswith("stack:")}
+    default = round(statistics.median(stacks.values()), 4) if stacks else 0.8
+    lines = [
+        '"""Parameters fitted on published measurements. Generated by ``python -m scripts.calibrate``; do not edit.',
+        "",
+        "Each value is fitted on the 'fit' split of data/memory-measured.yaml or data/throughput-measured.yaml; the",
+        "'holdout' split (whole sources) is never seen by the fit. tests/test_calibration.py checks that the fit",
+        "reproduces these numbers.",
+        "",
+        *notes,
+        '"""',
+        "",
+        f"ALLOCATOR_RESERVE = {reserve:.4f}",
+        '"""PyTorch\'s caching allocator holds this fraction above its allocated peak (reserved / allocated - 1): the',
+        'median over the fit rows measured as max_memory_reserved."""',
+        "",
+        f"MATMUL_EFFICIENCY = {p['matmul']:.4f}",
+        '"""Achievable fraction of dense peak for large GEMMs on GPUs without a published measurement."""',
+        f"KERNEL_S = {p['kernel_s']:.4g}",
+        '"""Fixed time per kernel (launch and tail), seconds."""',
+        f"ATTENTION = {p['attention']:.4f}",
+        '"""A fused attention kernel\'s FLOP rate relative to the GEMM rate."""',
+        f"OVERLAP = {p['overlap']:.4f}",
+        '"""Fraction of data-parallel communication hidden behind compute."""',
+        "STACK: dict[str, float] = {",
+        *(f'    "{name}": {value},' for name, value in sorted(stacks.items())),
+        "}",
+        '"""Each stack\'s GEMM efficiency relative to the best achievable."""',
+        f"STACK_DEFAULT = {default}",
+        '"""For a stack without measurements: the median of the fitted stacks."""',
+        f"RATIO_LOW = {low:.4f}",
+        f"RATIO_HIGH = {high:.4f}",
+        '"""The range printed around a predicted MFU: the 10th and 90th percentiles of measured / predicted',
+        'throughput on the fit split."""',
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--check", action="store_true", help="fail if fitted.py is not what the fit gives")
+    args = parser.parse_args(argv)
+    cases = _cases()
+    fit_cases = [c for c in cases if c[1] == "fit"]
+    p = fit_throughput(fit_cases)
+    ratios = sorted(c[6] / _predict(c, p) for c in fit_cases)
+    low, high = ratios[len(ratios) // 10], ratios[(9 * len(ratios)) // 10]
+    reserve = fit_reserve()
+    notes = []
+    for split in ("fit", "holdout"):
+        n, median, worst = _errors(cases, p, split)
+        notes.append(f"Throughput, {split}: {n} rows, median |error| {median:.1%}, worst {worst:+.1%}.")
+    text = render(p, reserve, low, high, notes)
+    sys.stdout.write("\n".join(notes) + "\n")
+    if args.check:
+        if FITTED.read_text(encoding="utf-8") != text:
+            sys.stderr.write("fitted.py is stale: run python -m scripts.calibrate\n")
+            return 1
+        return 0
+    FITTED.write_text(text, encoding="utf-8")
+    sys.stdout.write(f"wrote {FITTED}\n")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

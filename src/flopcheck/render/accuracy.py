@@ -1,0 +1,61 @@
+"""flopcheck against published measurements: a summary per source and split, or every row."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import TYPE_CHECKING
+
+from flopcheck.core.units import format_bytes, format_count
+from flopcheck.render._rich import bullets, emit, heading, plain, table
+
+if TYPE_CHECKING:
+    from flopcheck.answers.results import AccuracyResult, AccuracyRow, AccuracySummary
+
+
+def _value(result: AccuracyResult, value: float) -> str:
+    return format_bytes(value) if result.unit == "bytes" else f"{format_count(value)} tok/s"
+
+
+def _summary_line(result: AccuracyResult, s: AccuracySummary) -> str:
+    if s.median_abs_error is None or s.worst_error is None:
+        return f"{result.kind}, {s.split}: no rows"
+    return (
+        f"{result.kind}, {s.split}: {s.rows} rows from {s.sources} sources; median |error| "
+        f"{s.median_abs_error:.1%}, worst {s.worst_error:+.0%} ({s.worst_id}); "
+        f"{s.within_10} within ±10 %, {s.within_30} within ±30 %"
+    )
+
+
+def _by_source(rows: tuple[AccuracyRow, ...]) -> dict[tuple[str, str], list[AccuracyRow]]:
+    grouped: dict[tuple[str, str], list[AccuracyRow]] = defaultdict(list)
+    for row in rows:
+        grouped[(row.split, row.source)].append(row)
+    return grouped
+
+
+def print_accuracy(results: tuple[AccuracyResult, ...], every_row: bool) -> None:
+    parts: list[object] = []
+    for result in results:
+        parts.append(heading(f"{result.kind.capitalize()}: predicted vs measured ({result.unit})"))
+        if every_row:
+            rows = table("row", "split", "predicted", "measured", "error")
+            for row in sorted(result.rows, key=lambda r: (r.split, r.id)):
+                rows.add_row(
+                    row.id, row.split, _value(result, row.predicted), _value(result, row.measured), f"{row.error:+.0%}"
+                )
+        else:
+            rows = table("source", "split", "rows", "median |error|", "worst")
+            for (split, source), group in sorted(_by_source(result.rows).items()):
+                errors = sorted(abs(r.error) for r in group)
+                worst = max(group, key=lambda r: abs(r.error))
+                label = source if len(source) <= 48 else source[:47] + "…"
+                rows.add_row(label, split, str(len(group)), f"{errors[len(errors) // 2]:.0%}", f"{worst.error:+.0%}")
+        lines = [_summary_line(result, result.fit), _summary_line(result, result.holdout)]
+        if result.verdicts is not None:
+            lines.append(f"fits verdicts right: {result.verdicts_right} of {result.verdicts} runs on catalog GPUs")
+        lines.append(
+            f"{result.skipped} rows not expressible yet (tensor/pipeline/context parallelism, "
+            "unpublished settings, GPUs outside the catalog)"
+        )
+        parts += [rows, plain(""), bullets(lines), plain("")]
+    emit(*parts)

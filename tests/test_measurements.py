@@ -1,0 +1,181 @@
+"""The measured-data files: they load and validate, their splits are clean, and rows match their sources."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+import pytest
+import yaml
+
+from flopcheck.catalog import store
+from flopcheck.catalog.measurements import (
+    MEMORY_FILE,
+    Measurement,
+    MemoryMeasurement,
+    ThroughputMeasurement,
+    memory_measurements,
+    parse,
+    throughput_measurements,
+)
+from flopcheck.core.errors import CatalogError
+
+GIB = 2**30
+
+
+def _by_id(rows: tuple[Measurement, ...]) -> dict[str, Measurement]:
+    return {row.id: row for row in rows}
+
+
+def _memory(row_id: str) -> MemoryMeasurement:
+    row = _by_id(memory_measurements())[row_id]
+    assert isinstance(row, MemoryMeasurement)
+    return row
+
+
+def _throughput(row_id: str) -> ThroughputMeasurement:
+    row = _by_id(throughput_measurements())[row_id]
+    assert isinstance(row, ThroughputMeasurement)
+    return row
+
+
+def test_sizes_and_sources() -> None:
+    memory, throughput = memory_measurements(), throughput_measurements()
+    assert len(memory) >= 40
+    assert len({row.source for row in memory}) >= 6
+    assert len(throughput) >= 150
+    assert len({row.source for row in throughput}) >= 6
+
+
+@pytest.mark.parametrize("rows", [memory_measurements, throughput_measurements], ids=["memory", "throughput"])
+def test_every_row_says_where_it_comes_from(rows: Any) -> None:
+    for row in rows():
+        assert row.url.startswith(("https://", "http://")), row.id
+        assert row.where.strip(), row.id
+        assert row.split in ("fit", "holdout"), row.id
+
+
+@pytest.mark.parametrize("rows", [memory_measurements, throughput_measurements], ids=["memory", "throughput"])
+def test_whole_sources_are_held_out(rows: Any) -> None:
+    splits: dict[str, set[str]] = defaultdict(set)
+    for row in rows():
+        splits[row.source].add(row.split)
+    assert {split for found in splits.values() for split in found} == {"fit", "holdout"}
+    assert not [source for source, found in splits.items() if len(found) > 1]
+
+
+@pytest.mark.parametrize("rows", [memory_measurements, throughput_measurements], ids=["memory", "throughput"])
+def test_gpu_ids_are_catalog_gpus(rows: Any) -> None:
+    known = {gpu.id for gpu in store.gpus()}
+    unknown = {row.gpu_id for row in rows() if row.gpu_id is not None} - known
+    assert not unknown
+
+
+def test_torchtune_llama31_8b_full_finetune_on_rtx4090() -> None:
+    # torchtune README 'Memory and training speed' table (pytorch/torchtune @0031bfb0):
+    # "Llama 3.1 8B | Full finetune | 1x 4090 | 18.9 GiB | 1650"; batch 2, packed to 2048, compile on.
+    memory = _memory("tt2409-llama31-8b-full-4090")
+    assert memory.measured_bytes == round(18.9 * GIB)
+    assert (memory.gpu_id, memory.gpus, memory.method) == ("rtx-4090", 1, "full")
+    assert (memory.micro_batch, memory.seq_len, memory.compile) == (2, 2048, True)
+    # Recipe 8B_full_single_device: bitsandbytes PagedAdamW8bit with the step fused into the backward.
+    assert (memory.optimizer, memory.paged, memory.in_backward) == ("adamw-8bit", True, True)
+    speed = _throughput("torchtune-llama3.1-8b-full-1x4090")
+    assert speed.tokens_per_s_per_gpu == 1650
+    assert not speed.derived
+
+
+def test_torchtune_llama32_3b_baseline() -> None:
+    # torchtune README 'Optimization flags' table (pytorch/torchtune @1814feb1), row Baseline:
+    # peak memory active 25.5 GiB, 2091 tokens per second.
+    assert _memory("tt2411-llama32-3b-full-baseline").measured_bytes == round(25.5 * GIB)
+    assert _memory("tt2411-llama32-3b-full-baseline").metric == "allocated"
+    assert _throughput("torchtune-llama3.2-3b-baseline-1xa100").tokens_per_s_per_gpu == 2091
+
+
+def test_litgpt_phi15_lora() -> None:
+    # LitGPT tutorials/resource-tables.md (2023-10), 'Finetuning with LoRA on 1 GPU', phi-1.5, microbatch 1:
+    # 4.82 GB, printed as torch.cuda.max_memory_allocated() / 1e9 on an A100-SXM4-40GB.
+    row = _memory("lg-rt-phi-1.5-lora-mb1")
+    assert row.measured_bytes == 4_820_000_000
+    assert (row.metric, row.gpu_id, row.split) == ("allocated", "a100-sxm-40gb", "holdout")
+
+
+def test_torchtitan_llama31_8b_fsdp_on_8_gpus() -> None:
+    # torchtitan benchmarks/llama3_h100_202412_torchtitan.md, Table 1, row FSDP: 5762 TPS/GPU, 82.4 GiB.
+    assert _memory("titan2412-8b-8gpu-fsdp").measured_bytes == round(82.4 * GIB)
+    speed = _throughput("torchtitan-202412-llama31-8B-g8-FSDP")
+    assert speed.tokens_per_s_per_gpu == 5762
+    # The 96 GB HBM2e, 500 W H100 of these runs is not the catalog's H100 SXM.
+    assert speed.gpu_id is None
+    assert speed.parallel.zero == 3
+
+
+def test_llm_foundry_mpt70b_on_512_h100() -> None:
+    # LLM Foundry scripts/train/benchmarking/README.md, "H100 80GB BF16 (Large Scale)", 70b, 2048, 512 GPUs:
+    # 1007 tokens/s/GPU (515636 tokens/s in total), global batch 4096, micro-batch 8, FULL_SHARD.
+    row = _throughput("llmfoundry-h100_large-mpt70b-s2048-g512-mb8")
+    assert row.tokens_per_s_per_gpu == 1007
+    assert (row.gpus, row.global_batch, row.micro_batch, row.seq_len) == (512, 4096, 8, 2048)
+    assert row.tokens_per_s_per_gpu * row.gpus == pytest.approx(515_636, rel=1e-3)
+    assert (row.gpu_id, row.stack, row.parallel.zero) == ("h100-sxm", "foundry", 3)
+
+
+def test_megatron_2021_row_reproduces_the_published_tflops() -> None:
+    # Narayanan et al. 2021, Table 1, 1.7B on 32 A100: 137 TFLOP/s per GPU counted with their eq. 3,
+    # 96·B·s·l·h²·(1 + s/6h + V/16lh) FLOP per batch (full recomputation included).
+    row = _throughput("megatron2021-t1-1.7B-g32")
+    layers, hidden, vocab, seq = row.model.layers, row.model.hidden, row.model.vocab, row.seq_len
+    assert (layers, hidden, vocab, seq) == (24, 2304, 51200, 2048)
+    assert vocab is not None and seq is not None
+    per_token = 96 * layers * hidden**2 * (1 + seq / (6 * hidden) + vocab / (16 * layers * hidden))
+    assert row.tokens_per_s_per_gpu * per_token == pytest.approx(137e12, rel=1e-3)
+    assert row.derived
+
+
+def _first_row() -> dict[str, Any]:
+    """The first packaged row as plain data, to be broken in one place."""
+    row: dict[str, Any] = memory_measurements()[0].model_dump(mode="json")
+    return row
+
+
+def _text(rows: list[dict[str, Any]]) -> bytes:
+    return yaml.safe_dump({"measurements": rows}, sort_keys=False).encode()
+
+
+def test_a_valid_row_round_trips() -> None:
+    row = _first_row()
+    assert parse(MEMORY_FILE, _text([row]), MemoryMeasurement)[0] == memory_measurements()[0]
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (lambda row: row.pop("url"), r"^memory-measured\.yaml: tt2409-llama31-8b-full-4090: url: Field required"),
+        (lambda row: row.update(url="ftp://x"), r": tt2409-llama31-8b-full-4090: url: String should match"),
+        (lambda row: row.update(split="test"), r": tt2409-llama31-8b-full-4090: split: Input should be 'fit' or"),
+        (lambda row: row.update(measured_bytes="20 GB"), r": measured_bytes: Input should be a valid integer"),
+        (lambda row: row.update(measured_bytes=0), r": measured_bytes: Input should be greater than 0"),
+        (lambda row: row["model"].update(layers=32.5), r": model\.layers: Input should be a valid integer"),
+        (lambda row: row["parallel"].update(tp=3), r"-full-4090: parallel: tp x pp x cp = 3 does not"),
+        (lambda row: row.update(stack="nemo"), r": stack: Input should be"),
+        (lambda row: row["model"].update(kv_heads=5), r": model: kv_heads must divide heads"),
+        (lambda row: row.update(lora=None, method="lora"), r": lora: given exactly when method is lora or qlora"),
+        (lambda row: row.update(extra=1), r": extra: Extra inputs are not permitted"),
+        (lambda row: row.pop("id"), r"^memory-measured\.yaml: row #1: id: Field required"),
+    ],
+)
+def test_malformed_rows_name_file_row_and_field(change: Any, message: str) -> None:
+    row = _first_row()
+    change(row)
+    with pytest.raises(CatalogError, match=message):
+        parse(MEMORY_FILE, _text([row]), MemoryMeasurement)
+
+
+def test_malformed_files_are_catalog_errors() -> None:
+    with pytest.raises(CatalogError, match=r"^memory-measured\.yaml: expected a mapping with a 'measurements' list"):
+        parse(MEMORY_FILE, b"- id: x\n", MemoryMeasurement)
+    with pytest.raises(CatalogError, match=r"^memory-measured\.yaml:\d+: invalid YAML"):
+        parse(MEMORY_FILE, b"measurements:\n  - id: [unclosed\n", MemoryMeasurement)
+    with pytest.raises(CatalogError, match=r": tt2409-llama31-8b-full-4090: id: used by an earlier row"):
+        parse(MEMORY_FILE, _text([_first_row(), _first_row()]), MemoryMeasurement)
