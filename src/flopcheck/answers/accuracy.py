@@ -114,7 +114,7 @@ def predicted_tokens_per_s(row: ThroughputMeasurement, gpu: GpuSpec, eff: Effici
 
 
 def _summary(rows: Sequence[AccuracyRow], split: str) -> AccuracySummary:
-    chosen = [r for r in rows if r.split == split]
+    chosen = [r for r in rows if r.split == split and r.consistent]
     errors = [abs(r.error) for r in chosen]
     worst = max(chosen, key=lambda r: abs(r.error), default=None)
     return AccuracySummary(
@@ -139,6 +139,7 @@ def _result(
         fit=_summary(rows, "fit"),
         holdout=_summary(rows, "holdout"),
         skipped=skipped,
+        inconsistent=sum(not r.consistent for r in rows),
         verdicts_right=None if verdicts is None else verdicts[0],
         verdicts=None if verdicts is None else verdicts[1],
     )
@@ -153,7 +154,11 @@ def memory_accuracy(rows: Iterable[MemoryMeasurement], gpus: Callable[[str], Gpu
             skipped += 1
             continue
         predicted = predicted_memory(row, fitted.ALLOCATOR_RESERVE)
-        out.append(_row(row, predicted, float(row.measured_bytes)))
+        assert row.model.params is not None
+        e = memory.estimate(row.model.params, shape(row), config(row))
+        states = e.weights_bytes + e.gradients_bytes + e.master_weights_bytes + e.optimizer_bytes
+        consistent = row.measured_bytes >= 0.95 * states
+        out.append(_row(row, predicted, float(row.measured_bytes), consistent))
         gpu = None if row.gpu_id is None else gpus(row.gpu_id)
         if gpu is not None and gpu.memory_known and row.model.params is not None:
             e = memory.estimate(row.model.params, shape(row), config(row))
@@ -179,7 +184,7 @@ def has_peak(gpu: GpuSpec, compute: str | None) -> bool:
     return compute in {p.value for p in Precision} and gpu.peak_flop_per_s(Precision(compute)) is not None
 
 
-def _row(row: Measurement, predicted: float, measured: float) -> AccuracyRow:
+def _row(row: Measurement, predicted: float, measured: float, consistent: bool = True) -> AccuracyRow:
     return AccuracyRow(
         id=row.id,
         source=row.source,
@@ -188,6 +193,7 @@ def _row(row: Measurement, predicted: float, measured: float) -> AccuracyRow:
         predicted=predicted,
         measured=measured,
         error=predicted / measured - 1.0,
+        consistent=consistent,
     )
 
 

@@ -51,6 +51,11 @@ def print_accuracy(results: tuple[AccuracyResult, ...], every_row: bool) -> None
                 label = source if len(source) <= 48 else source[:47] + "…"
                 rows.add_row(label, split, str(len(group)), f"{errors[len(errors) // 2]:.0%}", f"{worst.error:+.0%}")
         lines = [_summary_line(result, result.fit), _summary_line(result, result.holdout)]
+        if result.inconsistent:
+            lines.append(
+                f"{result.inconsistent} rows measured below their stated configuration's own model states "
+                "(weights, gradients, optimizer states): listed with --rows, not counted"
+            )
         if result.verdicts is not None:
             lines.append(f"fits verdicts right: {result.verdicts_right} of {result.verdicts} runs on catalog GPUs")
         lines.append(

@@ -166,6 +166,9 @@ class AccuracyRow(_Result):
     measured: float
     error: float
     """predicted / measured − 1."""
+    consistent: bool = True
+    """False when the measurement is below what the stated configuration's weights, gradients and optimizer
+    states alone occupy: the run used a setting its source does not state. Listed, not counted in the errors."""
 
 
 class AccuracySummary(_Result):
@@ -190,6 +193,8 @@ class AccuracyResult(_Result):
     skipped: int
     """Measured rows the model cannot express yet (tensor, pipeline, context or expert parallelism; GPUs not
     in the catalog)."""
+    inconsistent: int = 0
+    """Rows left out of the errors because the measurement contradicts the stated configuration."""
     verdicts_right: int | None
     """Memory: measured runs (which fit their GPU) that flopcheck also says fit."""
     verdicts: int | None
