@@ -6,7 +6,7 @@ import pytest
 
 from flopcheck.catalog import store as catalog
 from flopcheck.catalog.entries import ModelSpec
-from flopcheck.core.architecture import count_params, train_flop_per_token
+from flopcheck.core.architecture import AttentionCost, count_params, train_flop_per_token
 
 # Models whose stated count the architecture does not reproduce to the parameter, and why.
 # GPT-3 weights were never released; Table D.1 rounds the counts to 3-4 significant figures.
@@ -61,19 +61,21 @@ def test_kaplan_non_embedding_approximation() -> None:
 
 def test_flop_formulas() -> None:
     n, s = 1.5e9, 1024
-    assert train_flop_per_token("6nd", n, None, None, s, causal=False) == 6 * n
+    xl = AttentionCost(n_layer=48, qk_width=1600, v_width=1600, global_layers=48)
+    assert train_flop_per_token("6nd", n, None, s, causal=False) == 6 * n
     # Kaplan et al. 2020, Table 1: forward 2N + 2·n_layer·n_ctx·d_attn, training three times that.
-    assert train_flop_per_token("kaplan", n, 48, 1600, s, causal=False) == pytest.approx(6 * n + 6 * 48 * s * 1600)
+    assert train_flop_per_token("kaplan", n, xl, s, causal=False) == pytest.approx(6 * n + 6 * 48 * s * 1600)
     # PaLM Appendix B: 6N + 12·L·H·Q·T (GPT-2 XL: 25 heads of 64).
-    assert train_flop_per_token("palm", n, 48, 1600, s, causal=False) == pytest.approx(6 * n + 12 * 48 * 25 * 64 * s)
+    assert train_flop_per_token("palm", n, xl, s, causal=False) == pytest.approx(6 * n + 12 * 48 * 25 * 64 * s)
     # Causal attention needs only the lower triangle: the attention term halves.
-    full = train_flop_per_token("palm", n, 48, 1600, s, causal=False) - 6 * n
-    half = train_flop_per_token("palm", n, 48, 1600, s, causal=True) - 6 * n
+    full = train_flop_per_token("palm", n, xl, s, causal=False) - 6 * n
+    half = train_flop_per_token("palm", n, xl, s, causal=True) - 6 * n
     assert half == pytest.approx(full / 2)
 
 
 def test_attention_term_is_small_when_d_model_exceeds_n_ctx_over_12() -> None:
     # Kaplan et al. 2020, Sec. 2.1: the context-dependent term is a small fraction when d_model > n_ctx / 12.
     model = catalog.models().get("gpt3-175b")
-    extra = train_flop_per_token("kaplan", model.params, 96, 12288, 2048, causal=False) / (6 * model.params)
+    gpt3 = AttentionCost(n_layer=96, qk_width=12288, v_width=12288, global_layers=96)
+    extra = train_flop_per_token("kaplan", model.params, gpt3, 2048, causal=False) / (6 * model.params)
     assert 1.0 < extra < 1.02

@@ -87,7 +87,7 @@ def flop_per_token(model: ModelRef, settings: Settings, trainable: float | None 
     if settings.flop_formula != "6nd" and (model.shape is None or not seq_len):
         raise InputError(f"--flop-formula {settings.flop_formula} needs the model's layers, width and sequence length")
     per_token = train_flop_per_token(
-        settings.flop_formula, model.active_params, model.n_layer, model.d_attn, seq_len, settings.causal
+        settings.flop_formula, model.active_params, model.attention, seq_len, settings.causal
     )
     if trainable is not None:
         per_token += -2.0 * model.active_params + 6.0 * trainable

@@ -47,7 +47,7 @@ def evaluate(run: RunSpec, model: ModelRef, gpu: GpuSpec, mfu: float) -> RunResu
     seq_len = run.seq_len or model.n_ctx
     with_attention = None
     if model.shape is not None and seq_len:
-        per_token = train_flop_per_token("palm", model.active_params, model.n_layer, model.d_attn, seq_len, False)
+        per_token = train_flop_per_token("palm", model.active_params, model.attention, seq_len, False)
         with_attention = implied_mfu(per_token * run.tokens, hours, peak)
     predicted = flop / (peak * mfu) / SECONDS_PER_HOUR
     note = None

@@ -6,22 +6,28 @@ from dataclasses import dataclass
 
 from flopcheck.catalog.entries import ModelSpec
 from flopcheck.core import memory
-from flopcheck.core.architecture import Architecture, count_params
+from flopcheck.core.architecture import Architecture, AttentionCost, count_params, widths
 from flopcheck.core.errors import InputError
 from flopcheck.core.units import format_count
 
 
 def shape_of(arch: Architecture) -> memory.Shape:
     """The figures the memory and throughput models need. Dropout: the layouts that train with it (GPT-2,
-    OPT, BLOOM: LayerNorm with biases) unless the architecture says; RMSNorm models (Llama family) use none."""
+    OPT, BLOOM: LayerNorm with biases) unless the architecture says; RMSNorm models (Llama family) use none.
+    MLP width: ``d_ff × n_expert_per_token`` is the width one token passes through, averaged over the layers
+    (``core.architecture.widths``: dense layers their d_ff; mixture-of-experts layers the routed experts used
+    plus the shared ones), so d_ff is that width per routed expert. Latent attention is described by its
+    query/key head size on n_head heads; its narrower values (v_head_dim) and latents are in ``widths``."""
     norm = arch.norm or "layernorm"
+    w = widths(arch)
+    per_token = arch.n_expert_per_token or 1
     return memory.Shape(
         n_layer=arch.n_layer,
         d_model=arch.d_model,
         n_head=arch.n_head,
         vocab_size=arch.vocab_size,
-        n_kv_head=arch.n_kv_head,
-        d_ff=arch.d_ff,
+        n_kv_head=arch.n_head if arch.latent_attention else arch.n_kv_head,
+        d_ff=None if arch.d_ff is None and not arch.n_expert else round(w.mlp / per_token),
         gated_mlp=arch.mlp in ("swiglu", "geglu"),
         d_head=arch.d_head,
         rmsnorm=norm == "rmsnorm",
@@ -30,6 +36,11 @@ def shape_of(arch: Architecture) -> memory.Shape:
         n_expert=arch.n_expert or 1,
         n_expert_per_token=arch.n_expert_per_token or 1,
     )
+
+
+def attention_of(shape: memory.Shape) -> AttentionCost:
+    """A shape given by its layers, width and heads attends globally in every layer."""
+    return AttentionCost(n_layer=shape.n_layer, qk_width=shape.q_dim, v_width=shape.q_dim, global_layers=shape.n_layer)
 
 
 @dataclass(frozen=True)
@@ -47,6 +58,7 @@ class ModelRef:
     training_tokens_estimated: bool = False
     named: bool = False
     origin: str = "parameter count"
+    architecture: Architecture | None = None
 
     @property
     def n_layer(self) -> int | None:
@@ -55,6 +67,14 @@ class ModelRef:
     @property
     def d_attn(self) -> int | None:
         return None if self.shape is None else self.shape.q_dim
+
+    @property
+    def attention(self) -> AttentionCost | None:
+        """What the attention FLOPs depend on: from the architecture where known (latent attention's widths,
+        sliding windows), else from the shape."""
+        if self.architecture is not None:
+            return AttentionCost.of(self.architecture)
+        return None if self.shape is None else attention_of(self.shape)
 
     @classmethod
     def from_spec(cls, spec: ModelSpec, origin: str = "catalog") -> ModelRef:
@@ -70,6 +90,7 @@ class ModelRef:
             training_tokens_estimated=spec.training_tokens_estimated,
             named=True,
             origin=origin,
+            architecture=arch,
         )
 
     @classmethod
@@ -85,6 +106,7 @@ class ModelRef:
             n_ctx=arch.n_ctx,
             named=True,
             origin=origin,
+            architecture=arch,
         )
 
     @classmethod
