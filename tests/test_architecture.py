@@ -18,7 +18,6 @@ NOT_REPRODUCIBLE = {
     "chinchilla-70b": "vocabulary and layout details are not published; the paper's count is rounded",
     "opt-175b": "no released config.json; vocabulary and embedding tying are not published",
     "palm-540b": "the vocabulary is published only as '256k'",
-    "deepseek-v3": "multi-head latent attention and the shared expert are not modelled",
 }
 MODELS = [m for m in catalog.models() if m.architecture is not None]
 

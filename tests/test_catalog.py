@@ -423,3 +423,25 @@ def test_packaged_files_pass_the_full_check(filename: str) -> None:
     assert [str(p) for p in parsed.problems] == []
     kind = filename.removesuffix(".yaml")
     assert len(parsed.entries[kind]) == len(catalog.gpus() if kind == "gpus" else catalog.models())
+
+
+# ----------------------------------------------------------------------------- corrections (issue: correct and current)
+
+
+@pytest.mark.parametrize("model_id", ["opt-125m", "opt-1.3b", "opt-6.7b", "opt-13b", "opt-30b", "opt-66b", "opt-175b"])
+def test_every_opt_model_was_trained_on_300b_tokens(model_id: str) -> None:
+    # Zhang et al. 2022 (OPT), Sec. 2.2; metaseq logbook: "completed its training run on 300B tokens". 180B is the
+    # corpus size.
+    assert MODELS.get(model_id).training_tokens == 300_000_000_000
+
+
+def test_palm_head_size() -> None:
+    # Chowdhery et al. 2022, Table 1 caption: "attention head size is always 256" (48 heads × 256 = 12,288).
+    arch = MODELS.get("palm-540b").architecture
+    assert arch is not None and arch.d_head == 256 and arch.n_head * arch.d_head == 12_288
+
+
+def test_bloom_wall_time() -> None:
+    # Luccioni et al. 2022, Table 1: training time 118 days, 5 hours, 41 minutes.
+    run = catalog.runs().get("bloom-176b")
+    assert run.wall_time_days == pytest.approx(118 + 5 / 24 + 41 / 1440, abs=1e-4)

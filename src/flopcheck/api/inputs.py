@@ -16,7 +16,7 @@ from flopcheck.answers import costing
 from flopcheck.answers.memory import MemoryOptions
 from flopcheck.answers.settings import Settings, resolve_precision, resolve_tokens
 from flopcheck.api.options import Quantity, RunOptions
-from flopcheck.catalog import hf_config
+from flopcheck.catalog import hf_config, safetensors_index
 from flopcheck.catalog import store as catalog
 from flopcheck.catalog.entries import GpuSpec, Peaks, Precision
 from flopcheck.catalog.model_ref import ModelRef
@@ -121,6 +121,13 @@ def model(name: str | Path, o: RunOptions | None = None) -> ModelRef:
     )
     shaped = any(v is not None for v in (layers, hidden, heads, vocab))
     path = _config_path(text)
+    if path is not None and path.name.endswith("safetensors.index.json"):
+        if shaped:
+            raise InputError("--layers/--hidden/--heads/--vocab describe a parameter count; give a number instead")
+        params, how = safetensors_index.read_index(path)
+        label = path.resolve().parent.name or path.stem
+        name = f"{label} ({path.name}: {how}; no architecture)"
+        return ModelRef(id=label, name=name, params=params, active_params=params, named=True, origin=str(path))
     if path is not None:
         if shaped:
             raise InputError("--layers/--hidden/--heads/--vocab are for a parameter count; the config has its own")
@@ -181,14 +188,17 @@ def custom_gpu(flops: Quantity | None, mem: Quantity | None, chosen_precision: s
 
 
 def _config_path(name: str) -> Path | None:
-    """``name`` as a path to a config.json: a .json file, or a folder that holds config.json."""
+    """``name`` as a path to a config.json or a model.safetensors.index.json: a .json file, or a folder that
+    holds one (config.json first)."""
     path = Path(name)
     if name.endswith(".json"):
         if not path.is_file():
             raise InputError(f"no such file: {name}")
         return path
-    if ("/" in name or "\\" in name) and path.is_dir() and (path / "config.json").is_file():
-        return path / "config.json"
+    if ("/" in name or "\\" in name) and path.is_dir():
+        for inside in ("config.json", "model.safetensors.index.json"):
+            if (path / inside).is_file():
+                return path / inside
     return None
 
 

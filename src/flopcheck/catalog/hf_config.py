@@ -12,6 +12,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from flopcheck.catalog import hf_types
 from flopcheck.catalog.entries import ArchitectureEntry
 from flopcheck.core.architecture import Architecture
 from flopcheck.core.errors import InputError
@@ -28,10 +29,17 @@ SUPPORTED = {
     "mistral": _LLAMA_KEYS,
     "qwen2": _LLAMA_KEYS,
     "mixtral": (*_LLAMA_KEYS, "num_local_experts", "num_experts_per_tok"),
+    **hf_types.REQUIRED,
 }
+INSTEAD = (
+    "give a parameter count with --layers/--hidden/--heads (and --vocab) for its shape, or describe the model "
+    "in a user catalog entry (see `flopcheck schema catalog`)"
+)
 
 
 def _fields(model_type: str, c: dict[str, Any]) -> dict[str, Any]:
+    if model_type in hf_types.BUILDERS:
+        return hf_types.BUILDERS[model_type](c, model_type)
     if model_type == "gpt2":
         return {
             "n_layer": c["n_layer"],
@@ -83,7 +91,7 @@ def _fields(model_type: str, c: dict[str, Any]) -> dict[str, Any]:
         "d_head": c.get("head_dim"),
         "d_ff": c["intermediate_size"],
         "vocab_size": c["vocab_size"],
-        "n_ctx": c.get("max_position_embeddings", 4096),
+        "n_ctx": hf_types.pretraining_context(c, 4096),
         "tied_embeddings": c.get("tie_word_embeddings", False),
         "mlp": "swiglu",
         "norm": "rmsnorm",
@@ -96,6 +104,8 @@ def _fields(model_type: str, c: dict[str, Any]) -> dict[str, Any]:
     if model_type == "mixtral":
         fields["n_expert"] = c["num_local_experts"]
         fields["n_expert_per_token"] = c["num_experts_per_tok"]
+    if model_type in ("mistral", "mixtral"):
+        fields.update(hf_types.windows(model_type, c, None))  # Mistral 7B: a window on every layer (paper Sec. 2)
     return fields
 
 
@@ -106,7 +116,7 @@ def architecture_from_config(config: Any, where: str = "config.json") -> Archite
     model_type = config.get("model_type")
     if model_type not in SUPPORTED:
         supported = ", ".join(SUPPORTED)
-        raise InputError(f"{where}: model_type {model_type!r} is not supported (supported: {supported})")
+        raise InputError(f"{where}: model_type {model_type!r} is not supported (supported: {supported}); {INSTEAD}")
     missing = [key for key in SUPPORTED[model_type] if config.get(key) is None]
     if missing:
         raise InputError(f"{where}: model_type {model_type!r} needs the keys {', '.join(missing)}")
