@@ -166,7 +166,41 @@ def test_published_peaks(gpu_id: str, precision: Precision, tflop: float) -> Non
     ],
 )
 def test_published_memory(gpu_id: str, memory_bytes: float) -> None:
-    assert GPUS.get(gpu_id).memory_bytes == pytest.approx(memory_bytes)
+    assert GPUS.get(gpu_id).vendor_memory_bytes == pytest.approx(memory_bytes)
+
+
+@pytest.mark.parametrize(
+    ("gpu_id", "mib"),
+    [
+        ("a100-sxm-80gb", 81920),  # nvidia-smi totals across Modal's fleet (modal-labs/modal-client PR 2797)
+        ("t4", 15360),  # same list
+        ("h100-sxm", 81559),  # NVIDIA/nccl issue 1264, HGX H100: "0MiB / 81559MiB"
+        ("h200", 143771),  # NVIDIA/cuda-samples issue 311: "0MiB / 143771MiB"
+        ("b200", 183359),  # NVIDIA/TensorRT-LLM issue 10278: "183359MiB"
+    ],
+)
+def test_device_reported_memory_is_the_capacity_used(gpu_id: str, mib: int) -> None:
+    gpu = GPUS.get(gpu_id)
+    assert gpu.memory_total_bytes == mib * 2**20
+    assert gpu.memory_bytes == mib * 2**20
+
+
+@pytest.mark.parametrize(("gpu_id", "tflop"), [("rtx-3060-12gb", 25.5), ("rtx-4060-ti-16gb", 44.1)])
+def test_geforce_tensor_rates_derived_from_published_figures(gpu_id: str, tflop: float) -> None:
+    # RTX 3060: NVIDIA's "101 tensor-TFLOPS" = sparse FP16-accumulate; /2 dense, /2 FP32 accumulate on GeForce.
+    # RTX 4060 Ti: "353 AI TOPS" = sparse FP8 FP16-accumulate; /2 dense, /2 to FP16, /2 FP32 accumulate.
+    published = {"rtx-3060-12gb": 101 / 4, "rtx-4060-ti-16gb": 353 / 8}[gpu_id]
+    gpu = GPUS.get(gpu_id)
+    assert peak_tflop(gpu_id, Precision.BF16) == pytest.approx(tflop)
+    assert tflop == pytest.approx(published, rel=0.01)
+    assert set(gpu.derived_peaks) == {Precision.BF16, Precision.FP16}
+
+
+@pytest.mark.parametrize(("gpu_id", "watts"), [("h100-sxm", 10_200), ("a100-sxm-80gb", 6_500), ("b200", 14_300)])
+def test_node_power_per_platform(gpu_id: str, watts: float) -> None:
+    # DGX H100 datasheet "~10.2kW max"; DGX A100 user guide "6.5 kW max"; DGX B200 "~14.3kW max"; 8 GPUs each.
+    platform = GPUS.get(gpu_id).platform
+    assert platform is not None and platform.node_power_w == watts and platform.gpus_per_node == 8
 
 
 @pytest.mark.parametrize("gpu_id", ["v100", "v100-pcie-32gb", "t4"])

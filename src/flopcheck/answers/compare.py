@@ -4,9 +4,10 @@ row is ``plan.fits`` for one pair, so the numbers are the ones ``fits`` prints."
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 
 from flopcheck.answers import run as plan
-from flopcheck.answers.results import CompareMemory, CompareResult, CompareRow, MatrixCell, MatrixResult
+from flopcheck.answers.results import CompareMemory, CompareResult, CompareRow, FitsResult, MatrixCell, MatrixResult
 from flopcheck.answers.settings import Settings, resolve_tokens
 from flopcheck.catalog.entries import GpuSpec
 from flopcheck.catalog.model_ref import ModelRef
@@ -18,12 +19,14 @@ SORT_KEYS = ("time", "cost", "energy")
 def compare(
     model: ModelRef, gpus: Sequence[GpuSpec], settings: Settings, tokens: int, source: str, sort: str
 ) -> CompareResult:
-    """``model`` on each of ``gpus`` (× settings.count), sorted by time, cost or energy (unknown values last)."""
+    """``model`` on each of ``gpus`` (× settings.count, or the fewest that fit: ``_fitting``), sorted by time,
+    cost or energy (unknown values last). Every row is priced by the same rule (``pricing.choose``), so costs
+    compare; each row says which price it uses."""
     rows: list[CompareRow] = []
     skipped: list[str] = []
     for gpu in gpus:
         try:
-            result = plan.fits(model, gpu, settings, tokens, source)
+            result = _fitting(model, gpu, settings, tokens, source)
         except InputError as exc:
             skipped.append(f"{gpu.id}: {exc}")
             continue
@@ -40,6 +43,8 @@ def compare(
                 ),
                 fits=result.fits,
                 cost_usd=result.cost.cost_usd,
+                price_usd_per_gpu_hour=result.cost.price_usd_per_gpu_hour,
+                price_basis=result.cost.price_basis,
                 energy_kwh=result.cost.energy_kwh,
                 co2_kg=result.cost.co2_kg,
                 gates_passed=all(gate.passed for gate in result.gates),
@@ -51,6 +56,21 @@ def compare(
         return value is None, value or 0.0
 
     return CompareResult(rows=tuple(sorted(rows, key=key)), skipped=tuple(skipped), sort=sort)
+
+
+def _fitting(model: ModelRef, gpu: GpuSpec, settings: Settings, tokens: int, source: str) -> FitsResult:
+    """``fits`` on settings.count GPUs, or, where the run does not fit their memory, on the fewest GPUs of the
+    kind that fit it with ZeRO-3: the configuration whose time and cost the row can honestly show."""
+    result = plan.fits(model, gpu, settings, tokens, source)
+    sharded = replace(settings.memory, zero=3)
+    count = settings.count
+    for _ in range(8):  # the estimate on N GPUs can ask for one more (per-GPU buffers): follow it a few steps
+        needed = result.memory.min_gpus_zero3
+        if result.memory.fits or needed is None:
+            return result
+        count = max(needed, count + 1)
+        result = plan.fits(model, gpu, replace(settings, count=count, memory=sharded), tokens, source)
+    return result
 
 
 def matrix(models: Sequence[ModelRef], gpus: Sequence[GpuSpec], settings: Settings) -> MatrixResult:

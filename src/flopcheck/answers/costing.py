@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from flopcheck.answers import pricing
 from flopcheck.answers.results import CostResult, GateResult
 from flopcheck.catalog.entries import GpuSpec
 from flopcheck.core import economics
@@ -12,10 +13,13 @@ from flopcheck.core.units import SECONDS_PER_DAY, format_duration
 
 @dataclass(frozen=True)
 class CostOptions:
-    """--price, --pue, --electricity-price, --grid-intensity, --power: None means the catalog or the default."""
+    """--price, --provider, --site, --pue, --electricity-price, --grid-intensity, --power: None means the
+    catalog or the stated default."""
 
     price_usd_per_gpu_hour: float | None = None
-    pue: float = economics.DEFAULT_PUE
+    provider: str | None = None
+    site: str | None = None
+    pue: float | None = None
     electricity_usd_per_kwh: float | None = None
     grid_kg_co2_per_kwh: float | None = None
     power_w: float | None = None
@@ -30,41 +34,64 @@ class Gates:
     max_kwh: float | None = None
 
 
-def cost(gpu: GpuSpec, gpu_hours: float, opts: CostOptions) -> CostResult:
-    """Rental cost (catalog on-demand price or --price), energy (board power or --power, × PUE), electricity
-    cost and CO₂ for ``gpu_hours`` of ``gpu``."""
+def _power(gpu: GpuSpec, site: str, opts: CostOptions) -> tuple[float | None, str]:
+    """Watts per GPU and what they are: --power; in a data centre the node's maximum power per GPU where the
+    vendor prints it; else the board power."""
+    if opts.power_w is not None:
+        return opts.power_w, "--power"
+    platform = gpu.platform
+    if site == "datacenter" and platform is not None and platform.node_power_w is not None:
+        per_gpu = platform.node_power_w / platform.gpus_per_node
+        return per_gpu, f"{platform.name}: {platform.node_power_w:g} W max for {platform.gpus_per_node} GPUs"
+    return gpu.board_power_w, "full board power"
+
+
+def cost(gpu: GpuSpec, gpu_hours: float, opts: CostOptions, gpus: int = 1) -> CostResult:
+    """Rental cost (``pricing.choose``), energy (power per GPU × PUE), electricity cost and CO₂ for
+    ``gpu_hours`` of ``gpu`` on ``gpus`` GPUs; the site (home or data centre) sets the default power, PUE and
+    electricity price (``economics.default_site``)."""
     notes: list[str] = []
-    price = opts.price_usd_per_gpu_hour
-    source: str | None = "--price" if price is not None else None
-    listed = gpu.price if price is None else None
-    if listed is not None:
-        price = listed.usd_per_gpu_hour
-        source = "catalog"
-    if price is None:
+    price = pricing.choose(gpu, opts.price_usd_per_gpu_hour, opts.provider)
+    if price.usd_per_gpu_hour is None:
         notes.append(f"no public on-demand price for {gpu.id} in the catalog: give --price USD_PER_GPU_HOUR")
-    power = opts.power_w if opts.power_w is not None else gpu.board_power_w
+    site = opts.site or economics.default_site(gpus)
+    if opts.site is None:
+        notes.append(f"site {site}: {gpus} GPU(s); above {economics.DATACENTER_ABOVE_GPUS} is a data centre (--site)")
+    power, power_basis = _power(gpu, site, opts)
     if power is None:
         notes.append(f"no board power published for {gpu.id}: give --power W")
+    pue = opts.pue
+    if pue is None:
+        pue = economics.DATACENTER_PUE.value if site == "datacenter" else economics.DEFAULT_PUE
+        if site == "datacenter":
+            notes.append(f"PUE {pue:g}: {economics.DATACENTER_PUE.description} (--pue)")
     electricity = opts.electricity_usd_per_kwh
     if electricity is None:
-        electricity = economics.ELECTRICITY_PRICE.value
-        described = economics.ELECTRICITY_PRICE.description
-        notes.append(f"electricity {electricity:g} USD/kWh: {described} (--electricity-price)")
+        default = economics.INDUSTRIAL_ELECTRICITY_PRICE if site == "datacenter" else economics.ELECTRICITY_PRICE
+        electricity = default.value
+        notes.append(f"electricity {electricity:g} USD/kWh: {default.description} (--electricity-price)")
     grid = opts.grid_kg_co2_per_kwh
     if grid is None:
         grid = economics.GRID_INTENSITY.value
         notes.append(f"grid {grid:g} kg CO2/kWh: {economics.GRID_INTENSITY.description} (--grid-intensity)")
-    energy = None if power is None else economics.energy_kwh(gpu_hours, power, opts.pue)
+    energy = None if power is None else economics.energy_kwh(gpu_hours, power, pue)
+    listed = price.listed
     return CostResult(
         gpu_hours=gpu_hours,
-        price_usd_per_gpu_hour=price,
-        price_source=source,
+        price_usd_per_gpu_hour=price.usd_per_gpu_hour,
+        price_source=price.source,
+        price_basis=price.basis,
+        price_provider=None if listed is None else listed.provider,
         price_offer=None if listed is None else listed.offer,
         price_date=None if listed is None else listed.date,
         price_url=None if listed is None else listed.source,
-        cost_usd=None if price is None else economics.cost_usd(gpu_hours, price),
+        price_low_usd=price.low_usd,
+        price_high_usd=price.high_usd,
+        cost_usd=None if price.usd_per_gpu_hour is None else economics.cost_usd(gpu_hours, price.usd_per_gpu_hour),
+        site=site,
         board_power_w=power,
-        pue=opts.pue,
+        power_basis=power_basis,
+        pue=pue,
         energy_kwh=energy,
         electricity_usd_per_kwh=electricity,
         electricity_cost_usd=None if energy is None else economics.electricity_usd(energy, electricity),

@@ -121,7 +121,7 @@ def budget(gpu: GpuSpec, settings: Settings) -> BudgetResult:
         gpu_hours=compute.gpu_hours(settings.count, settings.duration_s),
         gpu=info,
         assumptions=_assumptions(settings, mfu),
-        cost=costing.cost(gpu, compute.gpu_hours(settings.count, settings.duration_s), settings.cost),
+        cost=costing.cost(gpu, compute.gpu_hours(settings.count, settings.duration_s), settings.cost, settings.count),
     )
 
 
@@ -192,7 +192,7 @@ def fits(model: ModelRef, gpu: GpuSpec, settings: Settings, tokens: int, tokens_
         if lora or settings.memory.finetune is not None
         else optimal_plan.section(settings.law, model.params, tokens, factor, required * ratio)
     )
-    spent = costing.cost(gpu, compute_result.gpu_hours, settings.cost)
+    spent = costing.cost(gpu, compute_result.gpu_hours, settings.cost, settings.count)
     return FitsResult(
         fits=ok,
         verdict=_verdict(model, info, settings, compute_result, memory_result),

@@ -306,7 +306,7 @@ def settings(o: RunOptions) -> Settings:
 
 
 def cost_options(o: RunOptions) -> costing.CostOptions:
-    """price, pue, electricity_price, grid_intensity, power."""
+    """price, provider, site, pue, electricity_price, grid_intensity, power."""
 
     def number(name: str, allow_zero: bool = False) -> float | None:
         value = o.get(name)
@@ -316,11 +316,15 @@ def cost_options(o: RunOptions) -> costing.CostOptions:
             return 0.0
         return count(value, name)  # type: ignore[arg-type]
 
-    pue = number("pue") or economics.DEFAULT_PUE
-    if pue < 1.0:
+    pue = number("pue")
+    if pue is not None and pue < 1.0:
         raise InputError(f"--pue must be at least 1 (power usage effectiveness), got {o.get('pue')!r}")
+    site = o.get("site")
+    provider = o.get("provider")
     return costing.CostOptions(
         price_usd_per_gpu_hour=number("price"),
+        provider=None if provider is None else str(provider),
+        site=None if site is None else one_of(str(site), economics.SITES, "site"),
         pue=pue,
         electricity_usd_per_kwh=number("electricity_price", allow_zero=True),
         grid_kg_co2_per_kwh=number("grid_intensity", allow_zero=True),

@@ -76,10 +76,12 @@ class RunOptions(TypedDict, total=False):
     flop_formula: str  # 6nd, kaplan, palm [6nd]
     causal: bool  # halve the attention term [False]
     # cost and energy
-    price: Quantity | None  # USD per GPU-hour [catalog]
-    power: Quantity | None  # watts per GPU [catalog board power]
-    pue: Quantity  # power usage effectiveness [1.0]
-    electricity_price: Quantity | None  # USD per kWh [0.16]
+    price: Quantity | None  # USD per GPU-hour [median of the current on-demand list prices]
+    provider: str | None  # cost at this provider's list price [the median rule]
+    power: Quantity | None  # watts per GPU [board power; node power per GPU in a data centre]
+    site: str | None  # home or datacenter [datacenter above 8 GPUs]
+    pue: Quantity | None  # power usage effectiveness [1.0 home, 1.58 data centre]
+    electricity_price: Quantity | None  # USD per kWh [0.16 home, 0.0806 data centre]
     grid_intensity: Quantity | None  # kg CO2 per kWh [0.48]
     # CI gates
     max_days: Quantity | None
@@ -114,8 +116,8 @@ FINETUNE = ("finetune", "lora_rank", "lora_targets")
 SHAPE = ("layers", "hidden", "heads", "vocab")
 LAW = ("law", "ratio")
 FORMULA = ("flop_formula", "causal")
-PRICE = ("price", "power")
-ENERGY = ("pue", "electricity_price", "grid_intensity")
+PRICE = ("price", "provider", "power")
+ENERGY = ("site", "pue", "electricity_price", "grid_intensity")
 GATES = ("max_days", "max_cost", "max_kwh")
 
 COMMANDS: dict[str, tuple[str, ...]] = {
@@ -139,7 +141,7 @@ COMMANDS: dict[str, tuple[str, ...]] = {
     "optimal": ("flop", "gpu", "gpu_flops", "gpu_memory", "count", "precision", *WINDOW, *LAW, *MEMORY, *THROUGHPUT),
     "budget": ("gpu", "gpu_flops", "count", "precision", *WINDOW, *PRICE, *ENERGY),
     "flops": (*TOKENS, "seq_len", *FORMULA),
-    "compare": ("count", "precision", *WINDOW, *TOKENS, *MEMORY, *FINETUNE, *THROUGHPUT, *ENERGY, *GATES),
+    "compare": ("count", "precision", *WINDOW, *TOKENS, *MEMORY, *FINETUNE, *THROUGHPUT, "provider", *ENERGY, *GATES),
     "matrix": ("count", "precision", *WINDOW, *TOKENS, *MEMORY, *FINETUNE, *THROUGHPUT),
 }
 """The options each command takes, in the order its help lists them."""

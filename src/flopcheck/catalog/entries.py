@@ -59,18 +59,39 @@ class Peaks(_Entry):
     fp8: PositiveFloat | None = None
 
 
-class Price(_Entry):
-    """An on-demand rental price from a public list, per GPU-hour, with the offer, its date and its list."""
+PriceKind = Literal["on-demand", "spot", "marketplace", "committed-1y", "committed-3y"]
 
+
+class Price(_Entry):
+    """A rental price per GPU-hour from a public list (instance price / its GPUs), with the provider, the offer,
+    the month it applies to and where it was read. ``kind``: on-demand list price (the default rule's), spot,
+    a marketplace listing, or a 1- or 3-year commitment."""
+
+    provider: Text
     usd_per_gpu_hour: PositiveFloat
     offer: Text
-    date: Annotated[str, StringConstraints(pattern=r"^\d{4}-\d{2}$")]
+    date: Annotated[str, StringConstraints(pattern=r"^\d{4}-(0[1-9]|1[0-2])$")]
+    kind: PriceKind = "on-demand"
     source: Url
+    note: Text | None = None
+
+
+class Platform(_Entry):
+    """The server a data-centre accelerator is sold in: GPUs per node, the node's maximum power draw as its
+    vendor prints it (CPUs, NICs, fans and power supplies included) and its interconnect."""
+
+    name: Text
+    gpus_per_node: PositiveInt
+    node_power_w: PositiveFloat | None = None
+    interconnect: Text | None = None
+    source: Url
+    note: Text | None = None
 
 
 class GpuSpec(CatalogEntry):
-    """One accelerator. Memory is recorded in the unit the vendor prints: ``memory_gb`` (1e9 bytes) or,
-    where the vendor states GiB (Google's TPU documentation), ``memory_gib`` (2**30 bytes)."""
+    """One accelerator. Capacity is recorded in the unit the vendor prints (``memory_gb``, 1e9 bytes, or where
+    the vendor states GiB, ``memory_gib``), and where a device report is published, as the device reports it
+    (``memory_total_bytes``: the total nvidia-smi, rocm-smi or JAX show, with ``memory_total_source``)."""
 
     vendor: Text
     name: Text
@@ -78,18 +99,32 @@ class GpuSpec(CatalogEntry):
     year: Annotated[int, Field(ge=2000, le=2100, strict=True)]
     memory_gb: PositiveFloat | None = None
     memory_gib: PositiveFloat | None = None
+    memory_total_bytes: PositiveInt | None = None
+    memory_total_source: Text | None = None
     memory_type: Text | None = None
     memory_bandwidth_gb_per_s: PositiveFloat | None = None
     board_power_w: PositiveFloat | None = None
     peak_tflop_per_s: Peaks
-    price: Price | None = None
+    derived_peaks: tuple[Precision, ...] = ()
+    """Precisions whose peak is derived from published figures (the derivation is in ``notes``)."""
+    prices: tuple[Price, ...] = ()
+    platform: Platform | None = None
     sources: Annotated[tuple[Url, ...], Field(min_length=1)]
     notes: Text | None = None
 
     @model_validator(mode="after")
-    def _one_memory_unit(self) -> GpuSpec:
+    def _consistent(self) -> GpuSpec:
         if (self.memory_gb is None) == (self.memory_gib is None):
             raise ValueError("give exactly one of memory_gb or memory_gib")
+        if (self.memory_total_bytes is None) != (self.memory_total_source is None):
+            raise ValueError("give memory_total_bytes together with memory_total_source")
+        if self.memory_total_bytes is not None and not 0.5 < self.memory_total_bytes / self.vendor_memory_bytes < 1.5:
+            raise ValueError("memory_total_bytes is not near the vendor's capacity")
+        for precision in self.derived_peaks:
+            if self.peak_flop_per_s(precision) is None:
+                raise ValueError(f"derived_peaks names {precision.value}, which has no peak")
+        if self.derived_peaks and not self.notes:
+            raise ValueError("derived peaks need their derivation in notes")
         return self
 
     @property
@@ -98,12 +133,18 @@ class GpuSpec(CatalogEntry):
         return self.memory_gb is not None or self.memory_gib is not None
 
     @property
-    def memory_bytes(self) -> float:
+    def vendor_memory_bytes(self) -> float:
+        """The capacity the vendor prints, in bytes (GB = 1e9, GiB = 2**30)."""
         if self.memory_gib is not None:
             return self.memory_gib * 2**30
         if self.memory_gb is None:
             raise ValueError(f"{self.id} has no memory figure")
         return self.memory_gb * 1e9
+
+    @property
+    def memory_bytes(self) -> float:
+        """Device memory in bytes: the total the device reports where published, else the vendor's figure."""
+        return float(self.memory_total_bytes) if self.memory_total_bytes is not None else self.vendor_memory_bytes
 
     def peak_flop_per_s(self, precision: Precision) -> float | None:
         """Dense peak FLOP/s at ``precision``, or None where the vendor publishes none."""

@@ -252,19 +252,51 @@ GATES_PANEL = "CI gates"
 PriceOpt = Annotated[
     str | None,
     typer.Option(
-        "--price", help="USD per GPU-hour (default: the catalog's on-demand list price).", rich_help_panel=COST_PANEL
+        "--price",
+        help="USD per GPU-hour (default: the median of the catalog's current on-demand list prices).",
+        rich_help_panel=COST_PANEL,
     ),
 ]
 PueOpt = Annotated[
-    str, typer.Option("--pue", help="Power usage effectiveness (≥ 1) (default: 1.0).", rich_help_panel=COST_PANEL)
+    str | None,
+    typer.Option(
+        "--pue",
+        help="Power usage effectiveness (≥ 1) (default: 1.0 at home, 1.58 in a data centre).",
+        rich_help_panel=COST_PANEL,
+    ),
 ]
 ElectricityOpt = Annotated[
-    str | None, typer.Option("--electricity-price", help="USD per kWh.", rich_help_panel=COST_PANEL)
+    str | None,
+    typer.Option(
+        "--electricity-price",
+        help="USD per kWh (default: 0.16 at home, 0.0806 in a data centre).",
+        rich_help_panel=COST_PANEL,
+    ),
+]
+ProviderOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--provider",
+        help="Cost at this provider's list price (default: the median of each provider's latest on-demand price).",
+        rich_help_panel=COST_PANEL,
+    ),
+]
+SiteOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--site",
+        help="home or datacenter: sets power, PUE and electricity price (default: datacenter above 8 GPUs).",
+        rich_help_panel=COST_PANEL,
+    ),
 ]
 GridOpt = Annotated[str | None, typer.Option("--grid-intensity", help="kg CO2 per kWh.", rich_help_panel=COST_PANEL)]
 PowerOpt = Annotated[
     str | None,
-    typer.Option("--power", help="Watts per GPU (default: the catalog's board power).", rich_help_panel=COST_PANEL),
+    typer.Option(
+        "--power",
+        help="Watts per GPU (default: board power; in a data centre the node's power per GPU).",
+        rich_help_panel=COST_PANEL,
+    ),
 ]
 MaxDaysOpt = Annotated[
     str | None, typer.Option("--max-days", help="Fail (exit 1) if training takes longer.", rich_help_panel=GATES_PANEL)

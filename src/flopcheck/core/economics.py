@@ -1,17 +1,32 @@
 """Cost, energy and emissions of GPU time. Pure arithmetic; every default names its source.
 
-Energy assumes each GPU draws its rated board power for the whole run (an upper bound for the GPU itself:
-training keeps GPUs near their limit) and leaves out the host CPUs, memory, networking and storage; PUE
-scales it to the facility.
+Energy assumes each GPU draws its rated power for the whole run (an upper bound: training keeps GPUs near
+their limit): at home the board power, in a data centre the node's maximum power per GPU where the vendor
+prints it (CPUs, memory, NICs, fans included: DGX H100 about 10.2 kW for 8 GPUs); PUE scales it to the facility.
 """
 
 from __future__ import annotations
 
+import statistics
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 DEFAULT_PUE = 1.0
-"""Power usage effectiveness: 1.0 counts the GPUs' own draw, right for a card at home. Data centres run at
-about 1.1 (hyperscalers) to 1.5+ (typical); pass --pue for those."""
+"""Power usage effectiveness at home: 1.0 counts the GPUs' own draw. Data centres: ``DATACENTER_PUE``."""
+
+SITES = ("home", "datacenter")
+DATACENTER_ABOVE_GPUS = 8
+"""``--site`` by scale: a run on more than 8 GPUs (more than one 8-GPU server) is costed as a data centre."""
+
+
+def default_site(gpus: int) -> str:
+    """home up to 8 GPUs, datacenter above (``DATACENTER_ABOVE_GPUS``)."""
+    return "datacenter" if gpus > DATACENTER_ABOVE_GPUS else "home"
+
+
+def median_price(prices: Sequence[float]) -> float:
+    """The default rental price: the median of the current list prices (one per provider)."""
+    return float(statistics.median(prices))
 
 
 @dataclass(frozen=True)
@@ -35,6 +50,21 @@ ELECTRICITY_PRICE = Default(
     source="https://www.eia.gov/todayinenergy/detail.php?id=63064",
 )
 """USD per kWh: 16 cents, the 2023 US average residential price (EIA). Use yours with --electricity-price."""
+
+DATACENTER_PUE = Default(
+    value=1.58,
+    description="average PUE of data centres in 2023 (Uptime Institute Global Data Center Survey 2023)",
+    source="https://intelligence.uptimeinstitute.com/resource/large-data-centers-are-mostly-more-efficient-analysis-confirms",
+)
+"""Power usage effectiveness of a data centre: 1.58, the 2023 survey average (Uptime Institute); hyperscalers
+report about 1.1 (Google fleet 2023: 1.10). Use yours with --pue."""
+
+INDUSTRIAL_ELECTRICITY_PRICE = Default(
+    value=0.0806,
+    description="US average industrial price in 2023 (EIA retail price series, as tabulated by Statista)",
+    source="https://www.statista.com/statistics/190680/us-industrial-consumer-price-estimates-for-retail-electricity-since-1970/",
+)
+"""USD per kWh a data centre pays: 8.06 cents, the 2023 US industrial average (EIA series)."""
 
 
 def cost_usd(gpu_hours: float, usd_per_gpu_hour: float) -> float:

@@ -22,24 +22,39 @@ def _memory(row: CompareRow) -> str:
     return f"{format_bytes(row.memory.required_bytes)} {'ok' if row.memory.fits else 'over'}"
 
 
+def _basis(row: CompareRow) -> str:
+    if row.price_usd_per_gpu_hour is None:
+        return "no list price"
+    basis = row.price_basis
+    if basis.startswith("median of "):
+        return f"${row.price_usd_per_gpu_hour:.3g} med/{basis.split()[2]}"
+    return f"${row.price_usd_per_gpu_hour:.3g} {basis.split(',')[0]}"
+
+
 def print_compare(result: CompareResult) -> None:
-    rows = table("gpu", "prec.", "time", "headroom", "memory/GPU", "ZeRO-3", "cost", "energy")
+    rows = table("gpu", "GPUs", "prec.", "time", "headroom", "memory/GPU", "ZeRO-3", "cost", "$/GPU-hour", "energy")
     for row in result.rows:
         rows.add_row(
             row.gpu.id,
+            str(row.gpu.count),
             row.gpu.precision,
             format_duration(row.compute.time_s),
             f"{row.compute.ratio:.3g}×",
             _memory(row),
             "-" if row.memory.min_gpus_zero3 is None else str(row.memory.min_gpus_zero3),
             _money(row.cost_usd),
+            _basis(row),
             "-" if row.energy_kwh is None else f"{row.energy_kwh:,.4g} kWh",
         )
-    count = result.rows[0].gpu.count if result.rows else 1
+    count = min((row.gpu.count for row in result.rows), default=1)
     title = f"{result.rows[0].model_id if result.rows else ''} on {count} GPU{'' if count == 1 else 's'} of each kind"
-    legend = "ZeRO-3: the fewest GPUs of the kind that fit the run with ZeRO-3 sharding"
+    legend = (
+        "ZeRO-3: the fewest GPUs of the kind that fit the run with ZeRO-3 sharding; a row that does not fit is "
+        "planned on that many. $/GPU-hour: med/N = the median of N providers' latest on-demand list prices "
+        "(--provider picks one)"
+    )
     sections: list[object] = [
-        heading(f"{title}, sorted by {result.sort}"),
+        heading(f"{title} (more where memory needs them), sorted by {result.sort}"),
         rows,
         plain(legend),
         "",

@@ -41,15 +41,11 @@ def cost_lines(cost: CostResult, gpu_id: str) -> list[str]:
     """Rental cost, energy, electricity and CO2, with what each rests on."""
     rent = "rental: unknown" if cost.cost_usd is None else f"rental ${cost.cost_usd:,.0f}"
     if cost.price_usd_per_gpu_hour is not None:
-        where = (
-            "--price"
-            if cost.price_source == "--price"
-            else f"on-demand list price, {cost.price_date}: flopcheck gpus {gpu_id}"
-        )
+        where = "--price" if cost.price_source == "--price" else f"{cost.price_basis}: flopcheck gpus {gpu_id}"
         rent += f" at ${cost.price_usd_per_gpu_hour:.4g}/GPU-hour ({where})"
     lines = [f"{cost.gpu_hours:,.0f} GPU-hours; {rent}"]
     if cost.energy_kwh is not None and cost.board_power_w is not None:
-        power = f"{cost.board_power_w:g} W per GPU at full board power, PUE {cost.pue:g}"
+        power = f"{cost.board_power_w:.4g} W per GPU, {cost.power_basis}; {cost.site}, PUE {cost.pue:g}"
         lines.append(
             f"energy {cost.energy_kwh:,.4g} kWh ({power}); "
             f"electricity ${cost.electricity_cost_usd or 0:,.0f} at ${cost.electricity_usd_per_kwh:g}/kWh; "

@@ -37,8 +37,9 @@ class GpuInfo(_Result):
     peak_flop_per_s: float
     """Dense peak per GPU at ``precision``, from the catalog's source."""
     memory_bytes: int | None
-    """Per GPU, from the vendor's figure (decimal GB × 1e9, or GiB × 2**30 where the vendor states GiB); None for
-    hardware given as --gpu-flops without --gpu-memory."""
+    """Per GPU: the total the device reports where the catalog has it (memory_total_bytes), else the vendor's
+    figure (decimal GB × 1e9, or GiB × 2**30 where the vendor states GiB); None for hardware given as
+    --gpu-flops without --gpu-memory."""
 
 
 class Assumptions(_Result):
@@ -203,12 +204,22 @@ class CostResult(_Result):
     gpu_hours: float
     price_usd_per_gpu_hour: float | None
     price_source: str | None
-    """--price, or catalog (then price_offer, price_date and price_url say which list)."""
+    """--price, --provider, or median (the default rule: the median of each provider's latest on-demand
+    list price); price_basis says it in words, price_offer/date/url name the one list price used."""
+    price_basis: str
+    price_provider: str | None
     price_offer: str | None
     price_date: str | None
     price_url: str | None
+    price_low_usd: float | None
+    price_high_usd: float | None
+    """The range of the current list prices the median is taken over."""
     cost_usd: float | None
+    site: str
+    """home or datacenter (--site; by default datacenter above 8 GPUs)."""
     board_power_w: float | None
+    """Watts per GPU the energy counts (power_basis says which: board power, node power per GPU, --power)."""
+    power_basis: str
     pue: float
     energy_kwh: float | None
     electricity_usd_per_kwh: float

@@ -67,6 +67,9 @@ class CompareRow(_Result):
     memory: CompareMemory
     fits: bool
     cost_usd: float | None
+    price_usd_per_gpu_hour: float | None
+    price_basis: str
+    """Which price the row uses: "median of 5 providers' on-demand prices ($2.49-$11.06)", a provider, --price."""
     energy_kwh: float | None
     co2_kg: float | None
     gates_passed: bool
