@@ -6,7 +6,8 @@ import pytest
 
 from flopcheck.catalog import store as catalog
 from flopcheck.catalog.entries import ModelSpec
-from flopcheck.core.architecture import AttentionCost, count_params, train_flop_per_token
+from flopcheck.core.architecture import count_params, widths
+from flopcheck.core.flops import AttentionCost, train_flop_per_token
 
 # Models whose stated count the architecture does not reproduce to the parameter, and why.
 # GPT-3 weights were never released; Table D.1 rounds the counts to 3-4 significant figures.
@@ -78,3 +79,28 @@ def test_attention_term_is_small_when_d_model_exceeds_n_ctx_over_12() -> None:
     gpt3 = AttentionCost(n_layer=96, qk_width=12288, v_width=12288, global_layers=96)
     extra = train_flop_per_token("kaplan", model.params, gpt3, 2048, causal=False) / (6 * model.params)
     assert 1.0 < extra < 1.02
+
+
+def test_sliding_window_attention_counts_only_the_window() -> None:
+    # A causal window of w keys: query i attends min(i + 1, w) keys; the mean over T queries is
+    # w - w(w - 1)/(2T) exactly, w - w²/(2T) as counted. gpt-oss-20b: window 128, 12 of 24 layers global.
+    cost = AttentionCost(n_layer=24, qk_width=4096, v_width=4096, global_layers=12, window=128)
+    seq = 4096
+    exact_local = 128 - 128 * 127 / (2 * seq)
+    assert cost.attended(seq, causal=True) == pytest.approx(12 * seq / 2 + 12 * exact_local, rel=1e-3)
+    assert cost.attended(64, causal=True) == pytest.approx(24 * 32)  # a window longer than the sequence
+
+
+def test_latent_attention_widths_and_flops() -> None:
+    # DeepSeek-V3 config: 128 heads, qk_nope 128 + qk_rope 64 = 192 per head for QKᵀ, v_head_dim 128 for the
+    # product with V; first 3 layers dense (18432), then 8 routed + 1 shared expert of 2048.
+    arch = catalog.models().get("deepseek-v3").architecture
+    assert arch is not None
+    core = arch.to_core()
+    cost = AttentionCost.of(core)
+    assert (cost.qk_width, cost.v_width, cost.global_layers) == (128 * 192, 128 * 128, 61)
+    w = widths(core)
+    assert (w.k, w.v, w.q_latent, w.kv_latent) == (128 * 192, 128 * 128, 1536, 512 + 64)
+    assert w.mlp == pytest.approx((3 * 18432 + 58 * 9 * 2048) / 61)
+    attention = train_flop_per_token("palm", 0.0, cost, 4096, causal=False)
+    assert attention == pytest.approx(6 * 61 * 4096 * (128 * 192 + 128 * 128))

@@ -26,8 +26,8 @@ from flopcheck.answers.settings import Settings, finite, resolve_precision
 from flopcheck.catalog.entries import GpuSpec, ModelSpec
 from flopcheck.catalog.model_ref import ModelRef
 from flopcheck.core import compute, memory
-from flopcheck.core.architecture import FLOP_FORMULAS, train_flop_per_token
 from flopcheck.core.errors import InputError
+from flopcheck.core.flops import FLOP_FORMULAS, train_flop_per_token
 from flopcheck.core.units import SECONDS_PER_YEAR, format_bytes, format_duration, format_sci
 
 

@@ -12,8 +12,8 @@ from flopcheck.catalog.entries import AUTO_PRECISION_ORDER, GpuSpec, ModelSpec, 
 from flopcheck.catalog.model_ref import ModelRef
 from flopcheck.catalog.store import Index
 from flopcheck.core import compute
-from flopcheck.core.architecture import train_flop_per_token
 from flopcheck.core.errors import InputError
+from flopcheck.core.flops import train_flop_per_token
 from flopcheck.core.units import SECONDS_PER_DAY, SECONDS_PER_HOUR
 
 

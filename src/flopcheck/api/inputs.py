@@ -22,8 +22,8 @@ from flopcheck.catalog.entries import GpuSpec, Peaks, Precision
 from flopcheck.catalog.model_ref import ModelRef
 from flopcheck.core import compute, economics, memory, scaling
 from flopcheck.core.activations import Attention, Loss
-from flopcheck.core.architecture import FLOP_FORMULAS
 from flopcheck.core.errors import InputError
+from flopcheck.core.flops import FLOP_FORMULAS
 from flopcheck.core.stacks import STACKS
 from flopcheck.core.units import (
     SECONDS_PER_DAY,

@@ -6,8 +6,9 @@ from dataclasses import dataclass
 
 from flopcheck.catalog.entries import ModelSpec
 from flopcheck.core import memory
-from flopcheck.core.architecture import Architecture, AttentionCost, count_params, widths
+from flopcheck.core.architecture import Architecture, count_params, widths
 from flopcheck.core.errors import InputError
+from flopcheck.core.flops import AttentionCost
 from flopcheck.core.units import format_count
 
 
