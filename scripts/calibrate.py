@@ -92,7 +92,7 @@ def fit_throughput(cases: list[Case]) -> Params:
     stacks = sorted({case[2] for case in cases})
     p: Params = {"kernel_s": 5e-6, "attention": 0.6, "overlap": 0.7, "matmul": 0.8}
     p.update({f"stack:{s}": 0.8 for s in stacks})
-    bounds = {**BOUNDS, **{f"stack:{s}": (0.2, 1.2) for s in stacks}}
+    bounds = {**BOUNDS, **{f"stack:{s}": (0.2, 1.0) for s in stacks}}
     for _ in range(4):
         for name, (low, high) in bounds.items():
 

@@ -3,6 +3,7 @@ lands from what was reported. Calibration from a measured throughput. Pure."""
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import statistics
 from collections.abc import Iterable
@@ -12,8 +13,10 @@ from flopcheck.catalog.entries import AUTO_PRECISION_ORDER, GpuSpec, ModelSpec, 
 from flopcheck.catalog.model_ref import ModelRef
 from flopcheck.catalog.store import Index
 from flopcheck.core import compute
+from flopcheck.core.activations import Loss
 from flopcheck.core.errors import InputError
 from flopcheck.core.flops import train_flop_per_token
+from flopcheck.core.memory import Offload, Optimizer, Recompute
 from flopcheck.core.units import SECONDS_PER_DAY, SECONDS_PER_HOUR
 
 
@@ -32,7 +35,7 @@ def _peak(run: RunSpec, gpu: GpuSpec) -> tuple[Precision, float]:
     raise InputError(f"runs: {run.id}: {gpu.id} has no published {run.precision or 'bf16/fp16/fp32'} peak")
 
 
-def evaluate(run: RunSpec, model: ModelRef, gpu: GpuSpec, mfu: float) -> RunResult:
+def evaluate(run: RunSpec, model: ModelRef, gpu: GpuSpec, mfu: float | None) -> RunResult:
     """A run's implied MFU (6·N·D, and with attention where the shape is known) and the GPU-hours flopcheck
     predicts at ``mfu``, against the reported ones."""
     precision, peak = _peak(run, gpu)
@@ -49,7 +52,8 @@ def evaluate(run: RunSpec, model: ModelRef, gpu: GpuSpec, mfu: float) -> RunResu
     if model.shape is not None and seq_len:
         per_token = train_flop_per_token("palm", model.active_params, model.attention, seq_len, False)
         with_attention = implied_mfu(per_token * run.tokens, hours, peak)
-    predicted = flop / (peak * mfu) / SECONDS_PER_HOUR
+    rate = mfu if mfu is not None else predicted_mfu(run, model, gpu)
+    predicted = flop / (peak * rate) / SECONDS_PER_HOUR
     note = None
     best = with_attention if with_attention is not None else mfu_6nd
     if mfu_6nd > 1:
@@ -78,12 +82,46 @@ def evaluate(run: RunSpec, model: ModelRef, gpu: GpuSpec, mfu: float) -> RunResu
         implied_mfu_attention=with_attention,
         reported_mfu=run.reported_mfu,
         predicted_gpu_hours=predicted,
+        predicted_mfu=rate,
         error=predicted / hours - 1.0,
         note=note,
         source_notes=run.notes,
         source=run.source,
         where=run.where,
     )
+
+
+ASSUMED_COUNT = 512
+"""GPUs assumed for a run whose source gives hours but no GPU count (data parallelism over them)."""
+
+
+def predicted_mfu(run: RunSpec, model: ModelRef, gpu: GpuSpec) -> float:
+    """The MFU flopcheck predicts for the run's model, GPU, count, precision and sequence length, as ``fits``
+    does (ZeRO-3 over several GPUs, the micro-batch that fits, and the first of the ways to fit when the defaults
+    do not); 0.4 where the model's shape is not known."""
+    from flopcheck.answers import run as plan
+    from flopcheck.answers.memory import MemoryOptions
+    from flopcheck.answers.settings import Settings
+
+    count = run.gpu_count or ASSUMED_COUNT
+    options = MemoryOptions(seq_len=run.seq_len, zero=3 if count > 1 else 0)
+    precision = run.precision.value if run.precision is not None else "auto"
+    settings = Settings(count=count, precision=precision, memory=options)
+    result = plan.fits(model, gpu, settings, run.tokens, "the run's")
+    if result.memory.fits is False and result.memory.strategies:
+        way = result.memory.strategies[0].settings
+        options = dataclasses.replace(
+            options,
+            recompute=Recompute(str(way["recompute"])),
+            optimizer=Optimizer(str(way["optimizer"])),
+            zero=int(way["zero_stage"]),
+            offload=Offload(str(way["offload"])),
+            loss=Loss(str(way["loss"])),
+            offload_activations=bool(way["offload_activations"]),
+            master_weights=bool(way["master_weights"]),
+        )
+        result = plan.fits(model, gpu, dataclasses.replace(settings, memory=options), run.tokens, "the run's")
+    return result.compute.mfu
 
 
 def model_of(run: RunSpec, models: Index[ModelSpec]) -> ModelRef:
@@ -94,12 +132,12 @@ def model_of(run: RunSpec, models: Index[ModelSpec]) -> ModelRef:
 
 
 def evaluate_all(
-    runs: Iterable[RunSpec], models: Index[ModelSpec], gpus: Index[GpuSpec], mfu: float
+    runs: Iterable[RunSpec], models: Index[ModelSpec], gpus: Index[GpuSpec], mfu: float | None
 ) -> list[RunResult]:
     return [evaluate(run, model_of(run, models), gpus.get(run.gpu), mfu) for run in runs]
 
 
-def summarize(results: Iterable[RunResult], mfu: float) -> RunsResult:
+def summarize(results: Iterable[RunResult], mfu: float | None) -> RunsResult:
     rows = tuple(results)
     errors = [abs(r.error) for r in rows]
     worst = max(rows, key=lambda r: abs(r.error)) if rows else None

@@ -136,9 +136,10 @@ def matrix(
     return compare_plan.matrix(refs, _gpus(gpus, False), settings)
 
 
-def runs(mfu: Quantity = 0.4) -> RunsResult:
-    """Published training runs: the MFU each implies (PaLM Appendix B) and the GPU-hours predicted at ``mfu``."""
-    rate = inputs.fraction(mfu, "mfu")
+def runs(mfu: Quantity | None = None) -> RunsResult:
+    """Published training runs: the MFU each implies (PaLM Appendix B) and the GPU-hours flopcheck predicts, at
+    the MFU it predicts for each run's configuration or at ``mfu``."""
+    rate = None if mfu is None else inputs.fraction(mfu, "mfu")
     results = runs_plan.evaluate_all(catalog.runs(), catalog.models(), catalog.gpus(), rate)
     return runs_plan.summarize(results, rate)
 

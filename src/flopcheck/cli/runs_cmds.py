@@ -16,12 +16,14 @@ from flopcheck.cli.options import takes
 TpsOpt = Annotated[str | None, typer.Option("--tokens-per-second", help="Measured training throughput, all GPUs.")]
 StepTimeOpt = Annotated[str | None, typer.Option("--step-time", help="Measured seconds per optimizer step.")]
 BatchTokensOpt = Annotated[str | None, typer.Option("--batch-tokens", help="Tokens per optimizer step.")]
-RunsMfuOpt = Annotated[str, typer.Option("--mfu", help="MFU for the predictions (default: 0.4).")]
+RunsMfuOpt = Annotated[
+    str | None, typer.Option("--mfu", help="MFU for the predictions (default: predicted for each run).")
+]
 
 
 @app.command()
 @takes(None)
-def runs(fmt: str, mfu: RunsMfuOpt = "0.4") -> None:
+def runs(fmt: str, mfu: RunsMfuOpt = None) -> None:
     """Published training runs: the MFU each implies, and flopcheck's prediction at --mfu with its error."""
     render.output("runs", questions.runs(mfu), fmt)
 

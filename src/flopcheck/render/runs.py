@@ -16,7 +16,7 @@ def _pct(value: float | None) -> str:
 
 
 def print_runs(result: RunsResult) -> None:
-    rows = table("run", "n", "gpu", "tokens", "GPU-h", "MFU", "+attn", "stated", "pred.", "error")
+    rows = table("run", "n", "gpu", "tokens", "GPU-h", "MFU", "+attn", "stated", "pred. MFU", "pred. GPU-h", "error")
     notes: list[str] = []
     for r in result.runs:
         rows.add_row(
@@ -28,6 +28,7 @@ def print_runs(result: RunsResult) -> None:
             _pct(r.implied_mfu),
             _pct(r.implied_mfu_attention),
             _pct(r.reported_mfu),
+            _pct(r.predicted_mfu),
             format_count(r.predicted_gpu_hours),
             f"{r.error:+.0%}",
         )
@@ -35,8 +36,9 @@ def print_runs(result: RunsResult) -> None:
             notes.append(f"{r.id}: {r.note}")
     summary = "no runs"
     if result.median_abs_error is not None and result.worst_error is not None:
+        basis = "at predicted MFU" if result.mfu is None else f"at MFU {format_percent(result.mfu)}"
         summary = (
-            f"at MFU {format_percent(result.mfu)}: median |error| {result.median_abs_error:.0%}, worst "
+            f"{basis}: median |error| {result.median_abs_error:.0%}, worst "
             f"{result.worst_error:+.0%} ({result.worst_run}); median implied MFU "
             f"{format_percent(result.median_implied_mfu or 0)}"
         )
@@ -44,7 +46,9 @@ def print_runs(result: RunsResult) -> None:
         "n: accelerators; GPU-h: accelerator-hours, reported or n × wall-clock time",
         "MFU: 6·N·D / (GPU-h × 3600 × dense peak) (PaLM, Appendix B); +attn: with PaLM's 12·L·H·Q·T term; "
         "stated: the MFU the source reports",
-        f"pred.: the GPU-hours flopcheck predicts at MFU {format_percent(result.mfu)}; error: pred. / reported − 1",
+        "pred.: the MFU flopcheck predicts from each run's model, GPUs, precision and sequence length (ZeRO-3, no "
+        "tensor or pipeline parallelism), or --mfu, and the GPU-hours at it; error: pred. / reported − 1; reported "
+        "hours include restarts, evaluation and idle time that a prediction of steady training does not",
         "sources and where in them: flopcheck runs --json",
     ]
     emit(heading("Published training runs"), rows, plain(summary), "", bullets([*notes, *legend]))

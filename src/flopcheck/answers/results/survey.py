@@ -122,7 +122,9 @@ class RunResult(_Result):
     reported_mfu: float | None
     """The MFU the source states, if it does."""
     predicted_gpu_hours: float
-    """What flopcheck predicts at the default (or given) MFU."""
+    """What flopcheck predicts: at its predicted MFU, or at --mfu."""
+    predicted_mfu: float
+    """The MFU the prediction uses: predicted from the run's configuration, or --mfu."""
     error: float
     """predicted / reported − 1."""
     note: str | None
@@ -134,7 +136,8 @@ class RunResult(_Result):
 
 
 class RunsResult(_Result):
-    mfu: float
+    mfu: float | None
+    """--mfu for every prediction, or None: each run's predicted MFU."""
     runs: tuple[RunResult, ...]
     median_abs_error: float | None
     worst_error: float | None
