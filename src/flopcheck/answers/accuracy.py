@@ -5,6 +5,7 @@ takes measurement rows and catalog GPUs."""
 from __future__ import annotations
 
 import math
+import re
 import statistics
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -88,7 +89,17 @@ def config(row: Measurement) -> memory.Config:
         compiled=bool(row.compile) if row.compile is not None else (stack.compiled if stack else False),
         upcast_unquantized=row.stack == "hf",
         op_selective=stack is not None and stack.op_selective,
+        lora_dropout=_lora_dropout(row),
     )
+
+
+def _lora_dropout(row: Measurement) -> bool:
+    """Adapter dropout as the row's notes state it (the schema has no field for it), else the stack's."""
+    found = re.search(r"(?:adapter dropout|lora_dropout[:=]?)\s*([0-9.]+)", row.notes)
+    if found:
+        return float(found.group(1).rstrip(".")) > 0
+    stack = STACKS.get(row.stack)
+    return stack is not None and stack.lora_dropout
 
 
 def predicted_memory(row: MemoryMeasurement, reserve: float) -> float:

@@ -111,6 +111,7 @@ def resolve(
             compiled=stack.compiled if opts.compiled is None else opts.compiled,
             upcast_unquantized=stack.upcast_unquantized,
             op_selective=stack.op_selective,
+            lora_dropout=stack.lora_dropout,
             overhead_bytes=fixed if opts.overhead_bytes is None else opts.overhead_bytes,
         ),
         stack,

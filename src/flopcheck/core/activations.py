@@ -74,6 +74,8 @@ class Saving:
     adapted: frozenset[str] | None = None
     """LoRA: the matrices with adapters (q, k, v, o, mlp); None when every weight trains."""
     lora_rank: int = 0
+    lora_dropout: bool = False
+    """Dropout on each adapter's input (LitGPT's recipes: 0.05): a dropped copy and its 1-byte mask are stored."""
 
 
 def _saves_input(matrix: str, saving: Saving) -> bool:
@@ -111,6 +113,10 @@ def layer_bytes(s: int, b: int, layer: Layer, saving: Saving) -> float:
     total += mask * sb * h  # dropout after the MLP
     if saving.adapted is not None and saving.lora_rank:
         total += e * sb * saving.lora_rank * 2.0 * len(saving.adapted)  # each adapter's A output, both ends
+        if saving.lora_dropout:
+            inputs = {"q": layer.d_model, "k": layer.d_model, "v": layer.d_model, "o": layer.q_dim}
+            inputs["mlp"] = (2.0 if layer.gated_mlp else 1.0) * layer.d_model + layer.ff
+            total += (e + 1.0) * sb * sum(inputs[m] for m in saving.adapted)
     return total
 
 

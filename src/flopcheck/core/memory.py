@@ -183,6 +183,7 @@ class Config:
     paged_optimizer: bool = False
     offload_activations: bool = False
     compiled: bool = False
+    lora_dropout: bool = False
     op_selective: bool = False
     """Selective recomputation as torchtitan's per-op policy instead of Korthikanti's attention core."""
     upcast_unquantized: bool = False
@@ -240,6 +241,7 @@ def _saving(config: Config, shape: Shape) -> Saving:
         compiled=config.compiled,
         adapted=None if config.finetune is Finetune.FULL else config.lora_targets,
         lora_rank=0 if config.finetune is Finetune.FULL else config.lora_rank,
+        lora_dropout=config.lora_dropout,
     )
 
 

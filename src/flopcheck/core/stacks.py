@@ -28,6 +28,9 @@ class Stack:
     source: str
     op_selective: bool = False
     """--recompute selective is torchtitan's per-op policy."""
+    lora_dropout: bool = False
+    """The stack's LoRA recipes drop out the adapter input (LitGPT: lora_dropout 0.05); PEFT's LoraConfig,
+    torchtune and Unsloth default to 0."""
 
 
 STACKS: dict[str, Stack] = {
@@ -71,7 +74,8 @@ STACKS: dict[str, Stack] = {
             compiled=False,
             upcast_unquantized=False,
             source="LitGPT finetune scripts: SDPA, lm_head and cross-entropy in 128-token chunks; bitsandbytes NF4 "
-            "for nn.Linear with bf16 embeddings and norms",
+            "for nn.Linear with bf16 embeddings and norms; LoRA dropout 0.05",
+            lora_dropout=True,
         ),
         Stack(
             "torchtitan",
