@@ -114,7 +114,7 @@ def layer_bytes(s: int, b: int, layer: Layer, saving: Saving) -> float:
     if saving.adapted is not None and saving.lora_rank:
         total += e * sb * saving.lora_rank * 2.0 * len(saving.adapted)  # each adapter's A output, both ends
         if saving.lora_dropout:
-            inputs = {"q": layer.d_model, "k": layer.d_model, "v": layer.d_model, "o": layer.q_dim}
+            inputs: dict[str, float] = {"q": layer.d_model, "k": layer.d_model, "v": layer.d_model, "o": layer.q_dim}
             inputs["mlp"] = (2.0 if layer.gated_mlp else 1.0) * layer.d_model + layer.ff
             total += (e + 1.0) * sb * sum(inputs[m] for m in saving.adapted)
     return total
