@@ -25,7 +25,8 @@ class MemoryOptions:
     micro_batch: int | None = None
     """None: 1 for memory; for throughput, the largest that fits (``throughput_micro_batch``)."""
     seq_len: int | None = None
-    recompute: Recompute = Recompute.NONE
+    recompute: Recompute | None = None
+    """None: the stack's default (full recomputation for QLoRA under transformers + PEFT, else none)."""
     zero: int | None = None
     offload: Offload = Offload.NONE
     finetune: Finetune | None = None
@@ -90,13 +91,17 @@ def resolve(
     stack_id = opts.stack or default_stack(opts.finetune is not None, count)
     stack = STACKS[stack_id]
     fixed = NCCL_BYTES if count > 1 else 0.0
+    recompute = opts.recompute
+    if recompute is None:
+        quantized = finetune is Finetune.QLORA and stack.checkpoints_quantized
+        recompute = Recompute.FULL if quantized else Recompute.NONE
     return Resolved(
         memory.Config(
             precision=precision,
             optimizer=opts.optimizer,
             micro_batch=opts.micro_batch or 1,
             seq_len=opts.seq_len or n_ctx or 0,
-            recompute=opts.recompute,
+            recompute=recompute,
             zero=zero,
             gpus=count,
             offload=opts.offload,

@@ -159,7 +159,10 @@ def fits(model: ModelRef, gpu: GpuSpec, settings: Settings, tokens: int, tokens_
     lora = config.finetune is not memory.Finetune.FULL
     per_token = flop_per_token(model, settings, memory_result.assumptions.trainable_params if lora else None)
     model_flops = per_token * tokens
-    factor = memory.recompute_factor(config.recompute, model.params, model.shape, config.seq_len)
+    # Recomputation repeats forward FLOPs (2N per token for full): relative to the run's own FLOPs per token, which
+    # are 4N (not 6N) for a LoRA fine-tune.
+    extra = (memory.recompute_factor(config.recompute, model.params, model.shape, config.seq_len) - 1.0)
+    factor = 1.0 + extra * 6.0 * model.active_params / per_token
     required = model_flops * factor
     timed = speed.throughput_resolved(settings, resolved, memory_result.max_micro_batch)
     rate = speed.rate(model, gpu, settings, timed, per_token, peak)

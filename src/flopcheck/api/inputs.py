@@ -255,7 +255,7 @@ def memory_options(o: RunOptions) -> MemoryOptions:
         optimizer=choice(memory.Optimizer, o.get("optimizer", "adamw"), "optimizer"),
         micro_batch=None if o.get("micro_batch") is None else integer(o.get("micro_batch"), "micro_batch", 1),
         seq_len=None if o.get("seq_len") is None else integer(o.get("seq_len"), "seq_len", 1),
-        recompute=choice(memory.Recompute, o.get("recompute", "none"), "recompute"),
+        recompute=None if o.get("recompute") is None else choice(memory.Recompute, o.get("recompute"), "recompute"),
         zero=None if o.get("zero") is None else integer(o.get("zero"), "zero", 0, 3),
         offload=choice(memory.Offload, o.get("offload", "none"), "offload"),
         finetune=None if finetune is None else choice(memory.Finetune, finetune, "finetune"),

@@ -125,7 +125,12 @@ SeqLenOpt = Annotated[
 ]
 OptimizerOpt = Annotated[Optimizer, typer.Option("--optimizer", help="Optimizer.", rich_help_panel=MEMORY_PANEL)]
 RecomputeOpt = Annotated[
-    Recompute, typer.Option("--recompute", help="Activation recomputation.", rich_help_panel=MEMORY_PANEL)
+    Recompute | None,
+    typer.Option(
+        "--recompute",
+        help="Activation recomputation (default: none; full for QLoRA with --stack hf, as PEFT does).",
+        rich_help_panel=MEMORY_PANEL,
+    ),
 ]
 ZeroOpt = Annotated[
     int | None,

@@ -13,7 +13,7 @@ from typing import Any
 from flopcheck.api.options import COMMANDS
 from flopcheck.cli import flags as f
 from flopcheck.core.errors import InputError
-from flopcheck.core.memory import Offload, Optimizer, Recompute
+from flopcheck.core.memory import Offload, Optimizer
 
 ModelArg = f.ModelArg
 
@@ -38,7 +38,7 @@ DECLARED: dict[str, tuple[Any, Any]] = {
     "micro_batch": (f.MicroBatchOpt, None),
     "seq_len": (f.SeqLenOpt, None),
     "optimizer": (f.OptimizerOpt, Optimizer.ADAMW),
-    "recompute": (f.RecomputeOpt, Recompute.NONE),
+    "recompute": (f.RecomputeOpt, None),
     "zero": (f.ZeroOpt, None),
     "offload": (f.OffloadOpt, Offload.NONE),
     "master_weights": (f.MasterOpt, True),

@@ -28,6 +28,9 @@ class Stack:
     source: str
     op_selective: bool = False
     """--recompute selective is torchtitan's per-op policy."""
+    checkpoints_quantized: bool = False
+    """QLoRA turns on activation checkpointing by default (PEFT's prepare_model_for_kbit_training:
+    use_gradient_checkpointing=True)."""
     lora_dropout: bool = False
     """The stack's LoRA recipes drop out the adapter input (LitGPT: lora_dropout 0.05); PEFT's LoraConfig,
     torchtune and Unsloth default to 0."""
@@ -44,7 +47,9 @@ STACKS: dict[str, Stack] = {
             compiled=False,
             upcast_unquantized=True,
             source="transformers: SDPA attention by default (torch >= 2.1.1), loss_utils.ForCausalLMLoss upcasts the "
-            "logits (logits.float()); PEFT prepare_model_for_kbit_training casts non-4-bit layers to fp32",
+            "logits (logits.float()); PEFT prepare_model_for_kbit_training casts non-4-bit layers to fp32 and turns "
+            "on gradient checkpointing",
+            checkpoints_quantized=True,
         ),
         Stack(
             "torchtune",

@@ -1,0 +1,60 @@
+"""Fine-tuning as its own mode, and ways to fit whose flags reproduce a run that fits (issue: memory and
+fine-tuning as real training stacks run them)."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.conftest import RunCli
+
+
+def test_qlora_7b_on_a_12gb_card_is_hours_not_years(cli: RunCli) -> None:
+    run = cli(*"fits llama-2-7b --gpu rtx4070ti --finetune qlora --samples 10k --epochs 3 --json".split())
+    data = run.json()
+    model, compute = data["model"], data["compute"]
+    # tokens = samples × sequence length (the model's 4,096 context) × epochs; never Llama 2's 2T pre-training
+    assert model["tokens"] == 10_000 * 4096 * 3
+    # frozen weights need no weight gradients: about 4·N·D (Hu et al. 2021, Sec. 4.2), not 6·N·D
+    assert compute["model_flop"] == pytest.approx(4 * model["active_params"] * model["tokens"], rel=0.01)
+    assert 3600 <= compute["time_s"] <= 30 * 86400
+    assert data["optimal"] is None  # scaling laws are about pre-training
+    assert data["memory"]["assumptions"]["finetune"] == "qlora"
+
+
+def test_a_finetune_without_data_is_sized_per_reference_tokens(cli: RunCli) -> None:
+    data = cli("fits", "llama-2-7b", "--gpu", "a100", "--finetune", "lora", "--json").json()
+    assert data["model"]["tokens"] == 100_000_000
+    assert "reference" in data["model"]["tokens_source"]
+
+
+def test_qlora_keeps_the_embedding_and_output_layer_in_16_bit(cli: RunCli) -> None:
+    # bitsandbytes/PEFT quantize nn.Linear layers; the embedding and lm_head stay 16-bit (fp32 after PEFT's
+    # prepare_model_for_kbit_training): Llama 2 7B's 2 × 32,000 × 4,096 embedding parameters are not 4-bit.
+    data = cli("memory", "llama-2-7b", "--finetune", "qlora", "--stack", "torchtune", "--json").json()
+    embeddings = 2 * 32_000 * 4096
+    assert data["breakdown"]["weights_bytes"] >= 2 * embeddings + (6_738_415_616 - embeddings) * 4.127 / 8 * 0.99
+
+
+CASES = [
+    "fits gpt2-xl --gpu rtx4070ti",
+    "fits llama-2-7b --gpu rtx4090 --finetune full --tokens 100M",
+    "fits llama-3-8b --gpu rtx4090 --finetune lora --tokens 50M --seq-len 2048",
+    "fits llama-2-13b --gpu a100-sxm-40gb --finetune full --tokens 100M --seq-len 2048",
+    "memory llama-2-70b --gpu h100 --count 8 --finetune full --seq-len 4096",
+]
+
+
+@pytest.mark.parametrize("command", CASES)
+def test_every_way_to_fit_typed_back_fits(cli: RunCli, command: str) -> None:
+    args = command.split()
+    data = cli(*args, "--json").json()
+    ways = (data["memory"] if "memory" in data else data)["strategies"]
+    assert ways, "the run does not fit, so ways to fit are listed"
+    for way in ways:
+        again = cli(*args, *way["flags"], "--json")
+        result = again.json()
+        fits = result["memory"]["fits"] if "memory" in result else result["fits"]
+        assert fits is True, (way["flags"], again.err)
+        assert again.code in (0, 1), again.err
+        if args[0] == "fits":
+            assert again.code == 0 or not result["compute"]["fits"], way["flags"]
