@@ -48,7 +48,7 @@ CASES = [
 def test_every_way_to_fit_typed_back_fits(cli: RunCli, command: str) -> None:
     args = command.split()
     data = cli(*args, "--json").json()
-    ways = (data["memory"] if "memory" in data else data)["strategies"]
+    ways = data.get("memory", data)["strategies"]
     assert ways, "the run does not fit, so ways to fit are listed"
     for way in ways:
         again = cli(*args, *way["flags"], "--json")

@@ -161,7 +161,7 @@ def fits(model: ModelRef, gpu: GpuSpec, settings: Settings, tokens: int, tokens_
     model_flops = per_token * tokens
     # Recomputation repeats forward FLOPs (2N per token for full): relative to the run's own FLOPs per token, which
     # are 4N (not 6N) for a LoRA fine-tune.
-    extra = (memory.recompute_factor(config.recompute, model.params, model.shape, config.seq_len) - 1.0)
+    extra = memory.recompute_factor(config.recompute, model.params, model.shape, config.seq_len) - 1.0
     factor = 1.0 + extra * 6.0 * model.active_params / per_token
     required = model_flops * factor
     timed = speed.throughput_resolved(settings, resolved, memory_result.max_micro_batch)
