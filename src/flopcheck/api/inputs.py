@@ -7,18 +7,47 @@ from __future__ import annotations
 
 import dataclasses
 import math
-import re
-from enum import Enum
-from pathlib import Path
-from typing import TypeVar
 
 from flopcheck.answers import costing
 from flopcheck.answers.memory import MemoryOptions
 from flopcheck.answers.settings import Settings, resolve_precision, resolve_tokens
 from flopcheck.api.options import Quantity, RunOptions
-from flopcheck.catalog import hf_config, safetensors_index
+from flopcheck.api.quantities import (
+    BIG as BIG,
+)
+from flopcheck.api.quantities import (
+    LAWS as LAWS,
+)
+from flopcheck.api.quantities import (
+    PRECISIONS as PRECISIONS,
+)
+from flopcheck.api.quantities import (
+    choice as choice,
+)
+from flopcheck.api.quantities import (
+    count as count,
+)
+from flopcheck.api.quantities import (
+    flag as flag,
+)
+from flopcheck.api.quantities import (
+    fraction as fraction,
+)
+from flopcheck.api.quantities import (
+    integer as integer,
+)
+from flopcheck.api.quantities import (
+    one_of as one_of,
+)
+from flopcheck.api.quantities import (
+    size as size,
+)
+from flopcheck.api.subjects import custom_gpu as custom_gpu
+from flopcheck.api.subjects import gpu as gpu
+from flopcheck.api.subjects import model as model
+from flopcheck.api.subjects import precision as precision
 from flopcheck.catalog import store as catalog
-from flopcheck.catalog.entries import GpuSpec, Peaks, Precision
+from flopcheck.catalog.entries import GpuSpec
 from flopcheck.catalog.model_ref import ModelRef
 from flopcheck.core import compute, economics, memory, scaling
 from flopcheck.core.activations import Attention, Loss
@@ -29,68 +58,7 @@ from flopcheck.core.units import (
     SECONDS_PER_DAY,
     SECONDS_PER_HOUR,
     SECONDS_PER_YEAR,
-    parse_bytes,
-    parse_count,
-    parse_fraction,
 )
-
-E = TypeVar("E", bound=Enum)
-PRECISIONS = ("auto", *(p.value for p in Precision))
-LAWS = ("chinchilla", "hoffmann-fit", "epoch", "tokens-per-param")
-BIG = 10**9
-"""Upper bound of integer options: keeps every product of inputs inside the float range."""
-
-
-def flag(name: str) -> str:
-    """An option's CLI spelling: ``tokens_per_param`` -> ``--tokens-per-param``."""
-    return "--" + name.replace("_", "-")
-
-
-def _text(value: Quantity) -> str:
-    if isinstance(value, bool) or not isinstance(value, (str, int, float)):
-        raise InputError(f"expected a number or text, got {value!r}")
-    return value if isinstance(value, str) else repr(value)
-
-
-def count(value: Quantity, name: str, what: str | None = None) -> float:
-    """A positive quantity (``10B``, ``300e9``, 1.5e12); errors call it ``what`` (default: its flag)."""
-    return parse_count(_text(value), what or flag(name))
-
-
-def fraction(value: Quantity, name: str) -> float:
-    """A fraction in (0, 1]: ``0.4``, ``40%``."""
-    return parse_fraction(_text(value), flag(name))
-
-
-def size(value: Quantity, name: str, allow_zero: bool = False) -> float:
-    """Bytes: ``12GB``, ``24GiB``, 12e9."""
-    return parse_bytes(_text(value), flag(name), allow_zero)
-
-
-def integer(value: object, name: str, low: int, high: int = BIG) -> int:
-    """A whole number in [low, high]; text such as "8" is accepted."""
-    if isinstance(value, str) and re.fullmatch(r"\s*[+-]?\d+\s*", value):
-        value = int(value)
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise InputError(f"{flag(name)} must be a whole number, got {value!r}")
-    if not low <= value <= high:
-        raise InputError(f"{flag(name)} must be between {low} and {high}, got {value}")
-    return value
-
-
-def choice(kind: type[E], value: object, name: str) -> E:
-    """An enumerated option by its value (``"adamw-8bit"``)."""
-    try:
-        return kind(value)
-    except ValueError:
-        names = ", ".join(str(member.value) for member in kind)
-        raise InputError(f"{flag(name)} must be one of {names}, got {value!r}") from None
-
-
-def one_of(value: object, allowed: tuple[str, ...], name: str) -> str:
-    if value not in allowed:
-        raise InputError(f"{flag(name)} must be one of {', '.join(allowed)}, got {value!r}")
-    return str(value)
 
 
 def duration_s(o: RunOptions) -> float:
@@ -108,98 +76,6 @@ def duration_s(o: RunOptions) -> float:
     if not math.isfinite(seconds):
         raise InputError(f"time window {value!r} is too large")
     return seconds
-
-
-def model(name: str | Path, o: RunOptions | None = None) -> ModelRef:
-    """A catalog model, a local config.json (or a folder holding one), or a bare parameter count such as
-    ``1.5B`` (anything that starts like a number), optionally with a shape from layers/hidden/heads/vocab."""
-    o = o or {}
-    text = str(name)
-    index = catalog.models()
-    layers, hidden, heads, vocab = (
-        None if o.get(k) is None else integer(o.get(k), k, 1) for k in ("layers", "hidden", "heads", "vocab")
-    )
-    shaped = any(v is not None for v in (layers, hidden, heads, vocab))
-    path = _config_path(text)
-    if path is not None and path.name.endswith("safetensors.index.json"):
-        if shaped:
-            raise InputError("--layers/--hidden/--heads/--vocab describe a parameter count; give a number instead")
-        params, how = safetensors_index.read_index(path)
-        label = path.resolve().parent.name or path.stem
-        name = f"{label} ({path.name}: {how}; no architecture)"
-        return ModelRef(id=label, name=name, params=params, active_params=params, named=True, origin=str(path))
-    if path is not None:
-        if shaped:
-            raise InputError("--layers/--hidden/--heads/--vocab are for a parameter count; the config has its own")
-        config, arch = hf_config.read_config(path)
-        model_id, label = hf_config.display_name(config, path)
-        return ModelRef.from_architecture(model_id, label, arch, origin=str(path))
-    if index.find(text) is None and re.match(r"\s*[-+]?[0-9.]", text):
-        shape = None
-        if shaped:
-            if layers is None or hidden is None or heads is None:
-                raise InputError("give --layers, --hidden and --heads together")
-            if hidden % heads:
-                raise InputError(f"--hidden {hidden} is not a multiple of --heads {heads}")
-            shape = memory.Shape(n_layer=layers, d_model=hidden, n_head=heads, vocab_size=vocab)
-        return ModelRef.from_count(parse_count(text, "parameter count"), shape)
-    spec = index.get(text)
-    if shaped:
-        raise InputError(f"--layers/--hidden/--heads/--vocab are for a parameter count; {spec.id} has its own")
-    origin = index.origin(spec.id)
-    return ModelRef.from_spec(spec, "catalog" if origin == catalog.PACKAGED else origin)
-
-
-def gpu(o: RunOptions, need_flops: bool, need_memory: bool) -> GpuSpec | None:
-    """A catalog GPU (gpu), hardware described by gpu_flops/gpu_memory, or none."""
-    name, flops, mem = o.get("gpu"), o.get("gpu_flops"), o.get("gpu_memory")
-    if name is not None:
-        if flops is not None or mem is not None:
-            raise InputError("give --gpu, or --gpu-flops/--gpu-memory, not both")
-        return catalog.gpus().get(name)
-    if flops is None and mem is None:
-        if need_flops or need_memory:
-            raise InputError("give --gpu GPU, or describe it with --gpu-flops and --gpu-memory")
-        return None
-    if need_flops and flops is None:
-        raise InputError("--gpu-flops is needed too: the GPU's dense peak at --precision")
-    if need_memory and mem is None:
-        raise InputError("--gpu-memory is needed too: the GPU's memory")
-    return custom_gpu(flops, mem, precision(o))
-
-
-def custom_gpu(flops: Quantity | None, mem: Quantity | None, chosen_precision: str) -> GpuSpec:
-    """Hardware given as options: the peak counts at the precision (auto: bf16). Built from parsed, checked
-    numbers, so it skips the catalog's validation (it has no source URL: the source is the user)."""
-    chosen = "bf16" if chosen_precision == "auto" else chosen_precision
-    peak = None if flops is None else count(flops, "gpu_flops")
-    capacity = None if mem is None else size(mem, "gpu_memory")
-    described = [f"{peak / 1e12:.4g} TFLOP/s {chosen}" if peak else "", f"{capacity / 1e9:.4g} GB" if capacity else ""]
-    return GpuSpec.model_construct(
-        id="custom",
-        aliases=(),
-        vendor="command line",
-        name=f"custom GPU ({', '.join(part for part in described if part)})",
-        year=2026,
-        memory_gb=None if capacity is None else capacity / 1e9,
-        peak_tflop_per_s=Peaks.model_validate({} if peak is None else {chosen: peak / 1e12}),
-        sources=("--gpu-flops/--gpu-memory",),
-    )
-
-
-def _config_path(name: str) -> Path | None:
-    """``name`` as a path to a config.json or a model.safetensors.index.json: a .json file, or a folder that
-    holds one (config.json first)."""
-    path = Path(name)
-    if name.endswith(".json"):
-        if not path.is_file():
-            raise InputError(f"no such file: {name}")
-        return path
-    if ("/" in name or "\\" in name) and path.is_dir():
-        for inside in ("config.json", "model.safetensors.index.json"):
-            if (path / inside).is_file():
-                return path / inside
-    return None
 
 
 def tokens(ref: ModelRef, o: RunOptions, optimal_law: scaling.Law | None = None) -> tuple[int, str]:
@@ -226,10 +102,6 @@ def tokens(ref: ModelRef, o: RunOptions, optimal_law: scaling.Law | None = None)
         finetune=o.get("finetune") is not None,
         from_samples=from_samples,
     )
-
-
-def precision(o: RunOptions) -> str:
-    return one_of(o.get("precision", "auto"), PRECISIONS, "precision")
 
 
 def lora_targets(value: object) -> frozenset[str]:
