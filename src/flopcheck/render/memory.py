@@ -49,10 +49,12 @@ def memory_table(mem: MemoryResult, gpu_id: str | None) -> Table:
 
 
 def strategies_table(mem: MemoryResult) -> Table:
-    rows = table("ways to make it fit", "per GPU", "host RAM", "slowdown")
+    rows = table("ways to make it fit (add these flags)", "per GPU", "host RAM", "time")
     for strategy in mem.strategies:
         host = format_bytes(strategy.host_bytes) if strategy.host_bytes else "-"
-        rows.add_row(plain(strategy.name), format_bytes(strategy.required_bytes), host, f"{strategy.slowdown:.3g}×")
+        rows.add_row(
+            plain(" ".join(strategy.flags)), format_bytes(strategy.required_bytes), host, f"{strategy.slowdown:.3g}×"
+        )
     return rows
 
 
@@ -84,7 +86,7 @@ def memory_sections(mem: MemoryResult) -> list[object]:
     """The strategies section, when there is one."""
     if not mem.strategies:
         return []
-    note = "slowdown = hardware FLOP per model FLOP; communication and offload costs are not modelled"
+    note = "time: predicted time per step relative to the run as given (communication and offload included)"
     return ["", strategies_table(mem), plain(note)]
 
 
