@@ -58,6 +58,15 @@ def strategies_table(mem: MemoryResult) -> Table:
     return rows
 
 
+OPTIMIZER_NAMES = {
+    "adamw": "AdamW",
+    "adamw-8bit": "8-bit AdamW",
+    "adafactor": "Adafactor",
+    "sgd": "SGD with momentum",
+    "lion": "Lion",
+}
+
+
 def memory_assumption_lines(mem: MemoryResult) -> list[str]:
     a = mem.assumptions
     seq = "unknown" if a.seq_len is None else f"{a.seq_len:,}"
@@ -67,16 +76,27 @@ def memory_assumption_lines(mem: MemoryResult) -> list[str]:
         "pure-bf16": "pure bf16 (no master copy, 16-bit optimizer states)",
     }[a.training_precision]
     tune = a.finetune if a.lora_rank is None else f"{a.finetune} (rank {a.lora_rank} on {a.lora_targets})"
+    optimizer = OPTIMIZER_NAMES.get(a.optimizer, a.optimizer)
+    switches = [
+        f"attention {a.attention}",
+        f"loss {a.loss}",
+        "compiled" if a.compiled else "not compiled",
+        *(["optimizer step in the backward pass"] if a.optimizer_in_backward else []),
+        *(["paged optimizer states"] if a.paged_optimizer else []),
+        *(["activations offloaded"] if a.offload_activations else []),
+    ]
     return [
-        f"training: {training}; optimizer {a.optimizer}; {a.trainable_params:,} trainable parameters ({tune})",
-        f"micro-batch {a.micro_batch}, sequence length {seq}, recomputation {a.recompute}",
+        f"stack {a.stack}: {a.stack_source}",
+        f"training: {training}; optimizer {optimizer}; {a.trainable_params:,} trainable parameters ({tune})",
+        f"micro-batch {a.micro_batch}, sequence length {seq}, recomputation {a.recompute}; " + ", ".join(switches),
         (
             f"ZeRO stage {a.zero_stage} over {a.data_parallel_gpus} data-parallel GPU(s)"
             if a.zero_stage
             else f"plain data parallelism over {a.data_parallel_gpus} GPU(s): a full replica on each"
         )
         + f"; offload: {a.offload}",
-        f"overhead allowance {format_bytes(a.overhead_bytes)} (CUDA context, workspace; --overhead)",
+        f"fixed overhead {format_bytes(a.overhead_bytes)} (NCCL buffers on several GPUs; --overhead); usable memory is "
+        "the device's less the CUDA context (0.4 GB)",
         *mem.notes,
         *mem.modelled,
     ]
