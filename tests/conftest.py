@@ -34,8 +34,10 @@ RunCli = Callable[..., Run]
 
 
 @pytest.fixture(autouse=True)
-def _plain_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Tests see what a pipe sees: fixed width, no colour forced either way."""
+def _plain_terminal(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Tests see what a pipe sees: fixed width, no colour forced either way, and no user defaults file."""
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path_factory.mktemp("config")))
+    monkeypatch.delenv("FLOPCHECK_CONFIG", raising=False)
     for name in ("FORCE_COLOR", "NO_COLOR", "FLOPCHECK_DEBUG", "TTY_COMPATIBLE", "TTY_INTERACTIVE"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("COLUMNS", "100")

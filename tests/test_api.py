@@ -68,10 +68,13 @@ def test_api_and_cli_give_the_same_document(
     assert result.model_dump(mode="json") == run.json()
 
 
-def test_compare_rows_match_the_cli(cli: RunCli) -> None:
-    result = flopcheck.compare("gpt2-xl", gpus="rtx4090,h100", sort="cost")
-    run = cli("compare", "gpt2-xl", "--gpus", "rtx4090,h100", "--sort", "cost", "--json")
-    assert [row.model_dump(mode="json") for row in result.rows] == run.json()
+def test_compare_matches_the_cli(cli: RunCli) -> None:
+    result = flopcheck.compare("gpt2-xl", gpus="rtx4090,h100", sort="cost", price=2)
+    run = cli("compare", "gpt2-xl", "--gpus", "rtx4090,h100", "--sort", "cost", "--price", "2", "--finetune", "full")
+    document = cli("compare", "gpt2-xl", "--gpus", "rtx4090,h100", "--sort", "cost", "--price", "2", "--json")
+    assert run.code == 0, run.err
+    assert result.model_dump(mode="json") == document.json()
+    assert document.json()["model"]["id"] == "gpt2-xl"
 
 
 def test_catalog_lookups() -> None:

@@ -6,6 +6,7 @@ import json
 
 import pytest
 
+from flopcheck.core.units import format_bytes, format_energy
 from tests.conftest import RunCli
 
 FITS_KEYS = [
@@ -87,11 +88,29 @@ def test_fits_compute_short_says_no(cli: RunCli) -> None:
 
 
 def test_fits_table_prints_verdict_and_assumptions(cli: RunCli) -> None:
-    run = cli("fits", "gpt2-xl", "--gpu", "rtx4070ti")
+    run = cli("fits", "gpt2-xl", "--gpu", "rtx4070ti", "--explain")
     assert run.code == 1
     for text in ("Verdict: No", "% predicted (likely", "365.25 days", "bf16", "AdamW", "micro-batch 1", "Not modelled"):
         assert text in run.out
     assert run.err == ""
+    assert cli("fits", "gpt2-xl", "--gpu", "rtx4070ti", "-v").out == run.out
+
+
+def test_fits_is_compact_by_default(cli: RunCli, monkeypatch: pytest.MonkeyPatch) -> None:
+    """About 25 lines at 80 columns: verdict, compute, memory against capacity, the top ways to fit with their
+    flags, cost, one line of key assumptions; sources and what is not modelled only with --explain."""
+    monkeypatch.setenv("COLUMNS", "80")
+    run = cli("fits", "gpt2-xl", "--gpu", "rtx4070ti")
+    lines = run.out.splitlines()
+    assert len(lines) <= 30, run.out
+    data = cli("fits", "gpt2-xl", "--gpu", "rtx4070ti", "--json").json()
+    needed, capacity = (format_bytes(data["memory"][k]) for k in ("required_bytes", "available_bytes"))
+    first_way = data["memory"]["strategies"][0]["flags"]
+    energy = format_energy(data["cost"]["energy_kwh"])
+    for text in ("Verdict: No", needed, capacity, "Cost:", energy, "Assumes:", "MFU", "--explain"):
+        assert text in run.out, text
+    assert all(flag in run.out for flag in first_way)  # the exact options of the best way to fit
+    assert "Not modelled" not in run.out and "Kaplan" not in run.out
 
 
 def test_fits_bare_parameter_count(cli: RunCli) -> None:
@@ -111,8 +130,12 @@ def test_fits_bare_parameter_count(cli: RunCli) -> None:
     data = run.json()
     assert data["compute"]["required_flop"] == pytest.approx(9e19)
     assert data["compute"]["ratio"] == pytest.approx(12.65, abs=0.01)
-    assert data["memory"]["breakdown"]["activations_bytes"] is None
-    assert any("shape is unknown" in line for line in data["memory"]["notes"])
+    # A bare count gets the shape optimal assumes for its size, and says so: activations are counted.
+    assert data["memory"]["breakdown"]["activations_bytes"] > 0
+    assert data["memory"]["assumptions"]["seq_len"] == 2048
+    assert "shape assumed: 20 layers, d_model 2,560" in data["model"]["shape_note"]
+    table = cli("fits", "1.5B", "--gpu", "rtx4070ti", "--tokens", "10B")
+    assert "shape assumed" in table.out
 
 
 def test_tokens_per_param_and_default_rule(cli: RunCli) -> None:
@@ -441,7 +464,6 @@ def test_zero_3_on_one_gpu_is_allowed_and_says_so(cli: RunCli) -> None:
         (["memory", "gpt2", "--offload", "optimizer", "--zero", "1"], "needs ZeRO stage 2"),
         (["memory", "gpt2", "--offload", "all", "--zero", "2"], "--offload all needs ZeRO stage 3"),
         (["memory", "gpt2", "--lora-rank", "16"], "go with --finetune lora or qlora"),
-        (["memory", "7B", "--finetune", "lora"], "LoRA needs the model's architecture"),
         (["memory", "gpt2", "--layers", "12"], "are for a parameter count"),
         (["memory", "7B", "--layers", "12"], "--layers, --hidden and --heads together"),
         (["memory", "7B", "--layers", "2", "--hidden", "100", "--heads", "3"], "not a multiple"),
@@ -486,9 +508,29 @@ def test_optimal_with_a_gpu_has_a_feasible_optimum(cli: RunCli) -> None:
         dig(data, key)
     feasible = data["feasible"]
     assert feasible["params"] <= data["params"]
-    assert feasible["max_params"] < 1e9  # a 12 GB card cannot train a billion parameters with AdamW
-    assert feasible["limited_by_memory"] is True
+    # a 12 GB card cannot train a billion parameters with plain mixed-precision AdamW ...
+    assert feasible["max_params_as_given"] < 1e9
+    # ... but can with the ways to fit that fits lists, and the two commands agree on it
+    assert feasible["max_params"] > 1.56e9
+    # the compute-optimal 2.9B fits only with a way to fit, which the answer names with its options
+    assert feasible["limited_by_memory"] is False
+    assert feasible["way"] is not None and feasible["flags"].startswith("--")
     assert data["budget_flop"] == pytest.approx(80.2e12 * 0.4 * 31_557_600)
+    fits = cli("fits", "gpt2-xl", "--gpu", "rtx4070ti", "--json").json()
+    assert fits["memory"]["strategies"]  # gpt2-xl (1.56B) fits only through a way to fit: both say so
+
+
+def test_optimal_and_fits_count_the_same_hardware_flops(cli: RunCli) -> None:
+    """With full recomputation a run costs 8·N·D for 6·N·D (Narayanan et al. 2021): optimal's best run must
+    be one that fits says takes the whole window, not 4/3 of it."""
+    flags = ["--gpu", "rtx4070ti", "--zero", "2", "--offload", "optimizer", "--recompute", "full", "--mfu", "40%"]
+    best = cli("optimal", *flags, "--json").json()
+    assert best["recompute_factor"] == pytest.approx(4 / 3)
+    n, d = best["params"], best["tokens"]
+    assert 6 * n * d == pytest.approx(best["budget_flop"] * 3 / 4, rel=1e-3)
+    fits = cli("fits", f"{n}", "--tokens", f"{d}", *flags, "--json").json()
+    assert fits["compute"]["time_s"] == pytest.approx(fits["assumptions"]["duration_s"], rel=1e-3)
+    assert "MFU 40%" in best["budget_source"]
 
 
 def test_optimal_laws(cli: RunCli) -> None:
@@ -516,7 +558,7 @@ def test_fits_optimal_section(cli: RunCli) -> None:
         (["optimal"], "give a budget"),
         (["optimal", "--flop", "nan"], "--flop must be a finite number"),
         (["optimal", "--flop", "1"], "too small"),
-        (["optimal", "--flop", "1e21", "--ratio", "30"], "--ratio goes with --law tokens-per-param"),
+        (["optimal", "--flop", "1e21", "--ratio", "30", "--law", "epoch"], "--ratio sets the tokens per parameter"),
         (["optimal", "--flop", "1e21", "--law", "kaplan"], "--law"),
         (["fits", "gpt2", "--gpu", "h100", "--chinchilla", "--tokens", "1B"], "give one of"),
     ],
@@ -549,10 +591,18 @@ def test_mixture_of_experts_trains_on_active_parameters(cli: RunCli) -> None:
     assert data["train_flop"] == pytest.approx(6 * 12.9e9 * 1e12)
 
 
-def test_attention_formulas_need_a_shape(cli: RunCli) -> None:
-    run = cli("flops", "7B", "--tokens", "1T", "--flop-formula", "palm")
-    assert run.code == 2
-    assert "needs the model's layers" in run.err
+def test_ratio_alone_means_the_tokens_per_param_law(cli: RunCli) -> None:
+    data = cli("optimal", "--flop", "1e21", "--ratio", "30", "--json").json()
+    assert data["law"] == "tokens-per-param"
+    assert data["tokens_per_param"] == pytest.approx(30)
+
+
+def test_attention_formulas_use_the_stated_shape_of_a_parameter_count(cli: RunCli) -> None:
+    run = cli("flops", "7B", "--tokens", "1T", "--flop-formula", "palm", "--json")
+    assert run.code == 0, run.err
+    data = run.json()
+    assert data["train_flop"] > 6 * 7e9 * 1e12
+    assert "shape assumed" in data["model"]["shape_note"]
 
 
 # ----------------------------------------------------------------------------- ad-hoc hardware
@@ -575,7 +625,10 @@ def test_hardware_described_on_the_command_line(cli: RunCli) -> None:
     [
         (["fits", "gpt2", "--gpu-flops", "40T"], "--gpu-memory is needed"),
         (["fits", "gpt2", "--gpu-memory", "12GB"], "--gpu-flops is needed"),
-        (["budget", "--gpu", "h100", "--gpu-flops", "1T"], "not both"),
+        (["budget", "--gpu-flops", "88"], "did you mean 88T FLOP/s?"),
+        (["fits", "gpt2", "--gpu-flops", "88T", "--gpu-memory", "16"], "did you mean 16GB?"),
+        (["fits", "1,5B", "--gpu", "h100"], "write decimals with a point (1.5B)"),
+        (["fits", "gpt2", "--gpu", "h100", "--mfu", "40"], "did you mean 40%?"),
         (["budget"], "give --gpu GPU"),
         (["budget", "--gpu-flops", "-1T"], "--gpu-flops must be greater than zero"),
         (["memory", "gpt2", "--gpu-memory", "lots"], "cannot read --gpu-memory"),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 
 import pytest
 
@@ -112,29 +113,54 @@ def test_gates_pass_and_fail_with_one_line(cli: RunCli) -> None:
             "reason": "training takes 2.73 days, over 2 days",
         }
     ]
+    # a gate that cannot be evaluated is bad input (exit 2) naming what is missing, not a failed plan
     unpriced = cli("fits", "gpt2", "--gpu", "rtx4070ti", "--max-cost", "100")
-    assert unpriced.code == 1 and "no price: give --price" in unpriced.err
+    assert unpriced.code == 2
+    assert unpriced.err == (
+        "flopcheck: error: --max-cost cannot be checked: no price for rtx-4070-ti: give --price USD_PER_GPU_HOUR\n"
+    )
+    priced = cli("fits", "gpt2", "--gpu", "rtx4070ti", "--max-cost", "100", "--price", "0.5", "--json")
+    assert priced.json()["gates"][0]["passed"] is (priced.json()["cost"]["cost_usd"] <= 100)
+
+
+def test_ok_is_fits_and_every_gate(cli: RunCli) -> None:
+    run = cli("fits", "gpt2-xl", "--gpu", "h100", "--mfu", "40%", "--max-days", "2", "--json")
+    data = run.json()
+    assert data["fits"] is True and data["ok"] is False and run.code == 1
+    passing = cli("fits", "gpt2-xl", "--gpu", "h100", "--mfu", "40%", "--max-days", "3", "--json")
+    assert passing.json()["ok"] is True and passing.code == 0
 
 
 def test_compare_gates(cli: RunCli) -> None:
     run = cli("compare", "gpt2", "--gpus", "t4,h100", "--mfu", "0.4", "--max-days", "1", "--json")
     assert run.code == 0  # the H100 does it in hours
     none = cli("compare", "gpt2", "--gpus", "t4,a10", "--mfu", "0.4", "--max-days", "1")
-    assert none.code == 1 and "no GPU meets" in none.err
+    assert none.code == 1 and "no GPU that fits meets" in none.err
+    # GPUs a gate cannot be checked on are left out with the reason; all of them: exit 2
+    mixed = cli("compare", "gpt2", "--gpus", "rtx4080,h100", "--max-cost", "1000", "--json")
+    assert mixed.code == 0 and [r["gpu"]["id"] for r in mixed.json()["rows"]] == ["h100-sxm"]
+    assert "no price for rtx-4080" in mixed.json()["skipped"][0]
+    unpriced = cli("compare", "gpt2", "--gpus", "rtx4080,rtx4070ti", "--max-cost", "1000")
+    assert unpriced.code == 2 and "--max-cost cannot be checked" in unpriced.err
 
 
 # ----------------------------------------------------------------------------- compare and matrix
 
 
 def test_compare_rows_sorted_and_keyed(cli: RunCli) -> None:
-    rows = cli("compare", "gpt2-xl", "--gpus", "rtx4070ti,rtx4090,a100,h100,t4", "--json").json()
+    data = cli("compare", "gpt2-xl", "--gpus", "rtx4070ti,rtx4090,a100,h100,t4", "--json").json()
+    assert data["model"]["id"] == "gpt2-xl" and data["ok"] is True  # the same model object as fits
+    rows = data["rows"]
+    assert rows[0]["gpu"]["id"] == "h100-sxm"
     times = [r["compute"]["time_s"] for r in rows]
     assert times == sorted(times)
+    fits = cli("fits", "gpt2-xl", "--gpu", "h100", "--json").json()
     for row in rows:
-        assert {"gpu", "compute", "memory", "cost_usd", "energy_kwh"} <= set(row)
-        assert "fits" in row["memory"] and "time_s" in row["compute"]
+        assert {"gpu", "compute", "memory", "cost", "gates", "fits", "ok"} == set(row)
+        assert set(row["compute"]) == set(fits["compute"]) and set(row["cost"]) == set(fits["cost"])
+        assert set(row["memory"]) <= set(fits["memory"])
     by_cost = cli("compare", "gpt2-xl", "--gpus", "rtx4090,a100,h100,t4", "--sort", "cost", "--json").json()
-    costs = [r["cost_usd"] for r in by_cost]
+    costs = [r["cost"]["cost_usd"] for r in by_cost["rows"]]
     known = [c for c in costs if c is not None]
     assert known == sorted(known) and costs[: len(known)] == known  # unknown costs last
     rtx = next(r for r in rows if r["gpu"]["id"] == "rtx-4070-ti")
@@ -142,7 +168,7 @@ def test_compare_rows_sorted_and_keyed(cli: RunCli) -> None:
 
 
 def test_compare_all_and_the_table(cli: RunCli) -> None:
-    rows = cli("compare", "gpt2", "--all", "--json").json()
+    rows = cli("compare", "gpt2", "--all", "--json").json()["rows"]
     assert len(rows) >= 30  # GPUs without a published bf16/fp16/fp32 peak are left out
     table = cli("compare", "gpt2", "--gpus", "t4,h100")
     assert table.code == 0 and "█" in table.out and "Time to train" in table.out
@@ -190,20 +216,45 @@ def test_csv_parses_with_one_header_row(cli: RunCli, name: str, args: list[str],
         assert header[:4] == ["model_id", "gpu_id", "gpu_count", "precision"] and "time_s" in header
 
 
+NUMBER = re.compile(r"\d[\d,.]*(?:e-?\d+)?")
+
+
+def markdown_tables(text: str) -> list[list[list[str]]]:
+    tables: list[list[list[str]]] = []
+    previous = ""
+    for line in text.splitlines():
+        if line.startswith("| "):
+            assert line.endswith(" |"), line
+            if not previous.startswith("| "):
+                tables.append([])
+            tables[-1].append(line[2:-2].replace("\\|", "").split(" | "))
+        previous = line
+    return tables
+
+
 @pytest.mark.parametrize(("name", "args", "count"), FORMAT_COMMANDS, ids=[c[0] for c in FORMAT_COMMANDS])
-def test_markdown_is_a_valid_table(cli: RunCli, name: str, args: list[str], count: int | None) -> None:
+def test_markdown_renders_the_terminal_tables(
+    cli: RunCli, monkeypatch: pytest.MonkeyPatch, name: str, args: list[str], count: int | None
+) -> None:
+    """The same tables as the terminal, as GitHub pipe tables: every table well formed, and every number the
+    terminal shows is in the Markdown."""
     run = cli(*args, "--format", "markdown")
-    lines = run.out.splitlines()
-    assert lines[1].replace(" ", "").replace("|", "").replace("-", "") == ""
-    columns = lines[0].count(" | ") + 1
-    for line in lines:
-        assert line.startswith("| ") and line.endswith(" |")
-        cells = line[2:-2].replace("\\|", "").split(" | ")
-        assert len(cells) == columns
+    assert run.code in (0, 1), run.err
+    tables = markdown_tables(run.out)
+    assert tables
+    for table in tables:
+        header, rule, *body = table
+        assert all(cell.strip("- ") == "" for cell in rule)
+        assert all(len(row) == len(header) for row in (rule, *body))
+    monkeypatch.setenv("COLUMNS", "300")
+    terminal = cli(*args)
+    assert sorted(NUMBER.findall(terminal.out)) == sorted(NUMBER.findall(run.out.replace("<br>", " ")))
+    assert "required_bytes" not in run.out  # not the flat CSV fields
 
 
 def test_compare_costs_the_configuration_that_fits(cli: RunCli) -> None:
-    rows = {r["gpu"]["id"]: r for r in cli("compare", "gpt2-xl", "--gpus", "rtx4070ti,h100", "--json").json()}
+    data = cli("compare", "gpt2-xl", "--gpus", "rtx4070ti,h100", "--json").json()
+    rows = {r["gpu"]["id"]: r for r in data["rows"]}
     # 35 GB of training state does not fit one 12 GB card: the row is the fewest cards that fit with ZeRO-3.
     small = rows["rtx-4070-ti"]
     assert small["memory"]["fits"] and small["gpu"]["count"] == small["memory"]["min_gpus_zero3"] > 1
@@ -211,13 +262,14 @@ def test_compare_costs_the_configuration_that_fits(cli: RunCli) -> None:
 
 
 def test_compare_by_cost_says_which_price_each_row_uses(cli: RunCli) -> None:
-    rows = cli("compare", "gpt2", "--all", "--sort", "cost", "--json").json()
-    priced = [r for r in rows if r["cost_usd"] is not None]
+    rows = cli("compare", "gpt2", "--all", "--sort", "cost", "--json").json()["rows"]
+    priced = [r for r in rows if r["cost"]["cost_usd"] is not None]
     assert len(priced) >= 20
-    costs = [r["cost_usd"] for r in priced]
+    costs = [r["cost"]["cost_usd"] for r in priced]
     assert costs == sorted(costs)
     for row in priced:
-        assert row["price_basis"].startswith("median of") or "the only list" in row["price_basis"]
+        basis = row["cost"]["price_basis"]
+        assert basis.startswith("median of") or "the only list" in basis
     table = cli("compare", "gpt2", "--gpus", "h100,t4", "--sort", "cost").out
     assert "med/" in table and "median of N providers" in table
 

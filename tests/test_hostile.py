@@ -60,7 +60,7 @@ def test_hostile_catalogs_fail_fast_and_clearly(cli: RunCli, tmp_path: Path, con
 def test_numbers_beyond_the_float_range_in_a_catalog() -> None:
     text = "gpus:\n  - {id: x, vendor: v, name: n, year: 2024, memory_gb: 1.0e+400, peak_tflop_per_s: {}, sources: [https://a]}\n"
     problems = [str(p) for p in catalog_file.parse("gpus.yaml", text).problems]
-    assert problems == ["gpus.yaml:2: x: memory_gb: Input should be a finite number"]
+    assert problems == ["gpus.yaml:2: x: memory_gb: must be a finite number"]
 
 
 @settings(max_examples=60, deadline=None)

@@ -22,8 +22,8 @@ WIDTH = "100"
 def run_example(command: str) -> str:
     args = shlex.split(command)
     assert args[0] == "flopcheck", command
-    saved = {k: os.environ.get(k) for k in ("COLUMNS", "NO_COLOR", "FORCE_COLOR")}
-    os.environ.update(COLUMNS=WIDTH, NO_COLOR="1")
+    saved = {k: os.environ.get(k) for k in ("COLUMNS", "NO_COLOR", "FORCE_COLOR", "FLOPCHECK_CONFIG")}
+    os.environ.update(COLUMNS=WIDTH, NO_COLOR="1", FLOPCHECK_CONFIG=os.devnull)  # no user defaults
     os.environ.pop("FORCE_COLOR", None)
     try:
         buffer = io.StringIO()
@@ -47,8 +47,44 @@ def refresh_block(body: str) -> str:
     return "".join(out)
 
 
+OPTIONS = re.compile(r"(<!-- options:begin -->\n)(.*?)(<!-- options:end -->)", re.DOTALL)
+
+
+def options_table() -> str:
+    """The run options as the command line declares them: each option, the commands that take it, what it
+    does (its generic help; ``COMMAND --help`` has each command's own)."""
+    import typer
+
+    from flopcheck.cli.application import COMMAND_MODULES, app, load_commands
+    from flopcheck.cli.help_texts import GENERIC
+
+    load_commands([])
+    group = typer.main.get_command(app)
+    rows: dict[str, tuple[list[str], str]] = {}
+    for name in COMMAND_MODULES:
+        command = group.commands[name]  # type: ignore[attr-defined]
+        for param in command.params:
+            if param.name not in GENERIC or not getattr(param, "opts", None):
+                continue
+            spelled = " / ".join(f"`{flag}`" for flag in (*param.opts, *param.secondary_opts))
+            rows.setdefault(spelled, ([], GENERIC[param.name]))[0].append(f"`{name}`")
+    lines = ["| option | commands | what it does |", "| --- | --- | --- |"]
+    for flags, (commands, text) in rows.items():
+        escaped = text.replace("|", "\\|")
+        lines.append(f"| {flags} | {', '.join(commands)} | {escaped} |")
+    return "\n".join(lines) + "\n"
+
+
 def refresh(text: str) -> str:
+    text = OPTIONS.sub(lambda m: m.group(1) + options_table() + m.group(3), text)
     return BLOCK.sub(lambda m: m.group(1) + refresh_block(m.group(2)) + m.group(3), text)
+
+
+def test_readme_option_table_is_generated_from_the_cli() -> None:
+    text = README.read_text(encoding="utf-8")
+    match = OPTIONS.search(text)
+    assert match, "the README has no generated option table"
+    assert match.group(2) == options_table(), "README options are stale: run `python -m tests.test_readme`"
 
 
 def test_readme_examples_match_the_cli() -> None:

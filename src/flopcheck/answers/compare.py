@@ -3,7 +3,7 @@ row is ``plan.fits`` for one pair, so the numbers are the ones ``fits`` prints."
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 
 from flopcheck.answers import run as plan
@@ -21,7 +21,9 @@ def compare(
 ) -> CompareResult:
     """``model`` on each of ``gpus`` (× settings.count, or the fewest that fit: ``_fitting``), sorted by time,
     cost or energy (unknown values last). Every row is priced by the same rule (``pricing.choose``), so costs
-    compare; each row says which price it uses."""
+    compare; each row says which price it uses. A GPU the run cannot be computed on (no peak at the precision,
+    a gate without its figure) is left out with the reason; when that is every GPU, the first reason is the
+    error."""
     rows: list[CompareRow] = []
     skipped: list[str] = []
     for gpu in gpus:
@@ -32,7 +34,6 @@ def compare(
             continue
         rows.append(
             CompareRow(
-                model_id=model.id,
                 gpu=result.gpu,
                 compute=result.compute,
                 memory=CompareMemory(
@@ -41,21 +42,26 @@ def compare(
                     available_bytes=result.memory.available_bytes,
                     min_gpus_zero3=result.memory.min_gpus_zero3,
                 ),
+                cost=result.cost,
+                gates=result.gates,
                 fits=result.fits,
-                cost_usd=result.cost.cost_usd,
-                price_usd_per_gpu_hour=result.cost.price_usd_per_gpu_hour,
-                price_basis=result.cost.price_basis,
-                energy_kwh=result.cost.energy_kwh,
-                co2_kg=result.cost.co2_kg,
-                gates_passed=all(gate.passed for gate in result.gates),
+                ok=result.ok,
             )
         )
+    if not rows and skipped:
+        raise InputError(f"no GPU could be compared: {skipped[0]}")
 
     def key(row: CompareRow) -> tuple[bool, float]:
-        value = {"time": row.compute.time_s, "cost": row.cost_usd, "energy": row.energy_kwh}[sort]
+        value = {"time": row.compute.time_s, "cost": row.cost.cost_usd, "energy": row.cost.energy_kwh}[sort]
         return value is None, value or 0.0
 
-    return CompareResult(rows=tuple(sorted(rows, key=key)), skipped=tuple(skipped), sort=sort)
+    return CompareResult(
+        model=plan.model_info(model, tokens, source),
+        ok=any(row.ok for row in rows),
+        rows=tuple(sorted(rows, key=key)),
+        skipped=tuple(skipped),
+        sort=sort,
+    )
 
 
 def _fitting(model: ModelRef, gpu: GpuSpec, settings: Settings, tokens: int, source: str) -> FitsResult:
@@ -73,14 +79,23 @@ def _fitting(model: ModelRef, gpu: GpuSpec, settings: Settings, tokens: int, sou
     return result
 
 
-def matrix(models: Sequence[ModelRef], gpus: Sequence[GpuSpec], settings: Settings) -> MatrixResult:
-    """A verdict for every model × GPU: yes, compute-only (memory does not fit), memory-only, or no."""
+def matrix(
+    models: Sequence[ModelRef],
+    gpus: Sequence[GpuSpec],
+    settings: Settings,
+    tokens: Callable[[ModelRef], tuple[int, str]] | None = None,
+) -> MatrixResult:
+    """A verdict for every model × GPU: yes, compute-only (memory does not fit), memory-only, or no;
+    ``tokens`` gives each model's training tokens (default: published, else 20 per parameter)."""
     cells: list[MatrixCell] = []
     for model in models:
         for gpu in gpus:
             try:
-                tokens, source = resolve_tokens(model, None, None, finetune=settings.memory.finetune is not None)
-                result = plan.fits(model, gpu, settings, tokens, source)
+                if tokens is None:
+                    count, source = resolve_tokens(model, None, None, finetune=settings.memory.finetune is not None)
+                else:
+                    count, source = tokens(model)
+                result = plan.fits(model, gpu, settings, count, source)
             except InputError as exc:
                 cells.append(
                     MatrixCell(
@@ -107,4 +122,9 @@ def matrix(models: Sequence[ModelRef], gpus: Sequence[GpuSpec], settings: Settin
                     note=None,
                 )
             )
-    return MatrixResult(models=tuple(m.id for m in models), gpus=tuple(g.id for g in gpus), cells=tuple(cells))
+    return MatrixResult(
+        ok=any(cell.verdict == "yes" for cell in cells),
+        models=tuple(m.id for m in models),
+        gpus=tuple(g.id for g in gpus),
+        cells=tuple(cells),
+    )

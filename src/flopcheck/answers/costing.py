@@ -8,6 +8,7 @@ from flopcheck.answers import pricing
 from flopcheck.answers.results import CostResult, GateResult
 from flopcheck.catalog.entries import GpuSpec
 from flopcheck.core import economics
+from flopcheck.core.errors import InputError
 from flopcheck.core.units import SECONDS_PER_DAY, format_duration
 
 
@@ -101,9 +102,9 @@ def cost(gpu: GpuSpec, gpu_hours: float, opts: CostOptions, gpus: int = 1) -> Co
     )
 
 
-def check(gates: Gates, time_s: float, spent: CostResult) -> tuple[GateResult, ...]:
-    """Each gate given, passed or not. A gate whose value cannot be computed fails: a CI job must not pass on
-    a number it does not have."""
+def check(gates: Gates, time_s: float, spent: CostResult, gpu_id: str) -> tuple[GateResult, ...]:
+    """Each gate given, passed or not. A gate whose value cannot be computed (no price, no power figure) is
+    bad input, not a failed plan: a CI job must neither pass nor fail on a number it does not have."""
     results: list[GateResult] = []
     if gates.max_days is not None:
         days = time_s / SECONDS_PER_DAY
@@ -111,15 +112,24 @@ def check(gates: Gates, time_s: float, spent: CostResult) -> tuple[GateResult, .
         reason = f"training takes {format_duration(time_s)}" + ("" if passed else f", over {gates.max_days:g} days")
         results.append(GateResult(name="--max-days", limit=gates.max_days, value=days, passed=passed, reason=reason))
     for name, limit, value, unit, missing in (
-        ("--max-cost", gates.max_cost_usd, spent.cost_usd, "USD", "no price: give --price"),
-        ("--max-kwh", gates.max_kwh, spent.energy_kwh, "kWh", "no board power: give --power"),
+        (
+            "--max-cost",
+            gates.max_cost_usd,
+            spent.cost_usd,
+            "USD",
+            f"no price for {gpu_id}: give --price USD_PER_GPU_HOUR",
+        ),
+        ("--max-kwh", gates.max_kwh, spent.energy_kwh, "kWh", f"no board power for {gpu_id}: give --power W"),
     ):
         if limit is None:
             continue
-        passed = value is not None and value <= limit
+        if value is None:
+            raise InputError(f"{name} cannot be checked: {missing}")
+        passed = value <= limit
         over = "" if passed else f", over {limit:g} {unit}"
-        reason = missing if value is None else f"{value:,.4g} {unit}{over}"
-        results.append(GateResult(name=name, limit=limit, value=value, passed=passed, reason=reason))
+        results.append(
+            GateResult(name=name, limit=limit, value=value, passed=passed, reason=f"{value:,.4g} {unit}{over}")
+        )
     return tuple(results)
 
 

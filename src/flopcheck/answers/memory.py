@@ -128,6 +128,12 @@ def required_bytes(e: memory.Estimate) -> float:
     return e.total_bytes + reserve_bytes(e)
 
 
+def allocated_budget(config: memory.Config, usable: float) -> float:
+    """The allocated bytes that fit in ``usable``: the allocator reserve scales with the allocated peak, so
+    allocated bytes are compared with a scaled capacity."""
+    return config.overhead_bytes + (usable - config.overhead_bytes) / (1 + fitted.ALLOCATOR_RESERVE)
+
+
 def reserve_bytes(e: memory.Estimate) -> float:
     return fitted.ALLOCATOR_RESERVE * (e.total_bytes - e.overhead_bytes)
 
@@ -239,12 +245,7 @@ def build(
     if not math.isfinite(needed):
         raise InputError("the memory needed is too large to compute; check the parameter count and batch")
     usable = None if device_bytes is None else usable_bytes(device_bytes)
-    # The allocator reserve scales with the allocated peak: compare allocated bytes with a scaled capacity.
-    budget = (
-        None
-        if usable is None
-        else config.overhead_bytes + (usable - config.overhead_bytes) / (1 + fitted.ALLOCATOR_RESERVE)
-    )
+    budget = None if usable is None else allocated_budget(config, usable)
     fits = None if usable is None else round(needed) <= usable
     ways: tuple[StrategyResult, ...] = ()
     if budget is not None and not fits:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 
-from flopcheck.answers.memory import Resolved, memory_assumptions, required_bytes
+from flopcheck.answers.memory import Resolved, allocated_budget, memory_assumptions, required_bytes
 from flopcheck.answers.results import (
     Assumptions,
     FeasibleResult,
@@ -16,8 +16,9 @@ from flopcheck.answers.results import (
     OptimalSection,
 )
 from flopcheck.catalog.entries import ModelSpec
-from flopcheck.core import memory, scaling
+from flopcheck.core import fitting, memory, scaling
 from flopcheck.core.errors import InputError
+from flopcheck.core.units import format_count, format_ratio
 
 REFERENCE_SEQ_LEN = 2048
 """Context length assumed for a hypothetical model: Chinchilla and Gopher train with 2048 tokens."""
@@ -38,11 +39,16 @@ def shape_for(params: float) -> memory.Shape:
     return memory.Shape(n_layer=layers, d_model=d_model, n_head=d_model // HEAD_SIZE, vocab_size=REFERENCE_VOCAB)
 
 
-def max_params_that_fit(config: memory.Config, available_bytes: float) -> float | None:
-    """The largest N whose training fits in ``available_bytes`` per GPU with ``config``, using ``shape_for``."""
+def max_params_that_fit(config: memory.Config, available_bytes: float, ways: bool = False) -> float | None:
+    """The largest N whose training fits in ``available_bytes`` per GPU with ``config`` (or, with ``ways``,
+    with one of the ways to make it fit that ``fits`` lists), using ``shape_for``."""
 
     def fits(params: float) -> bool:
-        return required_bytes(memory.estimate(params, shape_for(params), config)) <= available_bytes
+        shape = shape_for(params)
+        if required_bytes(memory.estimate(params, shape, config)) <= available_bytes:
+            return True
+        budget = allocated_budget(config, available_bytes)
+        return ways and bool(fitting.ways_to_fit(params, shape, config, budget, False))
 
     return scaling.largest_fitting(fits)
 
@@ -75,22 +81,52 @@ def _law_result(law: scaling.Law, budget_flop: float) -> LawResult:
 def _feasible(
     law: scaling.Law, budget_flop: float, resolved: Resolved, available_bytes: float, best: LawResult
 ) -> FeasibleResult:
+    """The best run within the memory, counting the ways to fit as ``fits`` does; its tokens are what the
+    budget buys at that way's hardware FLOP per model FLOP (recomputation included)."""
     config = resolved.config
-    limit = max_params_that_fit(config, available_bytes)
-    params = tokens = loss = None
+    as_given = max_params_that_fit(config, available_bytes)
+    limit = max_params_that_fit(config, available_bytes, ways=True)
+    params = tokens = loss = way = flags = None
+    slowdown = 1.0
     if limit is not None:
         params = min(float(best.params), limit)
-        tokens = budget_flop / (6.0 * params)
+        shape = shape_for(params)
+        slowdown = memory.recompute_factor(config.recompute, params, shape, config.seq_len)
+        if required_bytes(memory.estimate(params, shape, config)) > available_bytes:
+            budget = allocated_budget(config, available_bytes)
+            chosen = fitting.ways_to_fit(params, shape, config, budget, False)[0]
+            way, flags, slowdown = chosen.name, " ".join(chosen.flags), chosen.slowdown
+        tokens = budget_flop / (6.0 * params * slowdown)
         loss = law.loss(params, tokens)
     return FeasibleResult(
         max_params=None if limit is None else math.floor(limit),
+        max_params_as_given=None if as_given is None else math.floor(as_given),
         params=None if params is None else round(params),
         tokens=None if tokens is None else round(tokens),
         loss=loss,
         limited_by_memory=limit is not None and limit < best.params,
+        way=way,
+        flags=flags,
+        recompute_factor=slowdown,
         shape=SHAPE_NOTE,
         memory=memory_assumptions(resolved, memory.estimate(1e9, shape_for(1e9), config)),
     )
+
+
+def _model_budget(law: scaling.Law, budget_flop: float, config: memory.Config | None) -> tuple[float, float]:
+    """The model FLOP (6·N·D) a budget of hardware FLOP buys with the recomputation asked, and the factor:
+    full recomputation costs 8·N·D for 6·N·D (Narayanan et al. 2021); selective depends on the shape, so the
+    optimum is found again at the factor of the first guess (twice: it converges at once)."""
+    if config is None or config.recompute is memory.Recompute.NONE:
+        return budget_flop, 1.0
+    factor = 1.0
+    for _ in range(2):
+        try:
+            params, _ = law.optimum(budget_flop / factor)
+        except OverflowError:
+            raise InputError("the budget is too large to plan with") from None
+        factor = memory.recompute_factor(config.recompute, params, shape_for(params), config.seq_len)
+    return budget_flop / factor, factor
 
 
 def nearest_models(models: Iterable[ModelSpec], params: float, count: int = 3) -> tuple[NearestModel, ...]:
@@ -110,7 +146,8 @@ def optimal(
 ) -> OptimalResult:
     """The compute-optimal model for ``budget_flop`` under ``law``, the other laws alongside, the catalog
     models nearest in size and, given a GPU's memory, the best run that fits it."""
-    best = _law_result(law, budget_flop)
+    model_flop, factor = _model_budget(law, budget_flop, None if memory_config is None else memory_config.config)
+    best = _law_result(law, model_flop)
     others = [scaling.law(name) for name in scaling.LAW_NAMES if name not in (law.name, "tokens-per-param")]
     feasible = None
     if memory_config is not None and available_bytes is not None:
@@ -119,6 +156,8 @@ def optimal(
     return OptimalResult(
         budget_flop=budget_flop,
         budget_source=budget_source,
+        model_flop=model_flop,
+        recompute_factor=factor,
         law=law.name,
         description=law.description,
         params=best.params,
@@ -126,7 +165,7 @@ def optimal(
         tokens_per_param=best.tokens_per_param,
         loss=best.loss,
         loss_law=best.loss_law,
-        alternatives=tuple(_law_result(other, budget_flop) for other in others),
+        alternatives=tuple(_law_result(other, model_flop) for other in others),
         nearest_models=nearest_models(models, best.params),
         feasible=feasible,
         gpu=gpu,
@@ -154,9 +193,11 @@ def section(
     if 0.8 <= ratio <= 1.25:
         training = "about compute-optimal (within 25 %)"
     elif ratio < 1:
-        training = f"under-trained ×{1 / ratio:.3g}: {optimal_tokens / 1e9:.3g}B tokens would be compute-optimal"
+        training = (
+            f"{format_ratio(1 / ratio)} under-trained: {format_count(optimal_tokens)} tokens would be compute-optimal"
+        )
     else:
-        training = f"over-trained ×{ratio:.3g}: past compute-optimal, trading compute for a smaller model"
+        training = f"{format_ratio(ratio)} over-trained: past compute-optimal, trading compute for a smaller model"
     return OptimalSection(
         law=law.name,
         tokens=round(optimal_tokens),

@@ -28,7 +28,7 @@ from flopcheck.catalog.model_ref import ModelRef
 from flopcheck.core import compute, memory
 from flopcheck.core.errors import InputError
 from flopcheck.core.flops import FLOP_FORMULAS, train_flop_per_token
-from flopcheck.core.units import SECONDS_PER_YEAR, format_bytes, format_duration, format_sci
+from flopcheck.core.units import SECONDS_PER_YEAR, format_bytes, format_duration, format_percent, format_sci
 
 
 def model_info(model: ModelRef, tokens: int, tokens_source: str) -> ModelInfo:
@@ -42,6 +42,7 @@ def model_info(model: ModelRef, tokens: int, tokens_source: str) -> ModelInfo:
         n_ctx=model.n_ctx,
         active_params=model.active_params,
         origin=model.origin,
+        shape_note=model.shape_note,
     )
 
 
@@ -56,8 +57,17 @@ def _gpu_info(gpu: GpuSpec, settings: Settings) -> tuple[GpuInfo, float]:
         precision=precision.value,
         peak_flop_per_s=peak,
         memory_bytes=round(gpu.memory_bytes) if gpu.memory_known else None,
+        overrides=overrides_of(gpu),
     )
     return info, peak
+
+
+def overrides_of(gpu: GpuSpec) -> tuple[str, ...]:
+    """The catalog figures a command line replaced, as recorded on the entry it built (see ``override``)."""
+    return tuple(source.removeprefix(OVERRIDE) for source in gpu.sources if source.startswith(OVERRIDE))
+
+
+OVERRIDE = "command line: "
 
 
 def _assumptions(settings: Settings, mfu: float | None = None) -> Assumptions:
@@ -138,6 +148,17 @@ def _memory(
     return result, resolved
 
 
+def warnings(model: ModelRef, settings: Settings) -> tuple[str, ...]:
+    """Inputs that are valid but probably not meant."""
+    seq_len = settings.memory.seq_len
+    if seq_len is not None and model.named and model.n_ctx is not None and seq_len > model.n_ctx:
+        return (
+            f"--seq-len {seq_len:,} is longer than {model.name}'s context of {model.n_ctx:,} tokens: it was not "
+            "trained on sequences that long",
+        )
+    return ()
+
+
 def memory_report(model: ModelRef, gpu: GpuSpec | None, settings: Settings) -> MemoryReport:
     """The ``memory`` command: per-GPU bytes for ``model`` with the memory settings, against ``gpu`` if given."""
     result, _ = _memory(model, gpu, settings, timing=True)
@@ -146,8 +167,9 @@ def memory_report(model: ModelRef, gpu: GpuSpec | None, settings: Settings) -> M
         brief = GpuBrief(id=gpu.id, name=gpu.name, count=settings.count, memory_bytes=round(gpu.memory_bytes))
     return MemoryReport(
         **result.model_dump(),
-        model=ModelBrief(id=model.id, name=model.name, params=model.params),
+        model=ModelBrief(id=model.id, name=model.name, params=model.params, shape_note=model.shape_note),
         gpu=brief,
+        warnings=warnings(model, settings),
     )
 
 
@@ -189,15 +211,17 @@ def fits(model: ModelRef, gpu: GpuSpec, settings: Settings, tokens: int, tokens_
         global_batch=rate.global_batch,
         micro_batch=rate.micro_batch,
     )
-    ok = compute_result.fits and bool(memory_result.fits)
+    fits = compute_result.fits and bool(memory_result.fits)
     optimal = (
         None
         if lora or settings.memory.finetune is not None
         else optimal_plan.section(settings.law, model.params, tokens, factor, required * ratio)
     )
     spent = costing.cost(gpu, compute_result.gpu_hours, settings.cost, settings.count)
+    gates = costing.check(settings.gates, time_s, spent, gpu.id)
     return FitsResult(
-        fits=ok,
+        fits=fits,
+        ok=fits and all(gate.passed for gate in gates),
         verdict=_verdict(model, info, settings, compute_result, memory_result),
         model=model_info(model, tokens, tokens_source),
         gpu=info,
@@ -206,7 +230,8 @@ def fits(model: ModelRef, gpu: GpuSpec, settings: Settings, tokens: int, tokens_
         memory=memory_result,
         optimal=optimal,
         cost=spent,
-        gates=costing.check(settings.gates, time_s, spent),
+        gates=gates,
+        warnings=warnings(model, settings),
     )
 
 
@@ -219,7 +244,7 @@ def _verdict(model: ModelRef, gpu: GpuInfo, settings: Settings, c: ComputeResult
     if c.fits and m.fits:
         return f"Yes: {model.name} trains on {hardware} in {time} ({headroom} the compute in {window}); {need}."
     if c.fits:
-        hint = f" ({len(m.strategies)} ways to make it fit below)" if m.strategies else ""
+        hint = f" ({len(m.strategies)} ways to make it fit)" if m.strategies else ""
         return f"No: compute is enough ({headroom} in {window}, training takes {time}) but memory is not: {need}{hint}."
     share = f"{c.ratio * 100:.3g}%" if c.ratio >= 0.001 else format_sci(c.ratio)
     memory_note = "; memory fits" if m.fits else f"; memory does not fit either: {need}"
@@ -244,11 +269,10 @@ def optimal(
             )
             finite(delivered_flop=budget_flop)
             window = format_duration(settings.duration_s)
-            source = f"{settings.count} × {gpu.name} for {window} at MFU {settings.mfu or compute.DEFAULT_MFU:g}"
+            mfu = format_percent(settings.mfu or compute.DEFAULT_MFU)
+            source = f"{settings.count} × {gpu.name} for {window} at MFU {mfu}"
     assert budget_flop is not None
-    config = available = None
-    if gpu is not None and gpu.memory_known:
-        seq_len = optimal_plan.REFERENCE_SEQ_LEN
-        config = memory_plan.resolve(None, seq_len, settings.count, settings.precision, settings.memory)
-        available = memory_plan.usable_bytes(gpu.memory_bytes) if gpu.memory_known else None
+    seq_len = optimal_plan.REFERENCE_SEQ_LEN  # the context fits assumes for a bare parameter count, too
+    config = memory_plan.resolve(None, seq_len, settings.count, settings.precision, settings.memory)
+    available = memory_plan.usable_bytes(gpu.memory_bytes) if gpu is not None and gpu.memory_known else None
     return optimal_plan.optimal(budget_flop, source, settings.law, models, config, available, info, assumptions)

@@ -21,6 +21,7 @@ from flopcheck.api.quantities import (
 from flopcheck.api.quantities import (
     PRECISIONS as PRECISIONS,
 )
+from flopcheck.api.quantities import boolean as boolean
 from flopcheck.api.quantities import (
     choice as choice,
 )
@@ -44,6 +45,7 @@ from flopcheck.api.quantities import (
 )
 from flopcheck.api.subjects import custom_gpu as custom_gpu
 from flopcheck.api.subjects import gpu as gpu
+from flopcheck.api.subjects import gpu_flops, gpu_memory
 from flopcheck.api.subjects import model as model
 from flopcheck.api.subjects import precision as precision
 from flopcheck.catalog import store as catalog
@@ -104,6 +106,24 @@ def tokens(ref: ModelRef, o: RunOptions, optimal_law: scaling.Law | None = None)
     )
 
 
+def check_option(name: str, value: object) -> None:
+    """Check one option alone, as the command that takes it would: raises the InputError it would raise."""
+    if name == "gpu":
+        catalog.gpus().get(str(value))
+    elif name == "gpu_flops":
+        gpu_flops(value)  # type: ignore[arg-type]
+    elif name == "gpu_memory":
+        gpu_memory(value)  # type: ignore[arg-type]
+    elif name in ("tokens", "tokens_per_param", "tokens_per_second", "flop", "samples", "epochs"):
+        count(value, name)  # type: ignore[arg-type]
+    elif name in ("layers", "hidden", "heads", "vocab"):
+        integer(value, name, 1)
+    elif name == "chinchilla":
+        boolean(value, name)
+    else:
+        settings({name: value})  # type: ignore[misc]
+
+
 def lora_targets(value: object) -> frozenset[str]:
     """A preset (qv, attention, all) or a comma-separated list of q, k, v, o, mlp."""
     text = str(value).strip().lower()
@@ -123,7 +143,7 @@ def memory_options(o: RunOptions) -> MemoryOptions:
     attention, loss, stack, overhead = o.get("attention"), o.get("loss"), o.get("stack"), o.get("overhead")
     compiled = o.get("compile")
     return MemoryOptions(
-        master_weights=bool(o.get("master_weights", True)),
+        master_weights=boolean(o.get("master_weights", True), "master_weights"),
         optimizer=choice(memory.Optimizer, o.get("optimizer", "adamw"), "optimizer"),
         micro_batch=None if o.get("micro_batch") is None else integer(o.get("micro_batch"), "micro_batch", 1),
         seq_len=None if o.get("seq_len") is None else integer(o.get("seq_len"), "seq_len", 1),
@@ -135,19 +155,21 @@ def memory_options(o: RunOptions) -> MemoryOptions:
         lora_targets=None if targets is None else lora_targets(targets),
         attention=None if attention is None else choice(Attention, attention, "attention"),
         loss=None if loss is None else choice(Loss, loss, "loss"),
-        compiled=None if compiled is None else bool(compiled),
-        optimizer_in_backward=bool(o.get("optimizer_in_backward", False)),
-        paged_optimizer=bool(o.get("paged_optimizer", False)),
-        offload_activations=bool(o.get("offload_activations", False)),
+        compiled=None if compiled is None else boolean(compiled, "compile"),
+        optimizer_in_backward=boolean(o.get("optimizer_in_backward", False), "optimizer_in_backward"),
+        paged_optimizer=boolean(o.get("paged_optimizer", False), "paged_optimizer"),
+        offload_activations=boolean(o.get("offload_activations", False), "offload_activations"),
         stack=None if stack is None else one_of(stack, tuple(STACKS), "stack"),
         overhead_bytes=None if overhead is None else size(overhead, "overhead", allow_zero=True),
     )
 
 
 def scaling_law(o: RunOptions) -> scaling.Law:
-    name, ratio = one_of(o.get("law", "chinchilla"), LAWS, "law"), o.get("ratio")
+    """The law by name; ``ratio`` alone means ``law="tokens-per-param"`` (the only law with a ratio)."""
+    ratio = o.get("ratio")
+    name = one_of(o.get("law") or ("chinchilla" if ratio is None else "tokens-per-param"), LAWS, "law")
     if ratio is not None and name != "tokens-per-param":
-        raise InputError("--ratio goes with --law tokens-per-param")
+        raise InputError(f"--ratio sets the tokens per parameter of --law tokens-per-param; {name} has its own")
     value = scaling.CHINCHILLA_TOKENS_PER_PARAM if ratio is None else count(ratio, "ratio")
     return scaling.law(name, value)
 
@@ -171,7 +193,7 @@ def settings(o: RunOptions) -> Settings:
         memory=memory_options(o),
         law=scaling_law(o),
         flop_formula=one_of(o.get("flop_formula", "6nd"), tuple(FLOP_FORMULAS), "flop_formula"),
-        causal=bool(o.get("causal", False)),
+        causal=boolean(o.get("causal", False), "causal"),
         cost=cost_options(o),
         gates=gates(o),
     )

@@ -120,29 +120,30 @@ PRICE = ("price", "provider", "power")
 ENERGY = ("site", "pue", "electricity_price", "grid_intensity")
 GATES = ("max_days", "max_cost", "max_kwh")
 
+RUN = (
+    *WINDOW,
+    *TOKENS,
+    "chinchilla",
+    *MEMORY,
+    *FINETUNE,
+    *SHAPE,
+    *THROUGHPUT,
+    *LAW,
+    *FORMULA,
+    *PRICE,
+    *ENERGY,
+    *GATES,
+)
+"""What a run is, on every command that computes one (fits, compare, matrix), with the same names."""
+
 COMMANDS: dict[str, tuple[str, ...]] = {
-    "fits": (
-        *HARDWARE,
-        *WINDOW,
-        "tokens_per_second",
-        *TOKENS,
-        "chinchilla",
-        *MEMORY,
-        *FINETUNE,
-        *SHAPE,
-        *THROUGHPUT,
-        *LAW,
-        *FORMULA,
-        *PRICE,
-        *ENERGY,
-        *GATES,
-    ),
+    "fits": (*HARDWARE, "tokens_per_second", *RUN),
     "memory": ("gpu", "gpu_memory", "count", "precision", *MEMORY, *FINETUNE, *SHAPE),
-    "optimal": ("flop", "gpu", "gpu_flops", "gpu_memory", "count", "precision", *WINDOW, *LAW, *MEMORY, *THROUGHPUT),
+    "optimal": ("flop", *HARDWARE, *WINDOW, *LAW, *MEMORY, *THROUGHPUT),
     "budget": ("gpu", "gpu_flops", "count", "precision", *WINDOW, *PRICE, *ENERGY),
-    "flops": (*TOKENS, "seq_len", *FORMULA),
-    "compare": ("count", "precision", *WINDOW, *TOKENS, *MEMORY, *FINETUNE, *THROUGHPUT, "provider", *ENERGY, *GATES),
-    "matrix": ("count", "precision", *WINDOW, *TOKENS, *MEMORY, *FINETUNE, *THROUGHPUT),
+    "flops": (*TOKENS, "chinchilla", "seq_len", *SHAPE, *LAW, *FORMULA),
+    "compare": ("count", "precision", *RUN),
+    "matrix": ("count", "precision", *(name for name in RUN if name not in GATES)),
 }
 """The options each command takes, in the order its help lists them."""
 

@@ -24,6 +24,11 @@ def flag(name: str) -> str:
     return "--" + name.replace("_", "-")
 
 
+def text_of(value: Quantity) -> str:
+    """A quantity as the text the parsers read."""
+    return _text(value)
+
+
 def _text(value: Quantity) -> str:
     if isinstance(value, bool) or not isinstance(value, (str, int, float)):
         raise InputError(f"expected a number or text, got {value!r}")
@@ -53,6 +58,13 @@ def integer(value: object, name: str, low: int, high: int = BIG) -> int:
         raise InputError(f"{flag(name)} must be a whole number, got {value!r}")
     if not low <= value <= high:
         raise InputError(f"{flag(name)} must be between {low} and {high}, got {value}")
+    return value
+
+
+def boolean(value: object, name: str) -> bool:
+    """A yes/no option: True or False, nothing that merely looks true ("false" is not True)."""
+    if not isinstance(value, bool):
+        raise InputError(f"{flag(name)} must be true or false, got {value!r}")
     return value
 
 

@@ -28,17 +28,18 @@ from flopcheck.answers.results import (
     OptimalResult,
     RunsResult,
 )
-from flopcheck.answers.settings import resolve_precision
+from flopcheck.answers.settings import Settings, resolve_precision
 from flopcheck.api import inputs
 from flopcheck.api.options import Quantity, accept
 from flopcheck.catalog import store as catalog
 from flopcheck.catalog.entries import GpuSpec, ModelSpec
+from flopcheck.catalog.model_ref import ModelRef
 from flopcheck.core.errors import InputError
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack
 
-    from flopcheck.api.options import RunOptions
+from flopcheck.api.options import RunOptions
 
 SORT_KEYS = compare_plan.SORT_KEYS
 DEFAULT_MATRIX_MODELS = ("gpt2", "gpt2-xl", "pythia-1.4b", "llama-2-7b", "llama-3-8b", "llama-2-13b", "llama-2-70b")
@@ -54,7 +55,7 @@ def fits(model: ModelInput, **options: Unpack[RunOptions]) -> FitsResult:
     o = accept("fits", options)
     settings = inputs.settings(o)
     ref = inputs.model(model, o)
-    tokens, source = inputs.tokens(ref, o, settings.law if o.get("chinchilla") else None)
+    tokens, source = _tokens(ref, o, settings)
     hardware = inputs.gpu(o, need_flops=True, need_memory=True)
     assert hardware is not None
     measured = o.get("tokens_per_second")
@@ -102,8 +103,8 @@ def flops(model: ModelInput, **options: Unpack[RunOptions]) -> FlopsResult:
     Appendix B)."""
     o = accept("flops", options)
     settings = inputs.settings(o)
-    ref = inputs.model(model)
-    return plan.flops(ref, *inputs.tokens(ref, o), settings)
+    ref = inputs.model(model, o)
+    return plan.flops(ref, *_tokens(ref, o, settings), settings)
 
 
 def compare(
@@ -116,24 +117,27 @@ def compare(
     """``model`` on each GPU (``gpus``, or ``all`` of the catalog): each row is ``fits`` for that GPU."""
     o = accept("compare", options)
     settings = inputs.settings(o)
-    ref = inputs.model(model)
-    tokens, source = inputs.tokens(ref, o)
+    ref = inputs.model(model, o)
+    tokens, source = _tokens(ref, o, settings)
     chosen = _gpus(gpus, all)
     return compare_plan.compare(ref, chosen, settings, tokens, source, inputs.one_of(sort, SORT_KEYS, "sort"))
 
 
 def matrix(
     models: Sequence[str] | str = DEFAULT_MATRIX_MODELS,
-    gpus: Sequence[str] | str = DEFAULT_MATRIX_GPUS,
+    gpus: Sequence[str] | str | None = None,
+    all: bool = False,
     **options: Unpack[RunOptions],
 ) -> MatrixResult:
-    """A verdict for every model × GPU: yes, compute-only, memory-only or no, with the time to train."""
+    """A verdict for every model × GPU: yes, compute-only, memory-only or no, with the time to train; ``gpus``
+    defaults to a few common cards, ``all`` takes the whole catalog."""
     o = accept("matrix", options)
     settings = inputs.settings(o)
-    refs = [inputs.model(name) for name in _names(models)]
+    refs = [inputs.model(name, o) for name in _names(models)]
     if not refs:
         raise InputError("give --models a,b,c")
-    return compare_plan.matrix(refs, _gpus(gpus, False), settings)
+    chosen = _gpus(DEFAULT_MATRIX_GPUS if gpus is None and not all else gpus, all)
+    return compare_plan.matrix(refs, chosen, settings, lambda ref: _tokens(ref, o, settings))
 
 
 def runs(mfu: Quantity | None = None) -> RunsResult:
@@ -197,6 +201,12 @@ def gpu(name: str) -> GpuSpec:
 def model(name: str) -> ModelSpec:
     """One catalog model by id or alias (``gpt2-xl``)."""
     return catalog.models().get(name)
+
+
+def _tokens(ref: ModelRef, o: RunOptions, settings: Settings) -> tuple[int, str]:
+    """Training tokens: --tokens, --tokens-per-param, --chinchilla (by the law), or the model's own."""
+    chinchilla = inputs.boolean(o.get("chinchilla", False), "chinchilla")
+    return inputs.tokens(ref, o, settings.law if chinchilla else None)
 
 
 def _names(names: Sequence[str] | str) -> list[str]:

@@ -1,18 +1,52 @@
 """Catalog entries: accelerators and language models, as frozen pydantic models.
 
-Units live in field names. Unknown keys are rejected, every entry carries at least one source URL, and a
-figure the vendor or paper does not publish is absent (None), never derived from another.
+Units live in field names. Unknown keys are rejected, every entry carries at least one source, and a figure
+the vendor or paper does not publish is absent (None), never derived from another.
+
+Two strictnesses, chosen by the validation context: packaged entries (``context={"packaged": True}``) cite
+web sources (URLs), accelerators give their year and prices their offer, and numbers are YAML numbers; a
+user's own entries may cite a source in words ("measured on my card"), leave out a GPU's year, and write
+numbers as ``1.1e9``, ``1.1B`` or ``7,000``.
 """
 
 from __future__ import annotations
 
+import re
 from enum import Enum
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, ValidationInfo, model_validator
 
 from flopcheck.catalog.relations import architecture_problems
 from flopcheck.core import architecture as core_architecture
+from flopcheck.core.errors import InputError
+from flopcheck.core.units import parse_count
+
+
+def packaged(info: ValidationInfo) -> bool:
+    """Validating a packaged entry (strict) rather than a user's own (lenient)?"""
+    return bool(info.context and info.context.get("packaged"))
+
+
+def _number(value: object, info: ValidationInfo) -> object:
+    """A user's number may be text with an SI suffix or e-notation (``1.1B``, ``1.1e9``; YAML reads ``1.1e9``
+    as text), and a whole float may stand for an integer; packaged files write plain numbers."""
+    if packaged(info):
+        return value
+    if isinstance(value, str):
+        try:
+            value = parse_count(value)
+        except InputError:
+            return value
+    if isinstance(value, float) and value.is_integer() and abs(value) < 2**63:
+        return int(value) if info.field_name in _INTEGER_FIELDS else value
+    return value
+
+
+_INTEGER_FIELDS = frozenset(
+    {"params", "active_params", "training_tokens", "tokens", "gpu_count", "seq_len", "year", "memory_total_bytes"}
+)
+_Number = BeforeValidator(_number)
 
 
 class Precision(str, Enum):
@@ -31,12 +65,20 @@ AUTO_PRECISION_ORDER = (Precision.BF16, Precision.FP16, Precision.FP32)
 
 
 # strict: a quoted "12" in YAML is a mistake to report, not a number to coerce.
-PositiveFloat = Annotated[float, Field(gt=0, strict=True, allow_inf_nan=False)]
-PositiveInt = Annotated[int, Field(gt=0, strict=True)]
+PositiveFloat = Annotated[float, _Number, Field(gt=0, strict=True, allow_inf_nan=False)]
+PositiveInt = Annotated[int, _Number, Field(gt=0, strict=True)]
 Id = Annotated[str, StringConstraints(pattern=r"^[a-z0-9]+(?:[-.][a-z0-9]+)*$", max_length=64)]
 Alias = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9./_ -]*$", max_length=64)]
 Url = Annotated[str, StringConstraints(pattern=r"^https?://\S+$", max_length=500)]
+Source = Annotated[str, StringConstraints(min_length=1, max_length=500)]
+"""A URL in packaged entries (checked by ``_web_sources``); words are enough in a user's own."""
 Text = Annotated[str, StringConstraints(min_length=1, max_length=4000)]
+_URL = re.compile(r"^https?://\S+$")
+
+
+def _web_sources(sources: tuple[str, ...], info: ValidationInfo) -> None:
+    if packaged(info) and not all(_URL.match(source) for source in sources):
+        raise ValueError("sources: a packaged entry cites web sources (https://...)")
 
 
 class _Entry(BaseModel):
@@ -70,11 +112,18 @@ class Price(_Entry):
 
     provider: Text
     usd_per_gpu_hour: PositiveFloat
-    offer: Text
+    offer: Text | None = None
     date: Annotated[str, StringConstraints(pattern=r"^\d{4}-(0[1-9]|1[0-2])$")]
     kind: PriceKind = "on-demand"
-    source: Url
+    source: Source | None = None
     note: Text | None = None
+
+    @model_validator(mode="after")
+    def _dated_offer(self, info: ValidationInfo) -> Price:
+        listed = self.offer is not None and bool(_URL.match(self.source or ""))
+        if packaged(info) and not listed:
+            raise ValueError("a packaged price gives its offer and the URL of its list")
+        return self
 
 
 class Platform(_Entry):
@@ -97,7 +146,7 @@ class GpuSpec(CatalogEntry):
     vendor: Text
     name: Text
     architecture: Text | None = None
-    year: Annotated[int, Field(ge=2000, le=2100, strict=True)]
+    year: Annotated[int, _Number, Field(ge=2000, le=2100, strict=True)] | None = None
     memory_gb: PositiveFloat | None = None
     memory_gib: PositiveFloat | None = None
     memory_total_bytes: PositiveInt | None = None
@@ -110,11 +159,11 @@ class GpuSpec(CatalogEntry):
     """Precisions whose peak is derived from published figures (the derivation is in ``notes``)."""
     prices: tuple[Price, ...] = ()
     platform: Platform | None = None
-    sources: Annotated[tuple[Url, ...], Field(min_length=1)]
+    sources: Annotated[tuple[Source, ...], Field(min_length=1)]
     notes: Text | None = None
 
     @model_validator(mode="after")
-    def _consistent(self) -> GpuSpec:
+    def _consistent(self, info: ValidationInfo) -> GpuSpec:
         if (self.memory_gb is None) == (self.memory_gib is None):
             raise ValueError("give exactly one of memory_gb or memory_gib")
         if (self.memory_total_bytes is None) != (self.memory_total_source is None):
@@ -126,6 +175,9 @@ class GpuSpec(CatalogEntry):
                 raise ValueError(f"derived_peaks names {precision.value}, which has no peak")
         if self.derived_peaks and not self.notes:
             raise ValueError("derived peaks need their derivation in notes")
+        if packaged(info) and self.year is None:
+            raise ValueError("year: a packaged entry gives its year")
+        _web_sources(self.sources, info)
         return self
 
     @property
@@ -222,7 +274,7 @@ class ModelSpec(CatalogEntry):
     name: Text
     family: Text
     organization: Text
-    year: Annotated[int, Field(ge=2000, le=2100, strict=True)]
+    year: Annotated[int, _Number, Field(ge=2000, le=2100, strict=True)]
     params: PositiveInt
     params_note: Text | None = None
     active_params: PositiveInt | None = None
@@ -231,13 +283,14 @@ class ModelSpec(CatalogEntry):
     training_tokens_estimated: Annotated[bool, Field(strict=True)] = False
     """True where the trainers did not publish the figure and the catalog carries a cited estimate."""
     training_tokens_note: Text | None = None
-    sources: Annotated[tuple[Url, ...], Field(min_length=1)]
+    sources: Annotated[tuple[Source, ...], Field(min_length=1)]
     notes: Text | None = None
 
     @model_validator(mode="after")
-    def _active_le_total(self) -> ModelSpec:
+    def _active_le_total(self, info: ValidationInfo) -> ModelSpec:
         if self.active_params is not None and self.active_params > self.params:
             raise ValueError("active_params cannot exceed params")
+        _web_sources(self.sources, info)
         return self
 
 

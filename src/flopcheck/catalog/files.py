@@ -8,6 +8,8 @@ A catalog file is a mapping with a ``gpus`` list, a ``models`` list, or both. An
 
 from __future__ import annotations
 
+import difflib
+import math
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -127,8 +129,9 @@ def _line_for(lines: dict[tuple[str, ...], int], loc: tuple[str, ...]) -> int:
     return lines[loc]
 
 
-def parse(filename: str, text: str, allowed: tuple[str, ...] = tuple(KINDS)) -> Parsed:
-    """Validate every entry of the kinds in ``allowed``; collect every problem rather than stopping at one."""
+def parse(filename: str, text: str, allowed: tuple[str, ...] = tuple(KINDS), packaged: bool = False) -> Parsed:
+    """Validate every entry of the kinds in ``allowed``; collect every problem rather than stopping at one.
+    ``packaged``: the stricter rules of the packaged catalogs (web sources, plain numbers; see ``entries``)."""
     parsed = Parsed()
     node, data, problems = _compose(filename, text)
     parsed.problems += problems
@@ -149,7 +152,7 @@ def parse(filename: str, text: str, allowed: tuple[str, ...] = tuple(KINDS)) -> 
         items = sections[key].value if isinstance(sections[key], yaml.SequenceNode) else []
         names: dict[str, str] = {}
         for position, (raw, item) in enumerate(zip(value, items, strict=True)):
-            entry = _validate(filename, position, raw, item, spec, parsed.problems)
+            entry = _validate(filename, position, raw, item, spec, parsed.problems, packaged)
             if entry is None:
                 continue
             clash = next((names[normalize(n)] for n in (entry.id, *entry.aliases) if normalize(n) in names), None)
@@ -163,16 +166,80 @@ def parse(filename: str, text: str, allowed: tuple[str, ...] = tuple(KINDS)) -> 
 
 
 def _validate(
-    filename: str, position: int, raw: Any, item: yaml.Node, spec: type[BaseModel], out: list[Problem]
+    filename: str,
+    position: int,
+    raw: Any,
+    item: yaml.Node,
+    spec: type[BaseModel],
+    out: list[Problem],
+    packaged: bool = False,
 ) -> Any:
     label = raw.get("id") if isinstance(raw, dict) else None
     entry = label if isinstance(label, str) and label else f"entry #{position + 1}"
     try:
-        return spec.model_validate(raw)
+        return spec.model_validate(raw, context={"packaged": packaged})
     except ValidationError as exc:
         lines = _lines(item)
         for error in exc.errors(include_url=False):
             loc = tuple(str(part) for part in error["loc"])
-            message = error["msg"].removeprefix("Value error, ")
-            out.append(Problem(filename, _line_for(lines, loc), entry, ".".join(loc) or None, message))
+            field, message = describe(error, spec)
+            out.append(Problem(filename, _line_for(lines, loc), entry, field, message))
         return None
+
+
+def _fields(spec: type[BaseModel], loc: tuple[str, ...]) -> list[str]:
+    """The field names allowed where ``loc`` points, for "did you mean"."""
+    model: Any = spec
+    for part in loc[:-1]:
+        info = getattr(model, "model_fields", {}).get(part)
+        if info is None:
+            return []
+        kinds = [a for a in getattr(info.annotation, "__args__", (info.annotation,)) if hasattr(a, "model_fields")]
+        model = kinds[0] if kinds else None
+    return list(getattr(model, "model_fields", {}))
+
+
+MESSAGES = {
+    "missing": "required",
+    "int_type": "must be a whole number",
+    "int_from_float": "must be a whole number",
+    "float_type": "must be a number (1.5, 1.1e9 or 1.1B)",
+    "finite_number": "must be a finite number",
+    "bool_type": "must be true or false",
+    "string_type": "must be text",
+    "tuple_type": "must be a list",
+    "dict_type": "must be a mapping",
+    "model_type": "must be a mapping",
+    "model_attributes_type": "must be a mapping",
+}
+
+
+def describe(error: Any, spec: type[BaseModel]) -> tuple[str | None, str]:
+    """A pydantic error as flopcheck says it: the field's dotted path and a short message
+    (``sources: give at least one source``), not pydantic's wording."""
+    loc = tuple(str(part) for part in error["loc"])
+    kind, field = error["type"], ".".join(loc) or None
+    value = error.get("input")
+    if isinstance(value, float) and not math.isfinite(value):
+        return field, MESSAGES["finite_number"]
+    if kind == "extra_forbidden":
+        close = difflib.get_close_matches(loc[-1], _fields(spec, loc), n=1, cutoff=0.6)
+        return field, "unknown field" + (f"; did you mean {close[0]}?" if close else "")
+    if kind in ("too_short", "missing") and loc and loc[-1] == "sources":
+        return field, "give at least one source"  # a URL, or words for a user's own entry
+    if kind == "string_pattern_mismatch" and loc and loc[-1] in ("id", "model", "gpu"):
+        return field, "lowercase letters and digits, joined by - or . (my-card)"
+    if kind == "string_pattern_mismatch" and loc and loc[-1] == "date":
+        return field, "a month, YYYY-MM"
+    if kind in ("greater_than", "greater_than_equal", "less_than_equal", "less_than"):
+        relation = {"greater_than": ">", "greater_than_equal": "≥", "less_than": "<", "less_than_equal": "≤"}[kind]
+        limit = next(iter(error.get("ctx", {}).values()), "")
+        return field, f"must be {relation} {limit}"
+    if kind in MESSAGES:
+        return field, MESSAGES[kind]
+    message = str(error["msg"]).removeprefix("Value error, ").replace("Input should be", "must be")
+    if ": " in message and kind == "value_error" and field is None:
+        head, tail = message.split(": ", 1)
+        if " " not in head:  # a model check naming its field ("year: a packaged entry gives its year")
+            return head, tail
+    return field, message

@@ -60,6 +60,8 @@ class ModelRef:
     named: bool = False
     origin: str = "parameter count"
     architecture: Architecture | None = None
+    shape_note: str | None = None
+    """For a bare parameter count whose shape was not given: the shape assumed, in words."""
 
     @property
     def n_layer(self) -> int | None:
@@ -111,9 +113,25 @@ class ModelRef:
         )
 
     @classmethod
-    def from_count(cls, params: float, shape: memory.Shape | None = None) -> ModelRef:
+    def from_count(
+        cls,
+        params: float,
+        shape: memory.Shape | None = None,
+        n_ctx: int | None = None,
+        shape_note: str | None = None,
+    ) -> ModelRef:
+        """A model known only by its parameter count; ``shape`` (and ``n_ctx``) given or assumed, and then
+        ``shape_note`` says so."""
         count = round(params)
         if count < 1:
             raise InputError(f"a model of {params:g} parameters is not a model; give at least one parameter")
         label = format_count(count)
-        return cls(id=label, name=f"a {label}-parameter model", params=count, active_params=count, shape=shape)
+        return cls(
+            id=label,
+            name=f"a {label}-parameter model",
+            params=count,
+            active_params=count,
+            shape=shape,
+            n_ctx=n_ctx,
+            shape_note=shape_note,
+        )

@@ -62,11 +62,11 @@ class Index(Generic[EntryT]):
         item = self._items[entry_id]
         if isinstance(item, Unchecked):
             try:
-                entry = self._spec.model_validate(item.data)
+                entry = self._spec.model_validate(item.data, context={"packaged": True})
             except ValidationError as exc:
-                error = exc.errors(include_url=False)[0]
-                field = ".".join(str(part) for part in error["loc"])
-                raise CatalogError(f"{self.origin(entry_id)}: {entry_id}: {field}: {error['msg']}") from None
+                field, message = catalog_file.describe(exc.errors(include_url=False)[0], self._spec)
+                where = ": ".join(part for part in (self.origin(entry_id), entry_id, field, message) if part)
+                raise CatalogError(where) from None
             self._items[entry_id] = entry
             return entry
         return item
@@ -117,13 +117,15 @@ def read(path: str) -> catalog_file.Parsed:
     return _parse(path, raw)
 
 
-def _parse(filename: str, raw: bytes, allowed: tuple[str, ...] = tuple(catalog_file.KINDS)) -> catalog_file.Parsed:
+def _parse(
+    filename: str, raw: bytes, allowed: tuple[str, ...] = tuple(catalog_file.KINDS), packaged: bool = False
+) -> catalog_file.Parsed:
     text, problems = catalog_file.decode(filename, raw)
     if text is None:
         parsed = catalog_file.Parsed()
         parsed.problems += problems
         return parsed
-    return catalog_file.parse(filename, text, allowed)
+    return catalog_file.parse(filename, text, allowed, packaged)
 
 
 def _raise_first(parsed: catalog_file.Parsed) -> None:
@@ -152,7 +154,7 @@ def _packaged(kind: str) -> tuple[Unchecked, ...]:
         items = document[kind]
         return tuple(Unchecked(str(item["id"]), tuple(item.get("aliases") or ()), item) for item in items)
     except (yaml.YAMLError, TypeError, KeyError, AttributeError):
-        _raise_first(_parse(filename, raw, (kind,)))
+        _raise_first(_parse(filename, raw, (kind,), packaged=True))
         raise CatalogError(f"{filename}: not a catalog of {kind}") from None
 
 

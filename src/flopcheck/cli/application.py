@@ -17,13 +17,14 @@ import typer
 
 from flopcheck import __version__
 from flopcheck.catalog import store as catalog
+from flopcheck.cli import config
 from flopcheck.core.errors import ExitStatus, FlopcheckError
 
 app = typer.Typer(
     name="flopcheck",
     help="Can I train this model on this hardware? Training FLOPs (6·N·D), GPU budgets, time and memory.",
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,
     pretty_exceptions_enable=False,
 )
 
@@ -37,10 +38,22 @@ def _version(value: bool) -> None:
 @app.callback()
 def _root(
     version: Annotated[
-        bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit.")
+        bool,
+        typer.Option(
+            "--version", callback=_version, is_eager=True, help="Print the version and exit.", show_default=False
+        ),
     ] = False,
     debug: Annotated[
-        bool, typer.Option("--debug", help="Show the traceback of an error (anywhere on the line).")
+        bool,
+        typer.Option("--debug", help="Show the traceback of an error (anywhere on the line).", show_default=False),
+    ] = False,
+    no_config: Annotated[
+        bool,
+        typer.Option(
+            "--no-config",
+            help="Ignore the defaults file, ~/.config/flopcheck/config.yaml (anywhere on the line).",
+            show_default=False,
+        ),
     ] = False,
     catalog_file: Annotated[
         list[str] | None,
@@ -119,8 +132,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     with status 1 by itself, quietly.)"""
     args = list(sys.argv[1:] if argv is None else argv)
     debug = "--debug" in args or bool(os.environ.get("FLOPCHECK_DEBUG"))
-    # --debug and --catalog work anywhere on the line, before or after the command.
-    args = [arg for arg in args if arg != "--debug"]
+    # --debug, --no-config and --catalog work anywhere on the line, before or after the command.
+    config.disable("--no-config" in args)
+    args = [arg for arg in args if arg not in ("--debug", "--no-config")]
     args, files = _take_catalog_files(args)
     env_files = [p for p in os.environ.get("FLOPCHECK_CATALOG", "").split(os.pathsep) if p]
     catalog.use_files([*env_files, *files])
@@ -134,6 +148,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as exc:
         if _is_usage_error(exc):
             message = " ".join(str(exc.format_message()).split())  # type: ignore[attr-defined]
+            if not message:  # `flopcheck` alone: the help was printed, and that says it all
+                return ExitStatus.BAD_INPUT
             return _fail(message, ExitStatus.BAD_INPUT, debug)
         return _fail(f"internal error: {exc!r} (please report it; --debug shows the traceback)", 70, debug)
     return status if isinstance(status, int) else ExitStatus.OK

@@ -11,7 +11,7 @@ import typer
 from flopcheck import render
 from flopcheck.catalog import store as catalog
 from flopcheck.cli.application import app
-from flopcheck.cli.options import takes
+from flopcheck.cli.options import Output, takes
 from flopcheck.core.errors import ExitStatus, InputError
 
 
@@ -21,50 +21,50 @@ def _show(
     entry_id: str | None,
     fmt: str,
     extra: Callable[[Any], dict[str, Any]],
-    print_all: Callable[[list[Any], dict[str, str | None]], None],
+    listing: Callable[[list[Any], dict[str, str | None]], render.Document],
 ) -> None:
     """A catalog listing, or one entry in full, in the asked format; records note entries not packaged."""
     entries = list(index) if entry_id is None else [index.get(entry_id)]
     origins = {e.id: _origin(index.origin(e.id)) for e in entries}
     records = [{**catalog.as_record(e, origins[e.id]), **extra(e)} for e in entries]
-    if fmt != "table":
+    if fmt in ("json", "csv"):
         render.output_records(kind, records, fmt)
     elif entry_id is None:
-        print_all(entries, origins)
+        render.show(listing(entries, origins), fmt)
     else:
-        render.print_entry(records[0], entries[0].name)
+        render.show(render.entry_document(records[0], entries[0].name), fmt)
 
 
 @app.command()
 @takes(None)
 def gpus(
-    fmt: str,
+    out: Output,
     gpu_id: Annotated[str | None, typer.Argument(metavar="[ID]", help="Show one accelerator in full.")] = None,
 ) -> None:
     """The accelerator catalog, or one entry with its sources."""
-    _show("gpus", catalog.gpus(), gpu_id, fmt, lambda e: {"memory_bytes": round(e.memory_bytes)}, render.print_gpus)
+    _show("gpus", catalog.gpus(), gpu_id, out.fmt, _memory_bytes, render.gpus_document)
 
 
 @app.command()
 @takes(None)
 def models(
-    fmt: str,
+    out: Output,
     model_id: Annotated[str | None, typer.Argument(metavar="[ID]", help="Show one model in full.")] = None,
 ) -> None:
     """The language-model catalog, or one entry with its sources."""
-    _show("models", catalog.models(), model_id, fmt, lambda e: {}, render.print_models)
+    _show("models", catalog.models(), model_id, out.fmt, lambda e: {}, render.models_document)
 
 
 @app.command()
 @takes(None)
 def validate(
-    fmt: str,
+    out: Output,
     files: Annotated[list[str], typer.Argument(metavar="FILE...", help="Catalog files to check.")],
 ) -> None:
     """Check catalog files: every problem as FILE:LINE: entry: field: message, exit 2 if any."""
     problems = catalog.validate(files)
-    if fmt != "table":
-        render.output_records("validate", [{**vars(p), "text": str(p)} for p in problems], fmt)
+    if out.fmt != "table":
+        render.output_records("validate", [{**vars(p), "text": str(p)} for p in problems], out.fmt)
     else:
         sys.stdout.write("".join(f"{p}\n" for p in problems) or f"{len(files)} file(s) valid\n")
     if problems:
@@ -89,13 +89,13 @@ SCHEMAS = (
 @app.command()
 @takes(None)
 def schema(
-    fmt: str,
+    out: Output,
     name: Annotated[
         str | None, typer.Argument(metavar="[NAME]", help=f"One of {', '.join(SCHEMAS)} (default: all).")
     ] = None,
 ) -> None:
     """The JSON Schema of a command's --json output, or of a catalog file (always printed as JSON)."""
-    if fmt not in ("json", "table"):
+    if out.fmt not in ("json", "table"):
         raise InputError("a schema is JSON only")
     from pydantic import TypeAdapter
 
@@ -108,7 +108,7 @@ def schema(
         "flops": TypeAdapter(results.FlopsResult),
         "memory": TypeAdapter(results.MemoryReport),
         "optimal": TypeAdapter(results.OptimalResult),
-        "compare": TypeAdapter(list[results.CompareRow]),
+        "compare": TypeAdapter(results.CompareResult),
         "matrix": TypeAdapter(results.MatrixResult),
         "runs": TypeAdapter(results.RunsResult),
         "calibrate": TypeAdapter(results.CalibrationResult),
@@ -120,6 +120,10 @@ def schema(
     chosen = models if name is None else {name: models[name]}
     documents = {key: adapter.json_schema(mode="serialization") for key, adapter in chosen.items()}
     render.write_json(documents[name] if name is not None else documents)
+
+
+def _memory_bytes(entry: Any) -> dict[str, Any]:
+    return {"memory_bytes": round(entry.memory_bytes)}
 
 
 def _origin(origin: str) -> str | None:

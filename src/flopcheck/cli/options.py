@@ -1,90 +1,197 @@
-"""The run options on the command line: each option of ``flopcheck.api.options.RunOptions`` with its Typer
-declaration (``flags``), and the decorator that gives a command the options ``COMMANDS`` lists for it."""
+"""Command-line options: how each option of ``flopcheck.api.options.RunOptions`` is spelled and explained on
+the command line, and the decorator that gives a command the options ``COMMANDS`` lists for it. Parsing the
+values is the API's job (``flopcheck.api.inputs``).
+
+Every run option defaults to None on the command line: an option not given is left out, so the API's
+default applies (stated once, in the help text) and a user defaults file can fill it in (``cli.config``).
+"""
 
 from __future__ import annotations
 
+import copy
 import functools
 import inspect
 import typing
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from enum import Enum
-from typing import Any
+from typing import Annotated, Any
 
-from flopcheck.api.options import COMMANDS
-from flopcheck.cli import flags as f
+import typer
+
+from flopcheck.api.options import COMMANDS, RunOptions
+from flopcheck.cli import help_texts
+from flopcheck.core.activations import Attention, Loss
 from flopcheck.core.errors import InputError
-from flopcheck.core.memory import Offload, Optimizer
+from flopcheck.core.memory import Finetune, Offload, Optimizer, Recompute
+from flopcheck.core.stacks import STACKS
 
-ModelArg = f.ModelArg
 
-# ----------------------------------------------------------------------------- the run options
-# Every name of RunOptions, as the command line declares it, with the CLI default (None: the API's default).
-DECLARED: dict[str, tuple[Any, Any]] = {
-    "gpu": (f.MaybeGpuOpt, None),
-    "gpu_flops": (f.GpuFlopsOpt, None),
-    "gpu_memory": (f.GpuMemoryOpt, None),
-    "count": (f.CountOpt, 1),
-    "precision": (f.PrecisionOpt, f.PrecisionChoice.auto),
-    "years": (f.YearsOpt, None),
-    "days": (f.DaysOpt, None),
-    "hours": (f.HoursOpt, None),
-    "mfu": (f.MfuOpt, None),
-    "mfu_from": (f.MfuFromOpt, None),
-    "uptime": (f.UptimeOpt, "1.0"),
-    "tokens_per_second": (f.TokensPerSecondOpt, None),
-    "tokens": (f.TokensOpt, None),
-    "tokens_per_param": (f.RatioOpt, None),
-    "chinchilla": (f.ChinchillaOpt, False),
-    "micro_batch": (f.MicroBatchOpt, None),
-    "seq_len": (f.SeqLenOpt, None),
-    "optimizer": (f.OptimizerOpt, Optimizer.ADAMW),
-    "recompute": (f.RecomputeOpt, None),
-    "zero": (f.ZeroOpt, None),
-    "offload": (f.OffloadOpt, Offload.NONE),
-    "master_weights": (f.MasterOpt, True),
-    "overhead": (f.OverheadOpt, None),
-    "attention": (f.AttentionOpt, None),
-    "loss": (f.LossOpt, None),
-    "compile": (f.CompileOpt, None),
-    "optimizer_in_backward": (f.InBackwardOpt, False),
-    "paged_optimizer": (f.PagedOpt, False),
-    "offload_activations": (f.OffloadActivationsOpt, False),
-    "stack": (f.StackOpt, None),
-    "samples": (f.SamplesOpt, None),
-    "epochs": (f.EpochsOpt, None),
-    "global_batch": (f.GlobalBatchOpt, None),
-    "gpus_per_node": (f.GpusPerNodeOpt, None),
-    "finetune": (f.FinetuneOpt, None),
-    "lora_rank": (f.LoraRankOpt, None),
-    "lora_targets": (f.LoraTargetsOpt, None),
-    "layers": (f.LayersOpt, None),
-    "hidden": (f.HiddenOpt, None),
-    "heads": (f.HeadsOpt, None),
-    "vocab": (f.VocabOpt, None),
-    "law": (f.LawOpt, f.LawChoice.chinchilla),
-    "ratio": (f.LawRatioOpt, None),
-    "flop_formula": (f.FlopFormulaOpt, f.FlopFormula.six_nd),
-    "causal": (f.CausalOpt, False),
-    "price": (f.PriceOpt, None),
-    "provider": (f.ProviderOpt, None),
-    "power": (f.PowerOpt, None),
-    "site": (f.SiteOpt, None),
-    "pue": (f.PueOpt, None),
-    "electricity_price": (f.ElectricityOpt, None),
-    "grid_intensity": (f.GridOpt, None),
-    "max_days": (f.MaxDaysOpt, None),
-    "max_cost": (f.MaxCostOpt, None),
-    "max_kwh": (f.MaxKwhOpt, None),
-    "flop": (f.FlopOpt, None),
+class PrecisionChoice(str, Enum):
+    auto = "auto"
+    fp32 = "fp32"
+    tf32 = "tf32"
+    bf16 = "bf16"
+    fp16 = "fp16"
+    fp8 = "fp8"
+
+
+StackChoice = Enum("StackChoice", {name: name for name in STACKS}, type=str)  # type: ignore[misc]
+
+
+class FlopFormula(str, Enum):
+    six_nd = "6nd"
+    kaplan = "kaplan"
+    palm = "palm"
+
+
+class LawChoice(str, Enum):
+    chinchilla = "chinchilla"
+    hoffmann_fit = "hoffmann-fit"
+    epoch = "epoch"
+    tokens_per_param = "tokens-per-param"
+
+
+class OutputFormat(str, Enum):
+    table = "table"
+    json = "json"
+    csv = "csv"
+    markdown = "markdown"
+
+
+BIG = 10**9
+"""Upper bound of integer options: keeps every product of inputs inside the float range."""
+PANELS = {
+    "memory": "Memory",
+    "finetune": "Memory",
+    "shape": "Memory",
+    "law": "Scaling law",
+    "cost": "Cost and energy",
+    "gates": "CI gates",
 }
-OUTPUT = (("json", f.JsonOpt, False), ("format", f.FormatOpt, None))
+
+ModelArg = Annotated[str, typer.Argument(metavar="MODEL", help=help_texts.MODEL, show_default=False)]
 
 
-def output_format(json: bool, fmt: f.OutputFormat | None) -> str:
+def _option(name: str, kind: Any, flags: Sequence[str], panel: str | None = None, **extra: Any) -> Any:
+    """``Annotated[kind | None, typer.Option(...)]`` with the generic help text of ``name``."""
+    metavar = help_texts.METAVARS.get(name)
+    info = typer.Option(
+        *flags,
+        help=help_texts.GENERIC[name],
+        metavar=metavar,
+        show_default=False,
+        rich_help_panel=None if panel is None else PANELS[panel],
+        **extra,
+    )
+    return Annotated[kind | None, info]
+
+
+def _flag(name: str) -> str:
+    return "--" + name.replace("_", "-")
+
+
+Q = str  # quantities arrive as text; the API parses them
+DECLARED: dict[str, Any] = {
+    "gpu": _option("gpu", str, ("--gpu", "-g")),
+    "gpu_flops": _option("gpu_flops", Q, ("--gpu-flops",)),
+    "gpu_memory": _option("gpu_memory", Q, ("--gpu-memory",)),
+    "count": _option("count", int, ("--count", "-n"), min=1, max=BIG),
+    "precision": _option("precision", PrecisionChoice, ("--precision", "-p")),
+    "years": _option("years", Q, ("--years",)),
+    "days": _option("days", Q, ("--days",)),
+    "hours": _option("hours", Q, ("--hours",)),
+    "mfu": _option("mfu", Q, ("--mfu",)),
+    "mfu_from": _option("mfu_from", str, ("--mfu-from",)),
+    "uptime": _option("uptime", Q, ("--uptime",)),
+    "tokens_per_second": _option("tokens_per_second", Q, ("--tokens-per-second",)),
+    "tokens": _option("tokens", Q, ("--tokens", "-t")),
+    "tokens_per_param": _option("tokens_per_param", Q, ("--tokens-per-param",)),
+    "chinchilla": _option("chinchilla", bool, ("--chinchilla",), "law"),
+    "micro_batch": _option("micro_batch", int, ("--micro-batch",), "memory", min=1, max=BIG),
+    "seq_len": _option("seq_len", int, ("--seq-len",), "memory", min=1, max=BIG),
+    "optimizer": _option("optimizer", Optimizer, ("--optimizer",), "memory"),
+    "recompute": _option("recompute", Recompute, ("--recompute",), "memory"),
+    "zero": _option("zero", int, ("--zero",), "memory", min=0, max=3),
+    "offload": _option("offload", Offload, ("--offload",), "memory"),
+    "master_weights": _option("master_weights", bool, ("--master-weights/--no-master-weights",), "memory"),
+    "overhead": _option("overhead", Q, ("--overhead",), "memory"),
+    "attention": _option("attention", Attention, ("--attention",), "memory"),
+    "loss": _option("loss", Loss, ("--loss",), "memory"),
+    "compile": _option("compile", bool, ("--compile/--no-compile",), "memory"),
+    "optimizer_in_backward": _option("optimizer_in_backward", bool, ("--optimizer-in-backward",), "memory"),
+    "paged_optimizer": _option("paged_optimizer", bool, ("--paged-optimizer",), "memory"),
+    "offload_activations": _option("offload_activations", bool, ("--offload-activations",), "memory"),
+    "stack": _option("stack", StackChoice, ("--stack",), "memory"),
+    "samples": _option("samples", Q, ("--samples",)),
+    "epochs": _option("epochs", Q, ("--epochs",)),
+    "global_batch": _option("global_batch", int, ("--global-batch",), min=1, max=BIG),
+    "gpus_per_node": _option("gpus_per_node", int, ("--gpus-per-node",), min=1, max=1024),
+    "finetune": _option("finetune", Finetune, ("--finetune",), "finetune"),
+    "lora_rank": _option("lora_rank", int, ("--lora-rank",), "finetune", min=1, max=65536),
+    "lora_targets": _option("lora_targets", str, ("--lora-targets",), "finetune"),
+    "layers": _option("layers", int, ("--layers",), "shape", min=1, max=BIG),
+    "hidden": _option("hidden", int, ("--hidden",), "shape", min=1, max=BIG),
+    "heads": _option("heads", int, ("--heads",), "shape", min=1, max=BIG),
+    "vocab": _option("vocab", int, ("--vocab",), "shape", min=1, max=BIG),
+    "law": _option("law", LawChoice, ("--law",), "law"),
+    "ratio": _option("ratio", Q, ("--ratio",), "law"),
+    "flop_formula": _option("flop_formula", FlopFormula, ("--flop-formula",)),
+    "causal": _option("causal", bool, ("--causal",)),
+    "price": _option("price", Q, ("--price",), "cost"),
+    "provider": _option("provider", str, ("--provider",), "cost"),
+    "site": _option("site", str, ("--site",), "cost"),
+    "power": _option("power", Q, ("--power",), "cost"),
+    "pue": _option("pue", Q, ("--pue",), "cost"),
+    "electricity_price": _option("electricity_price", Q, ("--electricity-price",), "cost"),
+    "grid_intensity": _option("grid_intensity", Q, ("--grid-intensity",), "cost"),
+    "max_days": _option("max_days", Q, ("--max-days",), "gates"),
+    "max_cost": _option("max_cost", Q, ("--max-cost",), "gates"),
+    "max_kwh": _option("max_kwh", Q, ("--max-kwh",), "gates"),
+    "flop": _option("flop", Q, ("--flop",)),
+}
+"""Every name of RunOptions, as the command line declares it (all default to None: the API's default)."""
+
+OUTPUT: tuple[tuple[str, Any, Any], ...] = (
+    ("json", Annotated[bool, typer.Option("--json", help=help_texts.JSON, show_default=False)], False),
+    (
+        "format",
+        Annotated[
+            OutputFormat | None,
+            typer.Option("--format", "-f", help=help_texts.FORMAT, show_default=False, metavar="FORMAT"),
+        ],
+        None,
+    ),
+    ("explain", Annotated[bool, typer.Option("--explain", "-v", help=help_texts.EXPLAIN, show_default=False)], False),
+)
+
+
+def for_command(command: str, name: str) -> Any:
+    """The option ``name`` as ``command`` declares it: the generic declaration with that command's help."""
+    declared = DECLARED[name]
+    text = help_texts.PER_COMMAND.get(command, {}).get(name)
+    if text is None:
+        return declared
+    kind, info = typing.get_args(declared)
+    changed = copy.copy(info)
+    changed.help = text
+    return Annotated[kind, changed]
+
+
+@dataclass(frozen=True)
+class Output:
+    """How to print: the format, compact or --explain, and notes that close the answer (defaults used)."""
+
+    fmt: str = "table"
+    explain: bool = False
+    notes: tuple[str, ...] = ()
+
+
+def output_format(json: bool, fmt: OutputFormat | None) -> str:
     """--json is the shortcut for --format json; the two must agree."""
-    if json and fmt not in (None, f.OutputFormat.json):
+    if json and fmt not in (None, OutputFormat.json):
         raise InputError(f"--json and --format {fmt.value if fmt else ''} disagree; give one")
-    return "json" if json else (fmt or f.OutputFormat.table).value
+    return "json" if json else (fmt or OutputFormat.table).value
 
 
 def _plain(value: Any) -> Any:
@@ -95,7 +202,7 @@ def takes(command: str | None) -> Callable[[Callable[..., None]], Callable[..., 
     """Give a command the run options ``COMMANDS[command]`` lists (none for ``None``) and the output options.
 
     The command declares its own parameters plus ``options: RunOptions`` (the run options given, by name,
-    ready for the API) and ``fmt: str`` (table, json, csv or markdown)."""
+    with the user's defaults file filled in, ready for the API) and ``out: Output``."""
     names = () if command is None else COMMANDS[command]
 
     def decorate(function: Callable[..., None]) -> Callable[..., None]:
@@ -104,9 +211,9 @@ def takes(command: str | None) -> Callable[[Callable[..., None]], Callable[..., 
         own = [
             p.replace(annotation=hints[p.name])
             for p in signature.parameters.values()
-            if p.name not in ("options", "fmt")
+            if p.name not in ("options", "out")
         ]
-        declared = [(name, *DECLARED[name]) for name in names]
+        declared = [(name, for_command(command or "", name), None) for name in names]
         added = [
             inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=default, annotation=kind)
             for name, kind, default in (*declared, *OUTPUT)
@@ -114,14 +221,25 @@ def takes(command: str | None) -> Callable[[Callable[..., None]], Callable[..., 
 
         @functools.wraps(function)
         def wrapper(**kwargs: Any) -> None:
+            from flopcheck.cli import config
+
             fmt = output_format(kwargs.pop("json"), kwargs.pop("format"))
+            explain = bool(kwargs.pop("explain"))
             given = {name: _plain(kwargs.pop(name)) for name in names}
-            options = {name: value for name, value in given.items() if value is not None}
+            options: RunOptions = {name: value for name, value in given.items() if value is not None}  # type: ignore[assignment]
+            notes: tuple[str, ...] = ()
+            if command is not None:
+                options, notes = config.fill(command, options)
             extra = {"options": options} if "options" in signature.parameters else {}
-            function(**kwargs, **extra, fmt=fmt)
+            function(**kwargs, **extra, out=Output(fmt, explain, notes))
 
         wrapper.__signature__ = signature.replace(parameters=[*own, *added])  # type: ignore[attr-defined]
         wrapper.__annotations__ = {p.name: p.annotation for p in (*own, *added)}
         return wrapper
 
     return decorate
+
+
+def flag(name: str) -> str:
+    """An option's spelling: ``tokens_per_param`` -> ``--tokens-per-param``."""
+    return _flag(name)

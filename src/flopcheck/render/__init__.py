@@ -1,7 +1,10 @@
-"""The one rendering layer: result objects and catalog entries to Rich tables or JSON. No arithmetic.
+"""The one rendering layer: result objects and catalog entries to text tables, Markdown, CSV or JSON. No
+arithmetic.
 
-JSON is written with the standard library straight to stdout, never through Rich. Rich is imported only
-when a table is printed; it writes no colour or ANSI codes when stdout is not a terminal or NO_COLOR is set.
+Tables and Markdown are made from the same document (``document``): a compact answer by default, every
+assumption with its source with ``explain``. CSV is flat (``flat``). JSON is written with the standard
+library straight to stdout, never through Rich. Rich is imported only when a table is printed; it writes no
+colour or ANSI codes when stdout is not a terminal or NO_COLOR is set.
 """
 
 from __future__ import annotations
@@ -14,48 +17,68 @@ from typing import Any
 from pydantic import BaseModel
 
 from flopcheck.render import flat
-from flopcheck.render.accuracy import print_accuracy
-from flopcheck.render.catalog import print_entry, print_gpus, print_models
-from flopcheck.render.compare import print_compare, print_matrix
-from flopcheck.render.memory import print_memory
-from flopcheck.render.optimal import print_optimal
-from flopcheck.render.run import print_budget, print_fits, print_flops
-from flopcheck.render.runs import print_calibration, print_runs
+from flopcheck.render.accuracy import accuracy_document
+from flopcheck.render.catalog import entry_document, gpus_document, models_document
+from flopcheck.render.compare import compare_document, matrix_document
+from flopcheck.render.document import Blank, Document, Prose, table
+from flopcheck.render.memory import memory_document
+from flopcheck.render.optimal import optimal_document
+from flopcheck.render.run import budget_document, fits_document, flops_document
+from flopcheck.render.runs import calibration_document, runs_document
 
-PRINTERS: dict[str, Callable[[Any], None]] = {
-    "fits": print_fits,
-    "budget": print_budget,
-    "flops": print_flops,
-    "memory": print_memory,
-    "optimal": print_optimal,
-    "compare": print_compare,
-    "matrix": print_matrix,
-    "runs": print_runs,
-    "calibrate": print_calibration,
+DOCUMENTS: dict[str, Callable[[Any, bool], Document]] = {
+    "fits": fits_document,
+    "budget": budget_document,
+    "flops": flops_document,
+    "memory": memory_document,
+    "optimal": optimal_document,
+    "compare": compare_document,
+    "matrix": matrix_document,
+    "runs": runs_document,
+    "calibrate": calibration_document,
 }
 
 
-def output(kind: str, result: Any, fmt: str) -> None:
-    """Print ``result`` of command ``kind`` as a table, JSON, CSV or Markdown."""
+def show(doc: Document, fmt: str) -> None:
+    """Print a document as terminal text (``table``) or Markdown."""
+    if fmt == "markdown":
+        from flopcheck.render import markdown
+
+        markdown.emit(doc)
+    else:
+        from flopcheck.render import _rich
+
+        _rich.emit(doc)
+
+
+def output(kind: str, result: Any, fmt: str, explain: bool = False, notes: Sequence[str] = ()) -> None:
+    """Print ``result`` of command ``kind`` as a table, JSON, CSV or Markdown; ``notes`` (where the defaults
+    came from) close the table and Markdown forms."""
     if fmt == "json" and kind == "accuracy":
         write_json({r.kind: r.model_dump(mode="json") for r in result})
     elif fmt == "json":
-        # compare's JSON is its list of rows (one object per GPU), which scripts iterate over
-        write_json([row.model_dump(mode="json") for row in result.rows] if kind == "compare" else result)
-    elif fmt == "table":
-        PRINTERS[kind](result)
+        write_json(result)
+    elif fmt == "csv":
+        flat.write_csv(*flat.rows(kind, result))
     else:
-        columns, body = flat.rows(kind, result)
-        (flat.write_csv if fmt == "csv" else flat.write_markdown)(columns, body)
+        doc = DOCUMENTS[kind](result, explain)
+        if notes:
+            doc += [Blank(), *(Prose(note) for note in notes)]
+        show(doc, fmt)
 
 
 def output_records(kind: str, records: Sequence[dict[str, Any]], fmt: str) -> None:
     """Catalog entries (``gpus``, ``models``) or ``validate`` problems as JSON, CSV or Markdown."""
     if fmt == "json":
         write_json(records)
+    elif fmt == "csv":
+        flat.write_csv(*flat.rows(kind, records))
     else:
         columns, body = flat.rows(kind, records)
-        (flat.write_csv if fmt == "csv" else flat.write_markdown)(columns, body)
+        rows = table(*columns, wrap=columns)
+        for row in body:
+            rows.add(*("" if v is None else str(v) for v in row))
+        show([rows], fmt)
 
 
 def write_json(data: BaseModel | Sequence[dict[str, Any]] | dict[str, Any]) -> None:
@@ -65,16 +88,13 @@ def write_json(data: BaseModel | Sequence[dict[str, Any]] | dict[str, Any]) -> N
 
 
 __all__ = [
+    "Document",
+    "accuracy_document",
+    "entry_document",
+    "gpus_document",
+    "models_document",
     "output",
     "output_records",
-    "print_accuracy",
-    "print_budget",
-    "print_entry",
-    "print_fits",
-    "print_flops",
-    "print_gpus",
-    "print_memory",
-    "print_models",
-    "print_optimal",
+    "show",
     "write_json",
 ]

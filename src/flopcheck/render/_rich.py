@@ -1,4 +1,11 @@
-"""Rich helpers shared by the renderers. Rich itself is imported only when something is printed."""
+"""Documents printed through Rich, on a terminal or into a pipe. Rich itself is imported only when something
+is printed.
+
+Widths: a terminal's own width; anything else (a pipe, a file) the width in ``COLUMNS`` if set, else each
+table at its full width and prose unwrapped. Columns that are not marked to wrap are never wrapped or cut,
+so a number or a unit is never split: when such a table is wider than the terminal, it is printed at its
+own width rather than cut to the terminal's.
+"""
 
 from __future__ import annotations
 
@@ -7,10 +14,19 @@ import sys
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
+from flopcheck.render.document import Blank, Block, Bullets, Cell, Heading, Prose, Table, chunks, text_of
+
 if TYPE_CHECKING:
-    from rich.console import Console
-    from rich.table import Table
-    from rich.text import Text
+    from rich.console import Console, ConsoleOptions, RenderResult
+    from rich.measure import Measurement
+
+UNLIMITED = 100_000
+"""The width of output that is not a terminal when COLUMNS is not set: nothing wraps."""
+
+
+def _columns_env() -> int | None:
+    value = os.environ.get("COLUMNS", "").strip()
+    return int(value) if value.isdigit() and int(value) > 0 else None
 
 
 def console() -> Console:
@@ -19,56 +35,160 @@ def console() -> Console:
     from rich.console import Console
 
     plain = bool(os.environ.get("NO_COLOR"))
-    return Console(highlight=False, emoji=False, color_system=None if plain else "auto")
+    out = Console(highlight=False, emoji=False, color_system=None if plain else "auto")
+    if not out.is_terminal:
+        width = _columns_env() or UNLIMITED
+        out = Console(highlight=False, emoji=False, color_system=None, width=width, force_terminal=False)
+    return out
 
 
-def emit(*renderables: Any) -> None:
-    """Print through Rich. On a terminal, as is; into a pipe or file, plain text without the trailing spaces
-    Rich pads table lines with."""
-    out = console()
-    if out.is_terminal:
-        for renderable in renderables:
-            out.print(renderable)
-        return
-    with out.capture() as captured:
-        for renderable in renderables:
-            out.print(renderable)
-    sys.stdout.write("".join(line.rstrip() + "\n" for line in captured.get().splitlines()))
+def wrap(text: str, full: int) -> list[str]:
+    """Greedy wrapping at the breaks ``chunks`` allows; a piece longer than the width is folded."""
+    from rich.cells import cell_len
+
+    lines: list[str] = []
+    for paragraph in text.split("\n"):
+        indent = " " * (len(paragraph) - len(paragraph.lstrip(" ")))
+        start = len(lines)
+        width = max(1, full - len(indent))
+        line = ""
+        for piece in chunks(paragraph.lstrip(" ")):
+            candidate = piece if not line else f"{line} {piece}"
+            if cell_len(candidate) <= width or not line:
+                line = candidate
+            else:
+                lines.append(line)
+                line = piece
+            while cell_len(line) > width:
+                lines.append(line[:width])
+                line = line[width:]
+        lines.append(line)
+        lines[start:] = [indent + piece for piece in lines[start:]]
+    return lines
 
 
-def table(*columns: str) -> Table:
+class _Prose:
+    """A Rich renderable: text wrapped with ``wrap``, measured by its longest unbreakable piece."""
+
+    def __init__(self, text: str, style: str = "", lead: str = "") -> None:
+        self.text, self.style, self.lead = text, style, lead
+
+    def __rich_measure__(self, console: Console, options: ConsoleOptions) -> Measurement:
+        from rich.cells import cell_len
+        from rich.measure import Measurement
+
+        full = self.lead + self.text
+        pieces = [cell_len(p) for p in chunks(full.replace("\n", " "))] or [0]
+        longest = max(cell_len(line) for line in full.split("\n"))
+        return Measurement(min(max(pieces), options.max_width), min(longest, options.max_width))
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        from rich.text import Text
+
+        lines = wrap(self.lead + self.text, max(1, options.max_width))
+        text = Text("\n".join(lines), style=self.style, no_wrap=True, overflow="ignore")
+        if self.lead:
+            text.stylize("bold", 0, len(self.lead))
+        yield text
+
+
+def _widths(block: Table, available: int) -> list[int]:
+    """Column widths: each column's widest cell, then the wrapping columns narrowed, widest first, until the
+    table fits ``available`` or each is down to its longest unbreakable piece. Other columns never narrow."""
+    widths, minimums = [], []
+    for position, column in enumerate(block.columns):
+        texts = [column.name, *(text_of(row[position]) for row in block.rows)]
+        widths.append(max(_cell_len(line) for text in texts for line in text.split("\n")))
+        minimums.append(max(_longest_piece(t) for t in texts) if column.wrap else widths[-1])
+    excess = sum(widths) + 2 * (len(widths) - 1) - available
+    while excess > 0:
+        slack = [(w, i) for i, (w, m) in enumerate(zip(widths, minimums, strict=True)) if w > m]
+        if not slack:
+            break
+        _, widest = max(slack)
+        widths[widest] -= 1
+        excess -= 1
+    return [max(1, w) for w in widths]
+
+
+def _table(block: Table, available: int) -> tuple[Any, int]:
+    """The Rich table laid out for ``available`` columns, and its width (wider only where a cell cannot be
+    narrowed without cutting a number)."""
     from rich import box
-    from rich.table import Table
+    from rich.table import Table as RichTable
 
-    result = Table(box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False, collapse_padding=True)
-    for position, name in enumerate(columns):
-        result.add_column(name, overflow="fold", no_wrap=position == 0)
-    return result
+    result = RichTable(box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False, collapse_padding=True)
+    widths = _widths(block, available)
+    for column, width in zip(block.columns, widths, strict=True):
+        result.add_column(_Prose(column.name), width=width, no_wrap=not column.wrap, overflow="ignore")
+    for row in block.rows:
+        cells = []
+        for column, cell in zip(block.columns, row, strict=True):
+            text, style = (cell.text, cell.style or "") if isinstance(cell, Cell) else (cell, "")
+            cells.append(_Prose(text, style) if column.wrap else _line(text, style))
+        result.add_row(*cells)
+    return result, sum(widths) + 2 * (len(widths) - 1)
 
 
-def heading(text: str) -> Text:
+def _cell_len(text: str) -> int:
+    from rich.cells import cell_len
+
+    return cell_len(text)
+
+
+def _longest_piece(text: str) -> int:
+    from rich.cells import cell_len
+
+    return max((cell_len(piece) for piece in chunks(text.replace("\n", " "))), default=0)
+
+
+def _line(text: str, style: str) -> Any:
     from rich.text import Text
 
-    return Text(text, style="bold")
+    return Text(text, style=style, no_wrap=True, overflow="ignore")
 
 
-def plain(text: str) -> Text:
-    """Literal text: brackets in catalog notes or names are not Rich markup."""
-    from rich.text import Text
+def _bullets(block: Bullets) -> Any:
+    from rich.table import Table as RichTable
 
-    return Text(text)
-
-
-def bullets(lines: Iterable[str]) -> Table:
-    from rich.table import Table
-
-    grid = Table.grid(padding=(0, 1))
+    grid = RichTable.grid(padding=(0, 1))
     grid.add_column(no_wrap=True)
-    grid.add_column(overflow="fold")
-    for line in lines:
-        grid.add_row("  •", plain(line))
+    grid.add_column()
+    for line in block.lines:
+        grid.add_row("  •", _Prose(line))
     return grid
 
 
-def yes_no(ok: bool | None) -> str:
-    return "[green]yes[/green]" if ok else "[red]no[/red]"
+def _renderable(block: Block, available: int) -> tuple[Any, int]:
+    """The Rich renderable of a block, and the width it needs (0: it wraps to any width)."""
+    if isinstance(block, Heading):
+        return _Prose(block.text, style="bold"), 0
+    if isinstance(block, Prose):
+        return _Prose(block.text, lead=block.lead), 0
+    if isinstance(block, Bullets):
+        return _bullets(block), 0
+    if isinstance(block, Table):
+        return _table(block, available)
+    assert isinstance(block, Blank)
+    return "", 0
+
+
+def _print(out: Console, renderables: list[tuple[Any, int]]) -> None:
+    width = out.width
+    for renderable, needed in renderables:
+        out.width = max(width, needed)
+        out.print(renderable)
+    out.width = width
+
+
+def emit(blocks: Iterable[Block]) -> None:
+    """Print a document. On a terminal, as is; into a pipe or file, plain text without the trailing spaces
+    Rich pads table lines with."""
+    out = console()
+    renderables = [_renderable(block, out.width) for block in blocks]
+    if out.is_terminal:
+        _print(out, renderables)
+        return
+    with out.capture() as captured:
+        _print(out, renderables)
+    sys.stdout.write("".join(line.rstrip() + "\n" for line in captured.get().splitlines()))

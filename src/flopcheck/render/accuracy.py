@@ -6,7 +6,7 @@ from collections import defaultdict
 from typing import TYPE_CHECKING
 
 from flopcheck.core.units import format_bytes, format_count
-from flopcheck.render._rich import bullets, emit, heading, plain, table
+from flopcheck.render.document import Blank, Bullets, Document, Heading, table
 
 if TYPE_CHECKING:
     from flopcheck.answers.results import AccuracyResult, AccuracyRow, AccuracySummary
@@ -33,23 +33,22 @@ def _by_source(rows: tuple[AccuracyRow, ...]) -> dict[tuple[str, str], list[Accu
     return grouped
 
 
-def print_accuracy(results: tuple[AccuracyResult, ...], every_row: bool) -> None:
-    parts: list[object] = []
+def accuracy_document(results: tuple[AccuracyResult, ...], every_row: bool) -> Document:
+    parts: Document = []
     for result in results:
-        parts.append(heading(f"{result.kind.capitalize()}: predicted vs measured ({result.unit})"))
+        parts.append(Heading(f"{result.kind.capitalize()}: predicted vs measured ({result.unit})", 1))
         if every_row:
             rows = table("row", "split", "predicted", "measured", "error")
             for row in sorted(result.rows, key=lambda r: (r.split, r.id)):
-                rows.add_row(
+                rows.add(
                     row.id, row.split, _value(result, row.predicted), _value(result, row.measured), f"{row.error:+.0%}"
                 )
         else:
-            rows = table("source", "split", "rows", "median |error|", "worst")
+            rows = table("source", "split", "rows", "median |error|", "worst", wrap=["source"])
             for (split, source), group in sorted(_by_source(result.rows).items()):
                 errors = sorted(abs(r.error) for r in group)
                 worst = max(group, key=lambda r: abs(r.error))
-                label = source if len(source) <= 48 else source[:47] + "…"
-                rows.add_row(label, split, str(len(group)), f"{errors[len(errors) // 2]:.0%}", f"{worst.error:+.0%}")
+                rows.add(source, split, str(len(group)), f"{errors[len(errors) // 2]:.0%}", f"{worst.error:+.0%}")
         lines = [_summary_line(result, result.fit), _summary_line(result, result.holdout)]
         if result.inconsistent:
             lines.append(
@@ -62,5 +61,5 @@ def print_accuracy(results: tuple[AccuracyResult, ...], every_row: bool) -> None
             f"{result.skipped} rows not expressible yet (tensor/pipeline/context parallelism, "
             "unpublished settings, GPUs outside the catalog)"
         )
-        parts += [rows, plain(""), bullets(lines), plain("")]
-    emit(*parts)
+        parts += [rows, Blank(), Bullets(tuple(lines)), Blank()]
+    return parts

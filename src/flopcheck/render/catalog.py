@@ -7,7 +7,7 @@ from typing import Any
 
 from flopcheck.catalog.entries import GpuSpec, ModelSpec, Precision
 from flopcheck.core.units import format_bytes, format_count
-from flopcheck.render._rich import emit, heading, plain, table
+from flopcheck.render.document import Document, Heading, table
 
 
 def _peak(gpu: GpuSpec, precision: Precision) -> str:
@@ -15,37 +15,49 @@ def _peak(gpu: GpuSpec, precision: Precision) -> str:
     return "-" if value is None else f"{value / 1e12:.4g}"
 
 
-def print_gpus(gpus: Iterable[GpuSpec], origins: Mapping[str, str | None]) -> None:
+def gpus_document(gpus: Iterable[GpuSpec], origins: Mapping[str, str | None]) -> Document:
     shown = any(origins.values())
-    rows = table("id", "name", "memory", "fp32", "tf32", "bf16", "fp16", "fp8", *(["from"] if shown else []))
+    rows = table(
+        "id",
+        "name",
+        "memory",
+        "fp32",
+        "tf32",
+        "bf16",
+        "fp16",
+        "fp8",
+        *(["from"] if shown else []),
+        wrap=["name", "from"],
+    )
     for gpu in gpus:
-        extra = [plain(origins[gpu.id] or "packaged")] if shown else []
-        peaks = (_peak(gpu, p) for p in Precision)
-        rows.add_row(gpu.id, plain(gpu.name), format_bytes(gpu.memory_bytes), *peaks, *extra)
-    emit(heading("Accelerators: dense peak TFLOP/s (bf16/fp16: tensor, FP32 accumulate; '-': not published)"), rows)
+        extra = [origins[gpu.id] or "packaged"] if shown else []
+        rows.add(gpu.id, gpu.name, format_bytes(gpu.memory_bytes), *(_peak(gpu, p) for p in Precision), *extra)
+    title = "Accelerators: dense peak TFLOP/s (bf16/fp16: tensor, FP32 accumulate; '-': not published)"
+    return [Heading(title, 1), rows]
 
 
-def print_models(models: Iterable[ModelSpec], origins: Mapping[str, str | None]) -> None:
+def models_document(models: Iterable[ModelSpec], origins: Mapping[str, str | None]) -> Document:
     shown = any(origins.values())
-    rows = table("id", "name", "params", "layers", "d_model", "context", "tokens", *(["from"] if shown else []))
+    columns = ("id", "name", "params", "layers", "d_model", "context", "tokens", *(["from"] if shown else []))
+    rows = table(*columns, wrap=["name", "from"])
     for model in models:
         arch = model.architecture
-        rows.add_row(
+        rows.add(
             model.id,
-            plain(model.name),
+            model.name,
             format_count(model.params),
             "-" if arch is None else str(arch.n_layer),
             "-" if arch is None else str(arch.d_model),
             "-" if arch is None else f"{arch.n_ctx:,}",
             "-" if model.training_tokens is None else format_count(model.training_tokens),
-            *([plain(origins[model.id] or "packaged")] if shown else []),
+            *([origins[model.id] or "packaged"] if shown else []),
         )
-    emit(heading("Language models (tokens: published training tokens; '-': not published)"), rows)
+    return [Heading("Language models (tokens: published training tokens; '-': not published)", 1), rows]
 
 
-def print_entry(record: dict[str, Any], title: str) -> None:
+def entry_document(record: dict[str, Any], title: str) -> Document:
     """One catalog entry, every field, sources and notes included."""
-    rows = table("field", "value")
+    rows = table("field", "value", wrap=["value"])
     for key, value in record.items():
         if isinstance(value, dict):
             text = ", ".join(f"{k}: {v}" for k, v in value.items())
@@ -53,5 +65,5 @@ def print_entry(record: dict[str, Any], title: str) -> None:
             text = "\n".join(str(v) for v in value)
         else:
             text = str(value)
-        rows.add_row(key, plain(text))
-    emit(heading(title), rows)
+        rows.add(key, text)
+    return [Heading(title, 1), rows]

@@ -5,8 +5,8 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING
 
-from flopcheck.core.units import format_bytes, format_duration
-from flopcheck.render._rich import bullets, emit, heading, plain, table
+from flopcheck.core.units import format_bytes, format_duration, format_energy, format_money, format_ratio
+from flopcheck.render.document import Blank, Bullets, Cell, Document, Heading, Prose, table
 
 if TYPE_CHECKING:
     from flopcheck.answers.results import CompareResult, CompareRow, MatrixResult
@@ -14,78 +14,76 @@ if TYPE_CHECKING:
 BAR_WIDTH = 40
 
 
-def _money(value: float | None) -> str:
-    return "-" if value is None else f"${value:,.0f}"
-
-
 def _memory(row: CompareRow) -> str:
     return f"{format_bytes(row.memory.required_bytes)} {'ok' if row.memory.fits else 'over'}"
 
 
 def _basis(row: CompareRow) -> str:
-    if row.price_usd_per_gpu_hour is None:
+    price, basis = row.cost.price_usd_per_gpu_hour, row.cost.price_basis
+    if price is None:
         return "no list price"
-    basis = row.price_basis
     if basis.startswith("median of "):
-        return f"${row.price_usd_per_gpu_hour:.3g} med/{basis.split()[2]}"
-    return f"${row.price_usd_per_gpu_hour:.3g} {basis.split(',')[0]}"
+        return f"${price:.3g} med/{basis.split()[2]}"
+    return f"${price:.3g} {basis.split(',')[0]}"
 
 
-def print_compare(result: CompareResult) -> None:
-    rows = table("gpu", "GPUs", "prec.", "time", "headroom", "memory/GPU", "ZeRO-3", "cost", "$/GPU-hour", "energy")
+def compare_document(result: CompareResult, explain: bool) -> Document:
+    gated = any(row.gates for row in result.rows)
+    columns = ("gpu", "GPUs", "prec.", "time", "headroom", "memory/GPU", "ZeRO-3", "cost", "$/GPU-hour", "energy")
+    rows = table(*columns, *(["gates"] * gated), wrap=["memory/GPU", "$/GPU-hour"])
     for row in result.rows:
-        rows.add_row(
+        gates = [("passed" if all(g.passed for g in row.gates) else "failed")] if gated else []
+        rows.add(
             row.gpu.id,
             str(row.gpu.count),
             row.gpu.precision,
             format_duration(row.compute.time_s),
-            f"{row.compute.ratio:.3g}×",
+            format_ratio(row.compute.ratio),
             _memory(row),
             "-" if row.memory.min_gpus_zero3 is None else str(row.memory.min_gpus_zero3),
-            _money(row.cost_usd),
+            "-" if row.cost.cost_usd is None else format_money(row.cost.cost_usd),
             _basis(row),
-            "-" if row.energy_kwh is None else f"{row.energy_kwh:,.4g} kWh",
+            "-" if row.cost.energy_kwh is None else format_energy(row.cost.energy_kwh),
+            *gates,
         )
     count = min((row.gpu.count for row in result.rows), default=1)
-    title = f"{result.rows[0].model_id if result.rows else ''} on {count} GPU{'' if count == 1 else 's'} of each kind"
+    title = (
+        f"{result.model.id} on {count} GPU{'' if count == 1 else 's'} of each kind (more where memory needs them), "
+        f"sorted by {result.sort}"
+    )
     legend = (
         "ZeRO-3: the fewest GPUs of the kind that fit the run with ZeRO-3 sharding; a row that does not fit is "
         "planned on that many. $/GPU-hour: med/N = the median of N providers' latest on-demand list prices "
         "(--provider picks one)"
     )
-    sections: list[object] = [
-        heading(f"{title} (more where memory needs them), sorted by {result.sort}"),
-        rows,
-        plain(legend),
-        "",
-        heading("Time to train (log scale)"),
-    ]
+    doc: Document = [Heading(title, 1), rows, Prose(legend), Blank(), Heading("Time to train (log scale)")]
     times = [row.compute.time_s for row in result.rows]
     if times:
         low, high = math.log(min(times)), math.log(max(times))
         bars = table("gpu", "time", "")
         for row in result.rows:
             share = 1.0 if high == low else (math.log(row.compute.time_s) - low) / (high - low)
-            bars.add_row(row.gpu.id, format_duration(row.compute.time_s), "█" * (1 + round(share * (BAR_WIDTH - 1))))
-        sections.append(bars)
+            bars.add(row.gpu.id, format_duration(row.compute.time_s), "█" * (1 + round(share * (BAR_WIDTH - 1))))
+        doc.append(bars)
     if result.skipped:
-        sections += ["", heading("Left out"), bullets(result.skipped)]
-    emit(*sections)
+        doc += [Blank(), Heading("Left out"), Bullets(result.skipped)]
+    return doc
 
 
-def print_matrix(result: MatrixResult) -> None:
+def matrix_document(result: MatrixResult, explain: bool) -> Document:
     cells = {(c.model_id, c.gpu_id): c for c in result.cells}
-    grid = table("model", *result.gpus)
+    grid = table("model", *result.gpus, wrap=result.gpus)
     for model in result.models:
-        entries = []
+        entries: list[str | Cell] = []
         for gpu in result.gpus:
             cell = cells[(model, gpu)]
             time = "" if cell.time_s is None else f" {format_duration(cell.time_s)}"
-            entries.append(plain(f"{cell.verdict}{time}"))
-        grid.add_row(model, *entries)
+            entries.append(Cell(f"{cell.verdict}{time}", "green" if cell.verdict == "yes" else None))
+        grid.add(model, *entries)
     legend = [
         "yes: compute and memory fit; compute-only: memory does not fit; memory-only: compute does not fit in "
         "the window; no: neither; the time is the time to train at the assumed MFU",
-        "tokens: each model's published training tokens, else 20 per parameter",
+        "tokens: each model's published training tokens, else 20 per parameter, unless --tokens or --tokens-per-param",
     ]
-    emit(grid, "", bullets(legend))
+    notes = [f"{c.model_id} on {c.gpu_id}: {c.note}" for c in result.cells if c.note]
+    return [grid, Blank(), Bullets((*legend, *notes))]

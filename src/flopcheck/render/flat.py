@@ -1,4 +1,4 @@
-"""Results as flat rows with stable column names, written as CSV or a Markdown table. No arithmetic.
+"""Results as flat rows with stable column names, written as CSV. No arithmetic.
 
 Column names carry units like the JSON keys. Each command has one row shape: ``fits``, ``budget``, ``flops``
 and ``memory`` a single row; ``optimal`` a row per law; ``compare`` a row per GPU; ``matrix`` a row per
@@ -32,6 +32,7 @@ FITS: Columns = (
     ("available_bytes", "memory.available_bytes"),
     ("memory_fits", "memory.fits"),
     ("fits", "fits"),
+    ("ok", "ok"),
     ("cost_usd", "cost.cost_usd"),
     ("energy_kwh", "cost.energy_kwh"),
     ("co2_kg", "cost.co2_kg"),
@@ -69,7 +70,6 @@ LAW: Columns = (
     ("loss_law", "loss_law"),
 )
 COMPARE: Columns = (
-    ("model_id", "model_id"),
     ("gpu_id", "gpu.id"),
     ("gpu_count", "gpu.count"),
     ("precision", "gpu.precision"),
@@ -81,10 +81,10 @@ COMPARE: Columns = (
     ("memory_fits", "memory.fits"),
     ("min_gpus_zero3", "memory.min_gpus_zero3"),
     ("fits", "fits"),
-    ("cost_usd", "cost_usd"),
-    ("energy_kwh", "energy_kwh"),
-    ("co2_kg", "co2_kg"),
-    ("gates_passed", "gates_passed"),
+    ("ok", "ok"),
+    ("cost_usd", "cost.cost_usd"),
+    ("energy_kwh", "cost.energy_kwh"),
+    ("co2_kg", "cost.co2_kg"),
 )
 MATRIX: Columns = tuple(
     (name, name) for name in ("model_id", "gpu_id", "verdict", "time_s", "compute_fits", "memory_fits")
@@ -156,6 +156,11 @@ def _memory(r: Any) -> Rows:
     names, body = _table(tuple(c for c in columns if c[0] != "gpu_id"), [r])
     gpu_id = None if r.gpu is None else r.gpu.id
     return [*names[:1], "gpu_id", *names[1:]], [[row[0], gpu_id, *row[1:]] for row in body]
+
+
+def _with_model(model_id: str, table: Rows) -> Rows:
+    names, body = table
+    return ["model_id", *names], [[model_id, *row] for row in body]
 
 
 def _optimal(r: Any) -> Rows:
@@ -243,7 +248,7 @@ ROWS: dict[str, Callable[[Any], Rows]] = {
     "flops": lambda r: _table(FLOPS, [r]),
     "memory": _memory,
     "optimal": _optimal,
-    "compare": lambda r: _table(COMPARE, r.rows),
+    "compare": lambda r: _with_model(r.model.id, _table(COMPARE, r.rows)),
     "matrix": lambda r: _table(MATRIX, r.cells),
     "runs": lambda r: _table(RUNS, r.runs),
     "calibrate": lambda r: _table(CALIBRATE, [r]),
@@ -262,19 +267,3 @@ def write_csv(columns: list[str], body: list[list[Any]]) -> None:
     writer.writerow(columns)
     for row in body:
         writer.writerow(["" if v is None else str(v).lower() if isinstance(v, bool) else v for v in row])
-
-
-def _markdown_cell(value: Any) -> str:
-    if value is None:
-        return "-"
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, float):
-        return f"{value:.4g}"
-    return str(value).replace("|", "\\|").replace("\n", " ")
-
-
-def write_markdown(columns: list[str], body: list[list[Any]]) -> None:
-    lines = ["| " + " | ".join(columns) + " |", "|" + "|".join(" --- " for _ in columns) + "|"]
-    lines += ["| " + " | ".join(_markdown_cell(v) for v in row) + " |" for row in body]
-    sys.stdout.write("\n".join(lines) + "\n")

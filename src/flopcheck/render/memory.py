@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from flopcheck.core.units import format_bytes, format_percent
-from flopcheck.render._rich import bullets, emit, heading, plain, table, yes_no
+from flopcheck.core.units import format_bytes, format_percent, format_ratio
+from flopcheck.render.document import Blank, Block, Bullets, Document, Heading, Prose, Table, bold, table, yes_no
 
 if TYPE_CHECKING:
-    from rich.table import Table
-
     from flopcheck.answers.results import MemoryReport, MemoryResult
+
+COMPACT_WAYS = 3
+"""Ways to fit shown without --explain."""
 
 
 def _bytes(value: int | None) -> str:
@@ -33,28 +34,52 @@ def memory_table(mem: MemoryResult, gpu_id: str | None) -> Table:
     entries += [("embedding + output/logits", b.output_bytes, ""), ("overhead allowance", b.overhead_bytes, "")]
     for name, value, bpp in entries:
         share = "" if value is None or not mem.required_bytes else format_percent(value / mem.required_bytes)
-        rows.add_row(name, _bytes(value), share, bpp)
-    rows.add_row("total needed", format_bytes(mem.required_bytes), "", "", style="bold")
+        rows.add(name, _bytes(value), share, bpp)
+    rows.add(bold("total needed"), bold(format_bytes(mem.required_bytes)), "", "")
     if mem.host_bytes:
-        rows.add_row("host RAM (offload)", format_bytes(mem.host_bytes), "", "")
+        rows.add("host RAM (offload)", format_bytes(mem.host_bytes), "", "")
     if mem.available_bytes is not None:
-        rows.add_row(f"available ({gpu_id})", format_bytes(mem.available_bytes), "", "")
-        rows.add_row("memory fits", yes_no(mem.fits), "", "")
+        rows.add(f"available ({gpu_id})", format_bytes(mem.available_bytes), "", "")
+        rows.add("memory fits", yes_no(mem.fits), "", "")
     if mem.max_micro_batch is not None:
-        rows.add_row("largest micro-batch that fits", str(mem.max_micro_batch), "", "")
+        rows.add("largest micro-batch that fits", str(mem.max_micro_batch), "", "")
     if mem.available_bytes is not None:
         zero3 = "none" if mem.min_gpus_zero3 is None else str(mem.min_gpus_zero3)
-        rows.add_row("fewest GPUs with ZeRO-3", zero3, "", "")
+        rows.add("fewest GPUs with ZeRO-3", zero3, "", "")
     return rows
 
 
-def strategies_table(mem: MemoryResult) -> Table:
-    rows = table("ways to make it fit (add these flags)", "per GPU", "host RAM", "time")
-    for strategy in mem.strategies:
+def where_it_goes(mem: MemoryResult, parts: int | None = None) -> str:
+    """The breakdown in one line, largest first (the ``parts`` largest)."""
+    b = mem.breakdown
+    named = [
+        ("weights", b.weights_bytes),
+        ("gradients", b.gradients_bytes),
+        ("fp32 master", b.master_weights_bytes),
+        ("optimizer states", b.optimizer_bytes),
+        ("activations", b.activations_bytes),
+        ("layer being recomputed", b.recompute_buffer_bytes),
+        ("embedding + logits", b.output_bytes),
+        ("allowance", b.overhead_bytes),
+    ]
+    shown = sorted(((v, n) for n, v in named if v), reverse=True)
+    text = ", ".join(f"{name} {format_bytes(value)}" for value, name in shown[:parts])
+    if parts is not None and len(shown) > parts:
+        text += ", …"
+    if b.activations_bytes is None:
+        text += "; activations not counted (the model's shape is unknown)"
+    return text
+
+
+def strategies_table(mem: MemoryResult, limit: int | None = None, names: bool = True) -> Table:
+    """The ways to fit, each with the options that turn it on (and its name, unless compact)."""
+    head = "ways to make it fit (add these flags)" if names else "to make it fit, add"
+    rows = table(head, "per GPU", "host RAM", "time", wrap=[head])
+    for strategy in mem.strategies[:limit]:
         host = format_bytes(strategy.host_bytes) if strategy.host_bytes else "-"
-        rows.add_row(
-            plain(" ".join(strategy.flags)), format_bytes(strategy.required_bytes), host, f"{strategy.slowdown:.3g}×"
-        )
+        flags = " ".join(strategy.flags)
+        way = f"{strategy.name}\n  {flags}" if names else flags
+        rows.add(way, format_bytes(strategy.required_bytes), host, format_ratio(strategy.slowdown))
     return rows
 
 
@@ -102,25 +127,53 @@ def memory_assumption_lines(mem: MemoryResult) -> list[str]:
     ]
 
 
-def memory_sections(mem: MemoryResult) -> list[object]:
-    """The strategies section, when there is one."""
+def key_memory_assumptions(mem: MemoryResult) -> str:
+    """The memory settings in a few words, for the one line of key assumptions."""
+    a = mem.assumptions
+    training = {"mixed": "mixed-precision", "fp32": "fp32", "pure-bf16": "pure bf16"}[a.training_precision]
+    seq = "unknown sequence" if a.seq_len is None else f"sequence {a.seq_len:,}"
+    recompute = "no recomputation" if a.recompute == "none" else f"{a.recompute} recomputation"
+    parts = [f"stack {a.stack}", f"{training} {a.optimizer}", f"micro-batch {a.micro_batch}", seq, recompute]
+    if a.zero_stage:
+        parts.append(f"ZeRO-{a.zero_stage}")
+    if a.offload != "none":
+        parts.append(f"offload {a.offload}")
+    if a.finetune != "full":
+        parts.append(a.finetune)
+    return ", ".join(parts)
+
+
+def memory_sections(mem: MemoryResult, explain: bool) -> Document:
+    """The ways to fit, when there are some: the first few, or all with --explain."""
     if not mem.strategies:
         return []
+    limit = None if explain else COMPACT_WAYS
     note = "time: predicted time per step relative to the run as given (communication and offload included)"
-    return ["", strategies_table(mem), plain(note)]
+    hidden = len(mem.strategies) - COMPACT_WAYS
+    if not explain:
+        note = "time: per step, relative to the run as given" + (
+            f"; {hidden} more ways: --explain" if hidden > 0 else ""
+        )
+    return [Blank(), strategies_table(mem, limit, names=explain), Prose(note)]
 
 
-def print_memory(report: MemoryReport) -> None:
+def assumption_blocks(lines: list[str], not_modelled: tuple[str, ...] = ()) -> Document:
+    blocks: list[Block] = [Blank(), Heading("Assumptions"), Bullets(tuple(lines))]
+    if not_modelled:
+        blocks += [Heading("Not modelled"), Bullets(not_modelled)]
+    return blocks
+
+
+def memory_document(report: MemoryReport, explain: bool) -> Document:
     title = f"Training memory of {report.model.name}"
     if report.gpu is not None:
         title += f" on {report.gpu.count} × {report.gpu.name}"
-    emit(
-        heading(title),
-        memory_table(report, None if report.gpu is None else report.gpu.id),
-        *memory_sections(report),
-        "",
-        heading("Assumptions"),
-        bullets(memory_assumption_lines(report)),
-        heading("Not modelled"),
-        bullets(report.not_modelled),
-    )
+    doc: Document = [Heading(title, 1), memory_table(report, None if report.gpu is None else report.gpu.id)]
+    doc += memory_sections(report, explain)
+    if report.warnings:
+        doc += [Blank(), *(Prose(w, lead="Warning: ") for w in report.warnings)]
+    if explain:
+        return doc + assumption_blocks(memory_assumption_lines(report), report.not_modelled)
+    shape = [] if report.model.shape_note is None else [report.model.shape_note]
+    keys = "; ".join([key_memory_assumptions(report), *shape])
+    return [*doc, Blank(), Prose(f"{keys}; sources: --explain", lead="Assumes: ")]

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from flopcheck.core.units import format_count, format_percent, format_sci
-from flopcheck.render._rich import bullets, emit, heading, plain, table
+from flopcheck.core.units import format_count, format_percent, format_sci, format_tokens_per_s
+from flopcheck.render.document import Blank, Bullets, Document, Heading, Prose, bold, table
 
 if TYPE_CHECKING:
     from flopcheck.answers.results import CalibrationResult, RunsResult
@@ -15,11 +15,11 @@ def _pct(value: float | None) -> str:
     return "-" if value is None else format_percent(value)
 
 
-def print_runs(result: RunsResult) -> None:
+def runs_document(result: RunsResult, explain: bool) -> Document:
     rows = table("run", "n", "gpu", "tokens", "GPU-h", "MFU", "+attn", "stated", "pred. MFU", "pred. GPU-h", "error")
     notes: list[str] = []
     for r in result.runs:
-        rows.add_row(
+        rows.add(
             r.id,
             "-" if r.gpu_count is None else f"{r.gpu_count:,}",
             r.gpu_id,
@@ -51,16 +51,16 @@ def print_runs(result: RunsResult) -> None:
         "hours include restarts, evaluation and idle time that a prediction of steady training does not",
         "sources and where in them: flopcheck runs --json",
     ]
-    emit(heading("Published training runs"), rows, plain(summary), "", bullets([*notes, *legend]))
+    return [Heading("Published training runs", 1), rows, Prose(summary), Blank(), Bullets((*notes, *legend))]
 
 
-def print_calibration(result: CalibrationResult) -> None:
+def calibration_document(result: CalibrationResult, explain: bool) -> Document:
     rows = table("calibration", "value")
-    rows.add_row("measured", f"{result.tokens_per_second:,.4g} tokens/s on {result.count} × {result.gpu_id}")
-    rows.add_row("achieved", f"{format_sci(result.achieved_flop_per_s)} FLOP/s (6·N × tokens/s)")
-    rows.add_row("peak", f"{format_sci(result.peak_flop_per_s)} FLOP/s ({result.precision}, dense)")
-    rows.add_row("MFU", format_percent(result.mfu))
-    lines = [f"use it: flopcheck fits {result.model_id} --gpu {result.gpu_id} --mfu {result.mfu:.4g}"]
+    rows.add("measured", f"{format_tokens_per_s(result.tokens_per_second)} on {result.count} × {result.gpu_id}")
+    rows.add("achieved", f"{format_sci(result.achieved_flop_per_s)} FLOP/s (6·N × tokens/s)")
+    rows.add("peak", f"{format_sci(result.peak_flop_per_s)} FLOP/s ({result.precision}, dense)")
+    rows.add("MFU", bold(format_percent(result.mfu)))
+    lines = [f"use it: flopcheck fits {result.model_id} --gpu {result.gpu_id} --mfu {format_percent(result.mfu)}"]
     if not result.plausible:
         lines.append("over 100 % of peak: check the measurement (tokens counted per GPU or per step?)")
-    emit(heading(f"MFU of {result.model_id} from a measured throughput"), rows, "", bullets(lines))
+    return [Heading(f"MFU of {result.model_id} from a measured throughput", 1), rows, Blank(), Bullets(tuple(lines))]

@@ -27,6 +27,8 @@ class ModelInfo(_Result):
     """Parameters used per token: the N in the FLOP formula (smaller than params for mixture-of-experts)."""
     origin: str
     """catalog, a catalog file, a config.json, or a parameter count."""
+    shape_note: str | None = None
+    """For a bare parameter count: the GPT-style shape assumed for its activations (None otherwise)."""
 
 
 class GpuInfo(_Result):
@@ -40,6 +42,8 @@ class GpuInfo(_Result):
     """Per GPU: the total the device reports where the catalog has it (memory_total_bytes), else the vendor's
     figure (decimal GB × 1e9, or GiB × 2**30 where the vendor states GiB); None for hardware given as
     --gpu-flops without --gpu-memory."""
+    overrides: tuple[str, ...] = ()
+    """Catalog figures replaced on the command line (--gpu with --gpu-memory or --gpu-flops)."""
 
 
 class Assumptions(_Result):
@@ -181,6 +185,8 @@ class ModelBrief(_Result):
     id: str
     name: str
     params: int
+    shape_note: str | None = None
+    """For a bare parameter count: the shape assumed for its activations."""
 
 
 class GpuBrief(_Result):
@@ -195,6 +201,7 @@ class MemoryReport(MemoryResult):
 
     model: ModelBrief
     gpu: GpuBrief | None
+    warnings: tuple[str, ...] = ()
 
 
 class CostResult(_Result):
@@ -233,8 +240,7 @@ class GateResult(_Result):
     name: str
     """--max-days, --max-cost or --max-kwh."""
     limit: float
-    value: float | None
-    """None when it cannot be computed (no price, no power figure): the gate then fails."""
+    value: float
     passed: bool
     reason: str
 
@@ -265,6 +271,9 @@ class OptimalSection(_Result):
 
 class FitsResult(_Result):
     fits: bool
+    """Compute and memory both fit."""
+    ok: bool
+    """The plan passes: it fits and every gate passes (the exit status is 0 exactly when this is true)."""
     verdict: str
     model: ModelInfo
     gpu: GpuInfo
@@ -275,6 +284,8 @@ class FitsResult(_Result):
     """None for fine-tunes: scaling laws describe pre-training."""
     cost: CostResult
     gates: tuple[GateResult, ...]
+    warnings: tuple[str, ...] = ()
+    """Inputs that are allowed but probably not meant (a sequence longer than the model's context)."""
 
 
 class BudgetResult(_Result):

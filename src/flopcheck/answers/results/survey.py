@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
-from flopcheck.answers.results.run import Assumptions, ComputeResult, GpuInfo, MemoryAssumptions, _Result
+from flopcheck.answers.results.run import (
+    Assumptions,
+    ComputeResult,
+    CostResult,
+    GateResult,
+    GpuInfo,
+    MemoryAssumptions,
+    ModelInfo,
+    _Result,
+)
 
 
 class LawResult(_Result):
@@ -26,11 +35,21 @@ class FeasibleResult(_Result):
     """The best run the GPUs' memory allows: N ≤ max_params, D = C / 6N."""
 
     max_params: int | None
-    """The largest model whose training fits in memory; None when none does."""
+    """The largest model whose training fits in memory, with the settings given or with one of the ways to
+    make it fit (as ``fits`` lists them); None when none does."""
+    max_params_as_given: int | None
+    """The largest model whose training fits with the memory settings exactly as given."""
     params: int | None
     tokens: int | None
+    """What the budget buys for ``params``: budget_flop / (6 · params · recompute_factor)."""
     loss: float | None
     limited_by_memory: bool
+    way: str | None
+    """The way to fit the best run needs (None when it fits as given)."""
+    flags: str | None
+    """The options that way adds to the command."""
+    recompute_factor: float
+    """Hardware FLOP per model FLOP of the best run (recomputation, its own or the way's)."""
     shape: str
     """The GPT-style shape assumed for a model of a given size."""
     memory: MemoryAssumptions
@@ -40,7 +59,12 @@ class OptimalResult(LawResult):
     """The compute-optimal model for a budget under ``law`` (the fields of LawResult), and the rest."""
 
     budget_flop: float
+    """Hardware FLOP the GPUs deliver (or --flop)."""
     budget_source: str
+    model_flop: float
+    """The model FLOP (6·N·D) the laws split: budget_flop / recompute_factor."""
+    recompute_factor: float
+    """Hardware FLOP per model FLOP of the recomputation asked (1 without)."""
     alternatives: tuple[LawResult, ...]
     nearest_models: tuple[NearestModel, ...]
     feasible: FeasibleResult | None
@@ -59,26 +83,27 @@ class CompareMemory(_Result):
 
 
 class CompareRow(_Result):
-    """One GPU (and count) in ``compare``: a flat summary of ``fits`` for it."""
+    """One GPU (and count) in ``compare``: ``fits`` for it, with the same keys (``memory`` in brief)."""
 
-    model_id: str
     gpu: GpuInfo
     compute: ComputeResult
     memory: CompareMemory
+    cost: CostResult
+    gates: tuple[GateResult, ...]
     fits: bool
-    cost_usd: float | None
-    price_usd_per_gpu_hour: float | None
-    price_basis: str
-    """Which price the row uses: "median of 5 providers' on-demand prices ($2.49-$11.06)", a provider, --price."""
-    energy_kwh: float | None
-    co2_kg: float | None
-    gates_passed: bool
+    ok: bool
+    """Fits and passes every gate."""
 
 
 class CompareResult(_Result):
+    """``compare``: the model, then one row per GPU."""
+
+    model: ModelInfo
+    ok: bool
+    """At least one GPU fits and passes every gate (the exit status is 0 exactly when this is true)."""
     rows: tuple[CompareRow, ...]
     skipped: tuple[str, ...]
-    """GPUs left out, with the reason (no peak at the asked precision)."""
+    """GPUs left out, with the reason (no peak at the asked precision, a gate it cannot be checked on)."""
     sort: str
 
 
@@ -94,6 +119,8 @@ class MatrixCell(_Result):
 
 
 class MatrixResult(_Result):
+    ok: bool
+    """At least one pair is a yes."""
     models: tuple[str, ...]
     gpus: tuple[str, ...]
     cells: tuple[MatrixCell, ...]
