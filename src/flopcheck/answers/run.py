@@ -83,9 +83,11 @@ def _assumptions(settings: Settings, mfu: float | None = None) -> Assumptions:
 
 def _formula_text(settings: Settings) -> str:
     text = FLOP_FORMULAS[settings.flop_formula]
-    return text + (
-        "; causal attention: the attention term halved" if settings.causal and settings.flop_formula != "6nd" else ""
-    )
+    if settings.causal and settings.flop_formula != "6nd":
+        text += "; causal attention: the attention term halved"
+    if settings.memory.finetune is not None and settings.memory.finetune.value in ("lora", "qlora"):
+        text += "; frozen base: 4·N + 6 per adapter parameter instead of 6·N (no weight gradients)"
+    return text
 
 
 def flop_per_token(model: ModelRef, settings: Settings, trainable: float | None = None) -> float:
