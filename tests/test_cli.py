@@ -515,7 +515,11 @@ def test_optimal_with_a_gpu_has_a_feasible_optimum(cli: RunCli) -> None:
     # the compute-optimal 2.9B fits only with a way to fit, which the answer names with its options
     assert feasible["limited_by_memory"] is False
     assert feasible["way"] is not None and feasible["flags"].startswith("--")
-    assert data["budget_flop"] == pytest.approx(80.2e12 * 0.4 * 31_557_600)
+    # the budget is what the card delivers at the MFU fits predicts for the compute-optimal model
+    assert data["budget_flop"] == pytest.approx(80.2e12 * data["assumptions"]["mfu"] * 31_557_600)
+    assert "predicted" in data["budget_source"]
+    given = cli("optimal", "--gpu", "rtx4070ti", "--mfu", "0.4", "--json").json()
+    assert given["budget_flop"] == pytest.approx(80.2e12 * 0.4 * 31_557_600)
     fits = cli("fits", "gpt2-xl", "--gpu", "rtx4070ti", "--json").json()
     assert fits["memory"]["strategies"]  # gpt2-xl (1.56B) fits only through a way to fit: both say so
 

@@ -4,6 +4,7 @@ returns typed results. Pure: it takes validated values and entries, reads no fil
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import replace
 
 from flopcheck.answers import costing, speed
 from flopcheck.answers import memory as memory_plan
@@ -253,6 +254,21 @@ def _verdict(model: ModelRef, gpu: GpuInfo, settings: Settings, c: ComputeResult
     return f"No: {hardware} delivers {share} of the compute in {window}; training takes {time}{memory_note}."
 
 
+def _optimal_mfu(gpu: GpuSpec, settings: Settings, peak: float) -> float:
+    """The MFU fits would predict for the compute-optimal model of what the GPUs deliver: the model's size
+    depends on the budget, the budget on the MFU, so three rounds from 0.4 (they settle within a percent)."""
+    rate = compute.DEFAULT_MFU
+    for _ in range(3):
+        budget_flop = compute.delivered_flop(peak, settings.count, rate, settings.uptime, settings.duration_s)
+        params, _tokens = settings.law.optimum(budget_flop)
+        shape = optimal_plan.shape_for(params)
+        ref = ModelRef.from_count(params, shape)
+        ref = replace(ref, n_ctx=optimal_plan.REFERENCE_SEQ_LEN)
+        tokens = max(1, round(budget_flop / (6.0 * ref.params)))
+        rate = fits(ref, gpu, settings, tokens, "compute-optimal").compute.mfu
+    return rate
+
+
 def optimal(
     budget_flop: float | None, gpu: GpuSpec | None, settings: Settings, models: Iterable[ModelSpec]
 ) -> OptimalResult:
@@ -264,15 +280,16 @@ def optimal(
     source = "--flop"
     if gpu is not None:
         info, peak = _gpu_info(gpu, settings)
-        assumptions = _assumptions(settings, settings.mfu or compute.DEFAULT_MFU)
+        rate = settings.mfu or compute.DEFAULT_MFU
+        how = "" if settings.mfu is not None else " predicted for the compute-optimal model"
         if budget_flop is None:
-            budget_flop = compute.delivered_flop(
-                peak, settings.count, settings.mfu or compute.DEFAULT_MFU, settings.uptime, settings.duration_s
-            )
+            if settings.mfu is None and gpu.memory_known:
+                rate = _optimal_mfu(gpu, settings, peak)
+            budget_flop = compute.delivered_flop(peak, settings.count, rate, settings.uptime, settings.duration_s)
             finite(delivered_flop=budget_flop)
             window = format_duration(settings.duration_s)
-            mfu = format_percent(settings.mfu or compute.DEFAULT_MFU)
-            source = f"{settings.count} × {gpu.name} for {window} at MFU {mfu}"
+            source = f"{settings.count} × {gpu.name} for {window} at MFU {format_percent(rate)}{how}"
+        assumptions = _assumptions(settings, rate)
     assert budget_flop is not None
     seq_len = optimal_plan.REFERENCE_SEQ_LEN  # the context fits assumes for a bare parameter count, too
     config = memory_plan.resolve(None, seq_len, settings.count, settings.precision, settings.memory)
