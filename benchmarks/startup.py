@@ -3,8 +3,9 @@
 Run from the project's virtual environment:  .venv/bin/python benchmarks/startup.py [--runs N]
 
 Each command runs N times as a separate process (stdout to /dev/null); the median wall time and the largest
-peak RSS are reported, with ratios to ``python -c "import typer"`` (the floor for a Typer CLI) and to
-``python -c pass``. Ratios measured in one run on one machine are comparable; absolute times are not.
+peak RSS are reported, with ratios to the floor of any Typer + pydantic CLI (a two-command Typer app that builds
+one pydantic model, ``FLOOR``) and to ``python -c pass``. The run fails (exit 1) when a command misses its target
+(``TARGETS``, ``MAX_PEAK_MIB``). Ratios measured in one run on one machine are comparable; absolute times are not.
 """
 
 from __future__ import annotations
@@ -26,16 +27,22 @@ def _flopcheck() -> str:
     return found
 
 
-HELLO_TYPER = """
+FLOOR = """
+import pydantic
 import typer
+class Answer(pydantic.BaseModel):
+    x: int
+    y: float
 app = typer.Typer()
 @app.command()
-def f(x: int = 1) -> None: pass
+def f(x: int = 1) -> None:
+    print(Answer(x=x, y=0.5).model_dump_json())
 @app.command()
 def g(y: float = 1.0) -> None: pass
 app(["f", "--x", "2"], standalone_mode=False)
 """
-"""What any Typer CLI costs before it does anything: Typer parses options through pydantic."""
+FLOOR_DOC = "a two-command Typer app that builds one pydantic model and prints it"
+"""The floor of any Typer + pydantic CLI: what it costs before it does anything of its own."""
 
 
 def measure(argv: list[str], runs: int) -> tuple[float, float]:
@@ -55,26 +62,45 @@ def measure(argv: list[str], runs: int) -> tuple[float, float]:
     return statistics.median(times), peak_kib / 1024
 
 
+TARGETS = {
+    "fits gpt2-xl --gpu rtx4070ti --json": 1.2,
+    "fits gpt2-xl --gpu rtx4070ti (table)": 1.4,
+}
+"""Start-up targets, as ratios to the floor."""
+MAX_PEAK_MIB = 40.0
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=15)
     runs = parser.parse_args().runs
     py, fc = sys.executable, _flopcheck()
+    floor = "Typer + pydantic floor"
     cases = {
         "python -c pass": [py, "-c", "pass"],
         'python -c "import typer"': [py, "-c", "import typer"],
-        "a two-command Typer app (the floor)": [py, "-c", HELLO_TYPER],
+        floor: [py, "-c", FLOOR],
         "fits gpt2-xl --gpu rtx4070ti --json": [fc, "fits", "gpt2-xl", "--gpu", "rtx4070ti", "--json"],
         "fits gpt2-xl --gpu rtx4070ti (table)": [fc, "fits", "gpt2-xl", "--gpu", "rtx4070ti"],
         "gpus --json": [fc, "gpus", "--json"],
         "compare gpt2-xl --all --json": [fc, "compare", "gpt2-xl", "--all", "--json"],
     }
     results = {name: measure(argv, runs) for name, argv in cases.items()}
+    base_floor = results[floor][0]
     base_pass = results["python -c pass"][0]
-    base_typer = results['python -c "import typer"'][0]
-    print(f"{'command':40} {'median ms':>10} {'× typer':>8} {'× pass':>8} {'peak MiB':>9}   ({runs} runs)")
+    print(f"{'command':40} {'median ms':>10} {'× floor':>8} {'× pass':>8} {'peak MiB':>9}   ({runs} runs)")
+    failed = []
     for name, (seconds, mib) in results.items():
-        print(f"{name:40} {seconds * 1000:10.1f} {seconds / base_typer:8.2f} {seconds / base_pass:8.2f} {mib:9.1f}")
+        ratio = seconds / base_floor
+        target = TARGETS.get(name)
+        mark = "" if target is None else f"   target ≤ {target}×, ≤ {MAX_PEAK_MIB:g} MiB"
+        if target is not None and (ratio > target or mib > MAX_PEAK_MIB):
+            failed.append(name)
+            mark += "  MISSED"
+        print(f"{name:40} {seconds * 1000:10.1f} {ratio:8.2f} {seconds / base_pass:8.2f} {mib:9.1f}{mark}")
+    print(f"floor: {FLOOR_DOC}")
+    if failed:
+        raise SystemExit(f"missed the start-up target: {', '.join(failed)}")
 
 
 if __name__ == "__main__":

@@ -227,13 +227,13 @@ def test_single_entries(cli: RunCli) -> None:
         (["fits"], "Missing argument"),
         (["frobnicate"], "No such command"),
         (["budget", "--gpu", ""], "unknown gpu ''"),
-        (["budget", "--gpu", "h100", "--years", "1e302"], "time window '1e302' is too large"),
-        (["flops", "0.4", "--tokens", "1B"], "give at least one parameter"),
-        (["flops", "gpt2", "--tokens", "0.4"], "give at least one token"),
-        (["flops", "gpt2", "--tokens-per-param", "1e305"], "training tokens is too large"),
-        (["budget", "--gpu", "h100", "--years", "1e300", "--count", "1000000"], "delivered flop is too large"),
-        (["fits", "gpt2", "--gpu", "h100", "--tokens", "1e300"], "training flop is too large"),
-        (["flops", "1e300", "--tokens", "1e300"], "training flop is too large"),
+        (["budget", "--gpu", "h100", "--years", "1e302"], "time window must be between 3.17e-08 and 1e+04 years"),
+        (["flops", "0.4", "--tokens", "1B"], "a parameter count must be between 1 and 1e+15"),
+        (["flops", "gpt2", "--tokens", "0.4"], "--tokens must be between 1 and 1e+16 tokens"),
+        (["flops", "gpt2", "--tokens-per-param", "1e305"], "--tokens-per-param must be between 1e-06 and 1e+08"),
+        (["budget", "--gpu", "h100", "--years", "1e300", "--count", "1000000"], "time window must be between"),
+        (["fits", "gpt2", "--gpu", "h100", "--tokens", "1e300"], "--tokens must be between 1 and 1e+16 tokens"),
+        (["flops", "1e300", "--tokens", "1e300"], "a parameter count must be between 1 and 1e+15"),
         (["fits", "gpt2", "--gpu", "h100", "--count", "1" + "0" * 400], "--count"),
         (["fits", "gpt2", "--gpu", "h100", "--seq-len", "1" + "0" * 400], "--seq-len"),
         (["fits", "gpt2", "--gpu", "h100", "--micro-batch", "-1"], "--micro-batch"),
@@ -314,8 +314,8 @@ def test_help(cli: RunCli) -> None:
 
 
 def test_closed_pipe_is_quiet(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
-    # `flopcheck gpus --json | head -1`: the reader leaves early. No traceback; the status is 1, the
-    # conservative answer for a gate that did not get to read the whole result.
+    # `flopcheck gpus --json | head -1`: the reader leaves early. A closed pipe is not an error: no traceback,
+    # nothing on stderr, status 0.
     import io
     import sys
 
@@ -326,9 +326,7 @@ def test_closed_pipe_is_quiet(monkeypatch: pytest.MonkeyPatch, capsys: pytest.Ca
             raise BrokenPipeError(32, "Broken pipe")
 
     monkeypatch.setattr(sys, "stdout", ClosedPipe())
-    with pytest.raises(SystemExit) as exited:
-        main(["gpus", "--json"])
-    assert exited.value.code == 1
+    assert main(["gpus", "--json"]) == 0
     assert capsys.readouterr().err == ""
 
 
@@ -561,7 +559,7 @@ def test_fits_optimal_section(cli: RunCli) -> None:
     [
         (["optimal"], "give a budget"),
         (["optimal", "--flop", "nan"], "--flop must be a finite number"),
-        (["optimal", "--flop", "1"], "too small"),
+        (["optimal", "--flop", "1"], "--flop must be between 1e+03 and 1e+40 FLOP"),
         (["optimal", "--flop", "1e21", "--ratio", "30", "--law", "epoch"], "--ratio sets the tokens per parameter"),
         (["optimal", "--flop", "1e21", "--law", "kaplan"], "--law"),
         (["fits", "gpt2", "--gpu", "h100", "--chinchilla", "--tokens", "1B"], "give one of"),

@@ -74,7 +74,7 @@ def test_overrides_and_missing_figures(cli: RunCli) -> None:
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["budget", "--gpu", "h100", "--pue", "0.9"], "--pue must be at least 1"),
+        (["budget", "--gpu", "h100", "--pue", "0.9"], "--pue must be between 1 and 10"),
         (["budget", "--gpu", "h100", "--price", "-2"], "--price must be greater than zero"),
         (["budget", "--gpu", "h100", "--power", "nan"], "--power must be a finite number"),
         (["fits", "gpt2", "--gpu", "h100", "--max-days", "0"], "--max-days must be greater than zero"),

@@ -148,7 +148,7 @@ def test_cli_reads_a_config_offline(cli: RunCli, tmp_path: Path) -> None:
         ({"model_type": "llama", "hidden_size": 4096}, "needs the keys num_hidden_layers, num_attention_heads"),
         ({"n_layer": 2}, "model_type None is not supported"),
         ([1, 2], "expected a JSON object"),
-        ({**CONFIGS["llama-2-7b"][0], "hidden_size": -1}, "d_model"),
+        ({**CONFIGS["llama-2-7b"][0], "hidden_size": -1}, "hidden_size must be a whole number"),
         ({**CONFIGS["llama-2-7b"][0], "attention_bias": True}, "not supported"),
         ({**CONFIGS["opt-125m"][0], "word_embed_proj_dim": 512}, "OPT-350m"),
     ],

@@ -8,6 +8,7 @@ from enum import Enum
 from typing import TypeVar
 
 from flopcheck.api.options import Quantity
+from flopcheck.api.ranges import bounded
 from flopcheck.catalog.entries import Precision
 from flopcheck.core.errors import InputError
 from flopcheck.core.units import parse_bytes, parse_count, parse_fraction
@@ -36,18 +37,19 @@ def _text(value: Quantity) -> str:
 
 
 def count(value: Quantity, name: str, what: str | None = None) -> float:
-    """A positive quantity (``10B``, ``300e9``, 1.5e12); errors call it ``what`` (default: its flag)."""
-    return parse_count(_text(value), what or flag(name))
+    """A positive quantity (``10B``, ``300e9``, 1.5e12) in its range (``ranges.RANGES``); errors call it
+    ``what`` (default: its flag)."""
+    return bounded(parse_count(_text(value), what or flag(name)), name, value, what)
 
 
 def fraction(value: Quantity, name: str) -> float:
-    """A fraction in (0, 1]: ``0.4``, ``40%``."""
-    return parse_fraction(_text(value), flag(name))
+    """A fraction in (0, 1] within its range: ``0.4``, ``40%``."""
+    return bounded(parse_fraction(_text(value), flag(name)), name, value)
 
 
 def size(value: Quantity, name: str, allow_zero: bool = False) -> float:
-    """Bytes: ``12GB``, ``24GiB``, 12e9."""
-    return parse_bytes(_text(value), flag(name), allow_zero)
+    """Bytes in their range: ``12GB``, ``24GiB``, 12e9."""
+    return bounded(parse_bytes(_text(value), flag(name), allow_zero), name, value)
 
 
 def integer(value: object, name: str, low: int, high: int = BIG) -> int:

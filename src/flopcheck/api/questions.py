@@ -29,7 +29,7 @@ from flopcheck.answers.results import (
     RunsResult,
 )
 from flopcheck.answers.settings import Settings, resolve_precision
-from flopcheck.api import inputs
+from flopcheck.api import inputs, ranges
 from flopcheck.api.options import Quantity, accept
 from flopcheck.catalog import store as catalog
 from flopcheck.catalog.entries import GpuSpec, ModelSpec
@@ -164,7 +164,9 @@ def calibrate(
     hardware = catalog.gpus().get(gpu)
     ref = inputs.model(model)
     chosen = resolve_precision(hardware, inputs.one_of(precision, inputs.PRECISIONS, "precision"))
-    return runs_plan.calibrate(ref, hardware, inputs.integer(count, "count", 1), chosen, rate)
+    result = runs_plan.calibrate(ref, hardware, inputs.integer(count, "count", 1), chosen, rate)
+    ranges.plausible_mfu(result.mfu, rate)
+    return result
 
 
 def accuracy(kind: str = "all") -> tuple[AccuracyResult, ...]:

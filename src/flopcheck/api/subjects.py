@@ -11,12 +11,13 @@ from flopcheck.answers import run as plan
 from flopcheck.answers.settings import resolve_precision
 from flopcheck.api.options import Quantity, RunOptions
 from flopcheck.api.quantities import PRECISIONS, integer, one_of, text_of
+from flopcheck.api.ranges import bounded
 from flopcheck.catalog import hf_config, safetensors_index
 from flopcheck.catalog import store as catalog
 from flopcheck.catalog.entries import GpuSpec, Peaks, Precision
 from flopcheck.catalog.model_ref import ModelRef
 from flopcheck.core import memory
-from flopcheck.core.errors import InputError
+from flopcheck.core.errors import InputError, printable
 from flopcheck.core.units import (
     MIN_GPU_FLOP_PER_S,
     MIN_GPU_MEMORY_BYTES,
@@ -55,7 +56,7 @@ def model(name: str | Path, o: RunOptions | None = None) -> ModelRef:
         model_id, label = hf_config.display_name(config, path)
         return ModelRef.from_architecture(model_id, label, arch, origin=str(path))
     if index.find(text) is None and re.match(r"\s*[-+]?[0-9.]", text):
-        count = parse_count(text, "parameter count")
+        count = bounded(parse_count(text, "parameter count"), "parameter_count", text, "a parameter count")
         if not shaped:
             return _assumed_shape(count)
         if layers is None or hidden is None or heads is None:
@@ -141,8 +142,8 @@ def custom_gpu(flops: Quantity | None, mem: Quantity | None, chosen_precision: s
     """Hardware given as options: the peak counts at the precision (auto: bf16). Built from parsed, checked
     numbers, so it skips the catalog's validation (it has no source URL: the source is the user)."""
     chosen = "bf16" if chosen_precision == "auto" else chosen_precision
-    peak = None if flops is None else gpu_flops(flops)
-    capacity = None if mem is None else gpu_memory(mem)
+    peak = None if flops is None else bounded(gpu_flops(flops), "gpu_flops", flops)
+    capacity = None if mem is None else bounded(gpu_memory(mem), "gpu_memory", mem)
     described = [f"{peak / 1e12:.4g} TFLOP/s {chosen}" if peak else "", f"{capacity / 1e9:.4g} GB" if capacity else ""]
     return GpuSpec.model_construct(
         id="custom",
@@ -160,12 +161,15 @@ def _config_path(name: str) -> Path | None:
     """``name`` as a path to a config.json or a model.safetensors.index.json: a .json file, or a folder that
     holds one (config.json first)."""
     path = Path(name)
-    if name.endswith(".json"):
-        if not path.is_file():
-            raise InputError(f"no such file: {name}")
-        return path
-    if ("/" in name or "\\" in name) and path.is_dir():
-        for inside in ("config.json", "model.safetensors.index.json"):
-            if (path / inside).is_file():
-                return path / inside
+    try:
+        if name.endswith(".json"):
+            if not path.exists():
+                raise InputError(f"no such file: {printable(name)}")
+            return path  # the reader refuses what is not a regular file
+        if ("/" in name or "\\" in name) and path.is_dir():
+            for inside in ("config.json", "model.safetensors.index.json"):
+                if (path / inside).exists():
+                    return path / inside
+    except (OSError, ValueError) as exc:  # a name too long for the OS, a NUL in it
+        raise InputError(f"{printable(name)}: not a usable path ({getattr(exc, 'strerror', None) or exc})") from None
     return None

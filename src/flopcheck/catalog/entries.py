@@ -15,7 +15,16 @@ import re
 from enum import Enum
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, ValidationInfo, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationInfo,
+    model_validator,
+)
 
 from flopcheck.catalog.relations import architecture_problems
 from flopcheck.core import architecture as core_architecture
@@ -64,9 +73,18 @@ AUTO_PRECISION_ORDER = (Precision.BF16, Precision.FP16, Precision.FP32)
 """``--precision auto``: bf16 where the chip has it, else fp16, else fp32."""
 
 
-# strict: a quoted "12" in YAML is a mistake to report, not a number to coerce.
-PositiveFloat = Annotated[float, _Number, Field(gt=0, strict=True, allow_inf_nan=False)]
-PositiveInt = Annotated[int, _Number, Field(gt=0, strict=True)]
+# strict: a quoted "12" in YAML is a mistake to report, not a number to coerce. The bounds are far outside any
+# real figure (TFLOP/s, GB, W, USD, hours, counts) and keep every product of catalog figures finite and non-zero.
+def _not_tiny(value: float) -> float:
+    if value < 1e-6:
+        raise ValueError("must be at least 1e-06: no real figure is this small")
+    return value
+
+
+PositiveFloat = Annotated[
+    float, _Number, Field(gt=0, le=1e12, strict=True, allow_inf_nan=False), AfterValidator(_not_tiny)
+]
+PositiveInt = Annotated[int, _Number, Field(gt=0, le=10**18, strict=True)]
 Id = Annotated[str, StringConstraints(pattern=r"^[a-z0-9]+(?:[-.][a-z0-9]+)*$", max_length=64)]
 Alias = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9./_ -]*$", max_length=64)]
 Url = Annotated[str, StringConstraints(pattern=r"^https?://\S+$", max_length=500)]

@@ -18,31 +18,22 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from flopcheck.catalog.entries import GpuSpec, ModelSpec, RunSpec
+from flopcheck.catalog.names import Problem, normalize
 
 MAX_CATALOG_BYTES = 5_000_000
+MAX_VALUES = 50_000
+"""Scalars, lists and mappings in one file: a catalog of thousands of entries holds far fewer."""
+MAX_ENTRIES = 5_000
+"""Entries of one kind in one file (the packaged catalogs hold under a hundred each)."""
+MAX_DEPTH = 12
+"""Nesting of lists and mappings (a catalog entry needs five levels)."""
+MAX_PROBLEMS = 200
+"""Problems reported per file; the rest are counted, not listed."""
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
 KINDS: dict[str, type[BaseModel]] = {"gpus": GpuSpec, "models": ModelSpec, "runs": RunSpec}
+__all__ = ["KINDS", "Parsed", "Problem", "decode", "normalize", "parse"]
 
 _LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-
-def normalize(name: str) -> str:
-    """Lookup key: case-insensitive, ignoring ``-``, ``_`` and spaces (``RTX-4070 Ti`` = ``rtx4070ti``).
-    Dots are kept: ``1.3b`` and ``13b`` are different models."""
-    return re.sub(r"[-_\s]+", "", name.strip().lower())
-
-
-@dataclass(frozen=True)
-class Problem:
-    file: str
-    line: int | None
-    entry: str | None
-    field: str | None
-    message: str
-
-    def __str__(self) -> str:
-        where = self.file if self.line is None else f"{self.file}:{self.line}"
-        parts = [where, self.entry, self.field, self.message]
-        return ": ".join(part for part in parts if part)
 
 
 @dataclass
@@ -63,23 +54,52 @@ def decode(filename: str, raw: bytes) -> tuple[str | None, list[Problem]]:
 
 
 def _compose(filename: str, text: str) -> tuple[yaml.Node | None, Any, list[Problem]]:
-    loader = _LOADER(text)
     try:
-        node = loader.get_single_node()
-        problems = _check_nodes(filename, node) if node is not None else []
-        if problems:
-            return None, None, problems
-        data = loader.construct_document(node) if node is not None else None
-        return node, data, []
+        problem = _preflight(filename, text)
+        if problem is not None:
+            return None, None, [problem]
+        loader = _LOADER(text)
+        try:
+            node = loader.get_single_node()
+            problems = _check_nodes(filename, node) if node is not None else []
+            if problems:
+                return None, None, problems
+            data = loader.construct_document(node) if node is not None else None
+            return node, data, []
+        finally:
+            loader.dispose()
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
         line = None if mark is None else mark.line + 1
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        return None, None, [Problem(filename, line, None, None, f"invalid YAML: {problem}")]
+        problem_text = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        return None, None, [Problem(filename, line, None, None, f"invalid YAML: {problem_text}")]
     except (ValueError, OverflowError, RecursionError) as exc:
         return None, None, [Problem(filename, None, None, None, f"invalid YAML: {type(exc).__name__}")]
-    finally:
-        loader.dispose()
+
+
+def _preflight(filename: str, text: str) -> Problem | None:
+    """The first reason to refuse the document, found from the parser's events before any node is built:
+    anchors, nesting deeper than MAX_DEPTH, more than MAX_VALUES values, control characters in a string."""
+    depth = values = 0
+    for event in yaml.parse(text, Loader=_LOADER):
+        line = None if event.start_mark is None else event.start_mark.line + 1
+        if isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
+            depth -= 1
+            continue
+        if not isinstance(event, yaml.NodeEvent):
+            continue
+        values += 1
+        if isinstance(event, yaml.AliasEvent) or event.anchor is not None:
+            return Problem(filename, line, None, None, "anchors and aliases are not allowed in a catalog")
+        if isinstance(event, yaml.CollectionStartEvent):
+            depth += 1
+            if depth > MAX_DEPTH:
+                return Problem(filename, line, None, None, f"nested deeper than {MAX_DEPTH} levels")
+        elif isinstance(event, yaml.ScalarEvent) and _CONTROL.search(event.value):
+            return Problem(filename, line, None, None, "control characters are not allowed in a catalog")
+        if values > MAX_VALUES:
+            return Problem(filename, line, None, None, f"more than {MAX_VALUES:,} values; not a catalog")
+    return None
 
 
 def _check_nodes(filename: str, root: yaml.Node) -> list[Problem]:
@@ -150,8 +170,15 @@ def parse(filename: str, text: str, allowed: tuple[str, ...] = tuple(KINDS), pac
             continue
         spec = KINDS[key]
         items = sections[key].value if isinstance(sections[key], yaml.SequenceNode) else []
+        if len(items) > MAX_ENTRIES:
+            line = sections[key].start_mark.line + 1
+            parsed.problems.append(Problem(filename, line, None, key, f"more than {MAX_ENTRIES:,} entries"))
+            continue
         names: dict[str, str] = {}
         for position, (raw, item) in enumerate(zip(value, items, strict=True)):
+            if len(parsed.problems) >= MAX_PROBLEMS:
+                parsed.problems.append(Problem(filename, None, None, None, f"stopped after {MAX_PROBLEMS} problems"))
+                return parsed
             entry = _validate(filename, position, raw, item, spec, parsed.problems, packaged)
             if entry is None:
                 continue

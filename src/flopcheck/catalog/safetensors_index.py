@@ -17,23 +17,27 @@ import json
 from pathlib import Path
 from typing import Any
 
-from flopcheck.core.errors import InputError
+from flopcheck.catalog.paths import FileRefused, read_bounded
+from flopcheck.core.errors import InputError, printable
 
 MAX_INDEX_BYTES = 20_000_000
+MAX_COUNT = 10**15
+"""Largest parameter count read from an index (the range of a parameter count on the command line)."""
 BYTES_PER_VALUE = {"float32": 4, "float16": 2, "bfloat16": 2, "float64": 8}
 
 
 def _load(path: Path, limit: int) -> Any:
+    where = printable(str(path))
     try:
-        raw = path.read_bytes()[: limit + 1]
-    except OSError as exc:
-        raise InputError(f"{path}: cannot read ({exc.strerror or exc})") from None
-    if len(raw) > limit:
-        raise InputError(f"{path}: larger than {limit:,} bytes")
+        raw = read_bounded(str(path), limit)
+    except FileRefused as exc:
+        raise InputError(f"{where}: {exc.reason}") from None
     try:
         return json.loads(raw.decode("utf-8"))
+    except RecursionError:
+        raise InputError(f"{where}: nested too deeply; not a JSON file") from None
     except (UnicodeDecodeError, ValueError) as exc:
-        raise InputError(f"{path}: not a JSON file ({exc})") from None
+        raise InputError(f"{where}: not a JSON file ({printable(str(exc))[:200]})") from None
 
 
 def count_from_index(index: Any, config: Any, where: str = "model.safetensors.index.json") -> tuple[int, str]:
@@ -42,17 +46,17 @@ def count_from_index(index: Any, config: Any, where: str = "model.safetensors.in
     if not isinstance(meta, dict):
         raise InputError(f"{where}: no metadata object; not a safetensors index")
     total = meta.get("total_parameters")
-    if isinstance(total, int) and not isinstance(total, bool) and total > 0:
+    if isinstance(total, int) and not isinstance(total, bool) and 0 < total <= MAX_COUNT:
         return total, "metadata.total_parameters of the index"
     size = meta.get("total_size")
-    if not isinstance(size, int) or isinstance(size, bool) or size <= 0:
+    if not isinstance(size, int) or isinstance(size, bool) or not 0 < size <= MAX_COUNT * 8:
         raise InputError(f"{where}: metadata.total_size must be a positive number of bytes")
     if not isinstance(config, dict):
         raise InputError(f"{where}: the dtype is not in the index; put the checkpoint's config.json beside it")
     if config.get("quantization_config") is not None:
         raise InputError(f"{where}: a quantized checkpoint mixes dtypes, so its bytes do not give a count")
     dtype = config.get("torch_dtype") or config.get("dtype")
-    if dtype not in BYTES_PER_VALUE:
+    if not isinstance(dtype, str) or dtype not in BYTES_PER_VALUE:
         raise InputError(f"{where}: config.json gives no dtype of {', '.join(BYTES_PER_VALUE)}")
     per_value = BYTES_PER_VALUE[dtype]
     if size % per_value:
@@ -64,5 +68,5 @@ def read_index(path: Path) -> tuple[int, str]:
     """Read an index and the config.json in its folder (if any)."""
     index = _load(path, MAX_INDEX_BYTES)
     config_path = path.parent / "config.json"
-    config = _load(config_path, 1_000_000) if config_path.is_file() else None
+    config = _load(config_path, 1_000_000) if config_path.exists() else None
     return count_from_index(index, config, str(path))

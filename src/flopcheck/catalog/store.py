@@ -7,21 +7,22 @@ from ``--catalog FILE`` and ``FLOPCHECK_CATALOG`` (later files win). Every entry
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
-from pathlib import Path
-from typing import Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
-import yaml
 from pydantic import BaseModel, ValidationError
 
-from flopcheck.catalog import files as catalog_file
+from flopcheck.catalog import fastload
 from flopcheck.catalog.entries import CatalogEntry, GpuSpec, ModelSpec, RunSpec
-from flopcheck.catalog.files import Problem, normalize
-from flopcheck.core.errors import CatalogError, NotFoundError
+from flopcheck.catalog.names import KINDS, Problem, normalize
+from flopcheck.catalog.paths import FileRefused, read_bounded
+from flopcheck.core.errors import CatalogError, NotFoundError, printable
+
+if TYPE_CHECKING:
+    from flopcheck.catalog import files as catalog_file
 
 PACKAGED = "packaged"
 EntryT = TypeVar("EntryT", bound=CatalogEntry)
@@ -46,17 +47,32 @@ class Index(Generic[EntryT]):
         self.kind: str = kind
         self._spec = spec
         merged: dict[str, tuple[EntryT | Unchecked, str]] = {}
+        names: dict[str, list[str]] = {}
+        self.replaced: list[str] = []
+        """One note per entry a user file replaced: ``FILE: replaces the packaged gpu h100-sxm``."""
         for item, origin in items:
-            merged[item.id] = (item, origin)  # a later file replaces an entry with the same id
+            if item.id in merged:  # a later file replaces an entry with exactly the same id
+                self.replaced.append(f"{origin}: replaces the {_described(merged[item.id][1])} {kind} {item.id}")
+            merged[item.id] = (item, origin)
+            names.setdefault(item.id, []).extend((item.id, *item.aliases))
         self._items = {key: item for key, (item, _) in merged.items()}
         self._origin = {key: origin for key, (_, origin) in merged.items()}
         self._by_key: dict[str, str] = {}
-        for item in self._items.values():
-            for name in (item.id, *item.aliases):
-                other = self._by_key.setdefault(normalize(name), item.id)
-                if other != item.id:
-                    where = self._origin[item.id]
-                    raise CatalogError(f"{where}: {item.id}: name {name!r} is already used by {other}")
+        for entry_id, own in names.items():  # the replaced entry's names still lead to its id
+            for name in own:
+                other = self._by_key.setdefault(normalize(name), entry_id)
+                if other != entry_id:
+                    where = self._origin[entry_id]
+                    raise CatalogError(f"{where}: {entry_id}: name {name!r} is already used by {other}")
+
+    @property
+    def ids(self) -> tuple[str, ...]:
+        return tuple(self._items)
+
+    def field(self, entry_id: str, name: str) -> object:
+        """One field of an entry, read without validating a packaged one."""
+        item = self._items[entry_id]
+        return item.data.get(name) if isinstance(item, Unchecked) else getattr(item, name, None)
 
     def _entry(self, entry_id: str) -> EntryT:
         item = self._items[entry_id]
@@ -92,10 +108,12 @@ class Index(Generic[EntryT]):
         """The entry called ``name``, or a NotFoundError with "did you mean" suggestions."""
         entry = self.find(name)
         if entry is None:
-            raise NotFoundError(f"unknown {self.kind} {name!r}{self._suggest(name)}")
+            raise NotFoundError(f"unknown {self.kind} {name!r}{self.suggest(name)}")
         return entry
 
-    def _suggest(self, name: str) -> str:
+    def suggest(self, name: str) -> str:
+        import difflib
+
         key = normalize(name)
         close = difflib.get_close_matches(key, list(self._by_key), n=6, cutoff=0.6)
         ids = list(dict.fromkeys(self._by_key[k] for k in close))[:3]
@@ -105,21 +123,32 @@ class Index(Generic[EntryT]):
         return f"{hint} (list them with: flopcheck {self.kind}s)"
 
 
+def _described(origin: str) -> str:
+    return "packaged" if origin == PACKAGED else f"{origin}'s"
+
+
+def notes(paths: Sequence[str] | None = None) -> list[str]:
+    """The entries these user files (default: those in use) replaced, in the catalogs loaded so far."""
+    files = _user_files if paths is None else tuple(paths)
+    return [note for kind in SPECS if (index := _indexes.get((kind, files))) is not None for note in index.replaced]
+
+
 def read(path: str) -> catalog_file.Parsed:
     """Read and parse one user catalog file."""
+    from flopcheck.catalog import files as catalog_file
+
     try:
-        with Path(path).open("rb") as handle:
-            raw = handle.read(catalog_file.MAX_CATALOG_BYTES + 1)
-    except OSError as exc:
+        raw = read_bounded(path, catalog_file.MAX_CATALOG_BYTES)
+    except FileRefused as exc:
         parsed = catalog_file.Parsed()
-        parsed.problems.append(Problem(path, None, None, None, f"cannot read ({exc.strerror or exc})"))
+        parsed.problems.append(Problem(printable(path), None, None, None, exc.reason))
         return parsed
-    return _parse(path, raw)
+    return _parse(printable(path), raw)
 
 
-def _parse(
-    filename: str, raw: bytes, allowed: tuple[str, ...] = tuple(catalog_file.KINDS), packaged: bool = False
-) -> catalog_file.Parsed:
+def _parse(filename: str, raw: bytes, allowed: tuple[str, ...] = KINDS, packaged: bool = False) -> catalog_file.Parsed:
+    from flopcheck.catalog import files as catalog_file
+
     text, problems = catalog_file.decode(filename, raw)
     if text is None:
         parsed = catalog_file.Parsed()
@@ -144,16 +173,19 @@ def packaged_bytes(filename: str) -> bytes:
 
 @cache
 def _packaged(kind: str) -> tuple[Unchecked, ...]:
-    """The packaged entries, parsed but not validated (see ``Unchecked``). Anything unexpected falls back to
-    the full, line-numbered parse, so a broken packaged file still names its problem."""
+    """The packaged entries, parsed but not validated (see ``Unchecked``): from the fast form while it matches
+    the YAML bytes (``fastload``), else from the YAML. Anything unexpected falls back to the full,
+    line-numbered parse, so a broken packaged file still names its problem."""
     filename = f"{kind}.yaml"
     raw = packaged_bytes(filename)
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    items = fastload.entries(kind, raw)
     try:
-        document = yaml.load(raw, Loader=loader)
-        items = document[kind]
+        if items is None:
+            import yaml
+
+            items = yaml.load(raw, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))[kind]
         return tuple(Unchecked(str(item["id"]), tuple(item.get("aliases") or ()), item) for item in items)
-    except (yaml.YAMLError, TypeError, KeyError, AttributeError):
+    except Exception:
         _raise_first(_parse(filename, raw, (kind,), packaged=True))
         raise CatalogError(f"{filename}: not a catalog of {kind}") from None
 
@@ -161,14 +193,19 @@ def _packaged(kind: str) -> tuple[Unchecked, ...]:
 SPECS: dict[str, type[Any]] = {"gpus": GpuSpec, "models": ModelSpec, "runs": RunSpec}
 
 
-@cache
+_indexes: dict[tuple[str, tuple[str, ...]], Index[Any]] = {}
+
+
 def _index(kind: str, files: tuple[str, ...]) -> Index[Any]:
-    items: list[tuple[Any, str]] = [(item, PACKAGED) for item in _packaged(kind)]
-    for path in files:
-        parsed = read(path)
-        _raise_first(parsed)
-        items += [(entry, path) for entry in parsed.entries[kind]]
-    return Index(kind[:-1], SPECS[kind], items)
+    key = (kind, files)
+    if key not in _indexes:
+        items: list[tuple[Any, str]] = [(item, PACKAGED) for item in _packaged(kind)]
+        for path in files:
+            parsed = read(path)
+            _raise_first(parsed)
+            items += [(entry, printable(path)) for entry in parsed.entries[kind]]
+        _indexes[key] = Index(kind[:-1], SPECS[kind], items)
+    return _indexes[key]
 
 
 def use_files(paths: Sequence[str]) -> None:
@@ -188,8 +225,23 @@ def models() -> Index[ModelSpec]:
 
 
 def runs() -> Index[RunSpec]:
-    """The published training runs in use."""
-    return _index("runs", _user_files)
+    """The published training runs in use, each naming a GPU (and a model, if any) that the catalogs hold."""
+    index = _index("runs", _user_files)
+    problem = next(iter(_unknown_references(index, _user_files)), None)
+    if problem is not None:
+        raise CatalogError(str(problem))
+    return index
+
+
+def _unknown_references(index: Index[Any], files: tuple[str, ...]) -> list[Problem]:
+    found: list[Problem] = []
+    for entry_id in index.ids:
+        for field, kind in (("gpu", "gpus"), ("model", "models")):
+            name = index.field(entry_id, field)
+            if isinstance(name, str) and _index(kind, files).find(name) is None:
+                message = f"unknown {kind[:-1]} {name!r}{_index(kind, files).suggest(name)}"
+                found.append(Problem(index.origin(entry_id), None, entry_id, field, message))
+    return found
 
 
 def validate(paths: Sequence[str]) -> list[Problem]:
@@ -198,11 +250,13 @@ def validate(paths: Sequence[str]) -> list[Problem]:
     for path in paths:
         problems += read(path).problems
     if not problems:
-        for kind in catalog_file.KINDS:
+        for kind in KINDS:
             try:
                 _index(kind, tuple(paths))
             except CatalogError as exc:
                 problems.append(Problem("", None, None, None, str(exc)))
+    if not problems:
+        problems += _unknown_references(_index("runs", tuple(paths)), tuple(paths))
     return problems
 
 

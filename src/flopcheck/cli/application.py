@@ -6,6 +6,7 @@ input, each bad input reported as one line on stderr (``--debug`` adds the trace
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import os
 import sys
@@ -17,8 +18,8 @@ import typer
 
 from flopcheck import __version__
 from flopcheck.catalog import store as catalog
-from flopcheck.cli import config
-from flopcheck.core.errors import ExitStatus, FlopcheckError
+from flopcheck.cli import config, streams
+from flopcheck.core.errors import ExitStatus, FlopcheckError, InputError, printable
 
 app = typer.Typer(
     name="flopcheck",
@@ -69,21 +70,28 @@ def _root(
 
 
 def _take_catalog_files(args: list[str]) -> tuple[list[str], list[str]]:
+    """Split ``--catalog FILE`` and ``--catalog=FILE`` off the line (anywhere before a ``--``)."""
     rest: list[str] = []
     files: list[str] = []
-    taking = False
-    for arg in args:
-        if taking:
-            files.append(arg)
-            taking = False
-        elif arg == "--catalog":
-            taking = True
+    position = 0
+    while position < len(args):
+        arg = args[position]
+        position += 1
+        if arg == "--":
+            rest += args[position - 1 :]
+            break
+        if arg == "--catalog":
+            if position == len(args) or args[position].startswith("--"):
+                raise InputError("--catalog needs a FILE: --catalog my-gpus.yaml")
+            files.append(args[position])
+            position += 1
         elif arg.startswith("--catalog="):
-            files.append(arg.removeprefix("--catalog="))
+            value = arg.removeprefix("--catalog=")
+            if not value:
+                raise InputError("--catalog needs a FILE: --catalog=my-gpus.yaml")
+            files.append(value)
         else:
             rest.append(arg)
-    if taking:
-        rest.append("--catalog")  # let the parser report the missing value
     return rest, files
 
 
@@ -94,8 +102,9 @@ def _is_usage_error(exc: BaseException) -> bool:
 
 def _fail(message: str, status: int, debug: bool) -> int:
     if debug:
-        traceback.print_exc()
-    sys.stderr.write(f"flopcheck: error: {message}\n")
+        with contextlib.suppress(OSError, ValueError, AttributeError):
+            traceback.print_exc()
+    streams.write_error(f"flopcheck: error: {printable(message)}\n")
     return status
 
 
@@ -128,28 +137,61 @@ def load_commands(args: Sequence[str]) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the CLI and return its exit status. (When stdout is closed early, as in ``| head``, Typer exits
-    with status 1 by itself, quietly.)"""
+    """Run the CLI and return its exit status: 0 yes, 1 no or a gate failed, 2 bad input (one line on stderr),
+    70 an internal error (a bug). A pipe closed by its reader ends quietly with 0; a write error on stdout
+    (a full disk, a closed descriptor) is one line and 2."""
+    if argv is None:
+        # The command line itself (not a caller in Python): skip pydantic's scan of every installed package's
+        # entry points for plugins. Pydantic plugins (experimental) observe validation, e.g. for tracing; none
+        # changes an answer. A value the user set wins. (PYDANTIC_DISABLE_PLUGINS: pydantic >= 2.7,
+        # pydantic/plugin/_loader.py; older versions ignore it.)
+        os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
     args = list(sys.argv[1:] if argv is None else argv)
     debug = "--debug" in args or bool(os.environ.get("FLOPCHECK_DEBUG"))
     # --debug, --no-config and --catalog work anywhere on the line, before or after the command.
     config.disable("--no-config" in args)
-    args = [arg for arg in args if arg not in ("--debug", "--no-config")]
-    args, files = _take_catalog_files(args)
-    env_files = [p for p in os.environ.get("FLOPCHECK_CATALOG", "").split(os.pathsep) if p]
-    catalog.use_files([*env_files, *files])
-    load_commands(args)
+    real = sys.stdout
+    with streams.guarded() as out:
+        try:
+            status = _answer([arg for arg in args if arg not in ("--debug", "--no-config")], debug)
+            out.flush()
+        except streams.StdoutFailed as exc:
+            streams.quiet(real)
+            if exc.broken:
+                return ExitStatus.OK
+            return _fail(f"cannot write to stdout: {exc}", ExitStatus.BAD_INPUT, debug)
+    return status
+
+
+def _answer(args: list[str], debug: bool) -> int:
+    """The one boundary: every error becomes its exit status and one line on stderr."""
     try:
+        args, files = _take_catalog_files(args)
+        env_files = [p for p in os.environ.get("FLOPCHECK_CATALOG", "").split(os.pathsep) if p]
+        catalog.use_files([*env_files, *files])
+        load_commands(args)
         status = app(args=args, prog_name="flopcheck", standalone_mode=False)
+        for note in catalog.notes():
+            streams.write_error(f"flopcheck: note: {printable(note)}\n")
+    except streams.StdoutFailed:
+        raise
     except FlopcheckError as exc:
         return _fail(str(exc), exc.exit_status, debug)
     except KeyboardInterrupt:
         return 130
+    except OSError as exc:
+        if exc.filename is None:
+            return _internal(exc, debug)
+        return _fail(f"{exc.filename}: {exc.strerror or exc}", ExitStatus.BAD_INPUT, debug)
     except Exception as exc:
         if _is_usage_error(exc):
             message = " ".join(str(exc.format_message()).split())  # type: ignore[attr-defined]
             if not message:  # `flopcheck` alone: the help was printed, and that says it all
                 return ExitStatus.BAD_INPUT
             return _fail(message, ExitStatus.BAD_INPUT, debug)
-        return _fail(f"internal error: {exc!r} (please report it; --debug shows the traceback)", 70, debug)
+        return _internal(exc, debug)
     return status if isinstance(status, int) else ExitStatus.OK
+
+
+def _internal(exc: BaseException, debug: bool) -> int:
+    return _fail(f"internal error: {exc!r} (please report it; --debug shows the traceback)", 70, debug)

@@ -67,6 +67,7 @@ def validate(
         render.output_records("validate", [{**vars(p), "text": str(p)} for p in problems], out.fmt)
     else:
         sys.stdout.write("".join(f"{p}\n" for p in problems) or f"{len(files)} file(s) valid\n")
+        sys.stdout.write("".join(f"{note}\n" for note in catalog.notes(files)))
     if problems:
         raise typer.Exit(ExitStatus.BAD_INPUT)
 

@@ -6,6 +6,7 @@ a traceback (``--debug`` shows it).
 
 from __future__ import annotations
 
+import re
 from enum import IntEnum
 
 
@@ -34,3 +35,21 @@ class NotFoundError(InputError):
 
 class CatalogError(FlopcheckError):
     """A catalog file is malformed; the message names the file, the entry and the field."""
+
+
+_UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+
+
+def printable(text: str) -> str:
+    """``text`` safe to print on one line: control characters (ESC, NUL, newlines, C1 codes), line separators
+    and bidirectional overrides as escapes (``\\x1b``, ``\\n``, ``\\u202e``), so that a crafted catalog, config
+    or path can neither move the cursor nor split a message over lines."""
+    return _UNPRINTABLE.sub(_escape, text)
+
+
+def _escape(match: re.Match[str]) -> str:
+    char = match.group()
+    named = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+    if char in named:
+        return named[char]
+    return f"\\x{ord(char):02x}" if ord(char) < 0x100 else f"\\u{ord(char):04x}"

@@ -82,9 +82,15 @@ def output_records(kind: str, records: Sequence[dict[str, Any]], fmt: str) -> No
 
 
 def write_json(data: BaseModel | Sequence[dict[str, Any]] | dict[str, Any]) -> None:
-    """One JSON document on stdout."""
+    """One JSON document on stdout; with ``\\u`` escapes where the stream cannot encode a character (an ASCII
+    locale), so the document stays exact."""
     payload = data.model_dump(mode="json") if isinstance(data, BaseModel) else data
-    sys.stdout.write(json.dumps(payload, indent=2, ensure_ascii=False, allow_nan=False) + "\n")
+    text = json.dumps(payload, indent=2, ensure_ascii=False, allow_nan=False)
+    try:
+        text.encode(getattr(sys.stdout, "encoding", None) or "utf-8")
+    except (UnicodeEncodeError, LookupError):
+        text = json.dumps(payload, indent=2, ensure_ascii=True, allow_nan=False)
+    sys.stdout.write(text + "\n")
 
 
 __all__ = [

@@ -60,7 +60,10 @@ def calibration_document(result: CalibrationResult, explain: bool) -> Document:
     rows.add("achieved", f"{format_sci(result.achieved_flop_per_s)} FLOP/s (6·N × tokens/s)")
     rows.add("peak", f"{format_sci(result.peak_flop_per_s)} FLOP/s ({result.precision}, dense)")
     rows.add("MFU", bold(format_percent(result.mfu)))
-    lines = [f"use it: flopcheck fits {result.model_id} --gpu {result.gpu_id} --mfu {format_percent(result.mfu)}"]
+    lines = [
+        f"use it: flopcheck fits {result.model_id} --gpu {result.gpu_id} --count {result.count} "
+        f"--precision {result.precision} --mfu {format_percent(result.mfu)}"
+    ]
     if not result.plausible:
         lines.append("over 100 % of peak: check the measurement (tokens counted per GPU or per step?)")
     return [Heading(f"MFU of {result.model_id} from a measured throughput", 1), rows, Blank(), Bullets(tuple(lines))]
