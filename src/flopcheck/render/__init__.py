@@ -19,24 +19,28 @@ from pydantic import BaseModel
 from flopcheck.render import flat
 from flopcheck.render.accuracy import accuracy_document
 from flopcheck.render.catalog import entry_document, gpus_document, models_document
-from flopcheck.render.compare import compare_document, matrix_document
 from flopcheck.render.document import Blank, Document, Prose, table
-from flopcheck.render.memory import memory_document
-from flopcheck.render.optimal import optimal_document
-from flopcheck.render.run import budget_document, fits_document, flops_document
-from flopcheck.render.runs import calibration_document, runs_document
 
-DOCUMENTS: dict[str, Callable[[Any, bool], Document]] = {
-    "fits": fits_document,
-    "budget": budget_document,
-    "flops": flops_document,
-    "memory": memory_document,
-    "optimal": optimal_document,
-    "compare": compare_document,
-    "matrix": matrix_document,
-    "runs": runs_document,
-    "calibrate": calibration_document,
+DOCUMENTS: dict[str, tuple[str, str]] = {
+    "fits": ("run", "fits_document"),
+    "budget": ("run", "budget_document"),
+    "flops": ("run", "flops_document"),
+    "memory": ("memory", "memory_document"),
+    "optimal": ("optimal", "optimal_document"),
+    "compare": ("compare", "compare_document"),
+    "matrix": ("compare", "matrix_document"),
+    "runs": ("runs", "runs_document"),
+    "calibrate": ("runs", "calibration_document"),
 }
+"""Each command's document builder, imported only when a table or Markdown is printed (JSON needs none)."""
+
+
+def document(kind: str) -> Callable[[Any, bool], Document]:
+    import importlib
+
+    module, name = DOCUMENTS[kind]
+    builder: Callable[[Any, bool], Document] = getattr(importlib.import_module(f"flopcheck.render.{module}"), name)
+    return builder
 
 
 def show(doc: Document, fmt: str) -> None:
@@ -61,7 +65,7 @@ def output(kind: str, result: Any, fmt: str, explain: bool = False, notes: Seque
     elif fmt == "csv":
         flat.write_csv(*flat.rows(kind, result))
     else:
-        doc = DOCUMENTS[kind](result, explain)
+        doc = document(kind)(result, explain)
         if notes:
             doc += [Blank(), *(Prose(note) for note in notes)]
         show(doc, fmt)
