@@ -24,8 +24,6 @@ from pathlib import Path
 from flopcheck.answers import accuracy, throughput
 from flopcheck.catalog import measurements
 from flopcheck.catalog import store as catalog
-from flopcheck.catalog.entries import Precision
-from flopcheck.core import memory
 from flopcheck.core.performance import Efficiency, Machine, Run, step_time
 
 FITTED = Path(__file__).resolve().parent.parent / "src" / "flopcheck" / "core" / "fitted.py"
@@ -41,10 +39,7 @@ def _cases() -> list[Case]:
             continue
         if row.quality == "low" or row.model.params is None or row.compute is None:
             continue
-        cfg, shape = accuracy.config(row), accuracy.shape(row)
-        trainable = memory.estimate(row.model.params, shape, cfg).trainable_params
-        machine = throughput.machine(gpu, Precision(row.compute), row.gpus_per_node)
-        run = throughput.run(shape, row.model.params, trainable, cfg, row.global_batch)
+        run, machine = accuracy.case(row, gpu)
         published = gpu.id in throughput.MATMUL_EFFICIENCY
         cases.append((row.source, row.split, row.stack, run, machine, published, row.tokens_per_s_per_gpu))
     return cases
@@ -57,7 +52,14 @@ def _predict(case: Case, p: Params) -> float:
     _, _, stack, run, machine, published, _ = case
     if not published:
         machine = dataclasses.replace(machine, matmul_efficiency=p["matmul"])
-    eff = Efficiency(kernel_s=p["kernel_s"], attention=p["attention"], overlap=p["overlap"], stack=p[f"stack:{stack}"])
+    eff = Efficiency(
+        kernel_s=p["kernel_s"],
+        attention=p["attention"],
+        overlap=p["overlap"],
+        stack=p[f"stack:{stack}"],
+        tp_overlap=p["tp_overlap"],
+        expert=p["expert"],
+    )
     return step_time(run, machine, eff).tokens_per_s
 
 
@@ -85,12 +87,19 @@ def _golden(f: Callable[[float], float], low: float, high: float, steps: int = 2
     return (a + b) / 2
 
 
-BOUNDS = {"kernel_s": (0.0, 40e-6), "attention": (0.2, 1.0), "overlap": (0.0, 1.0), "matmul": (0.3, 1.0)}
+BOUNDS = {
+    "kernel_s": (0.0, 40e-6),
+    "attention": (0.2, 1.0),
+    "overlap": (0.0, 1.0),
+    "matmul": (0.3, 1.0),
+    "tp_overlap": (0.0, 1.0),
+    "expert": (0.1, 1.0),
+}
 
 
 def fit_throughput(cases: list[Case]) -> Params:
     stacks = sorted({case[2] for case in cases})
-    p: Params = {"kernel_s": 5e-6, "attention": 0.6, "overlap": 0.7, "matmul": 0.8}
+    p: Params = {"kernel_s": 5e-6, "attention": 0.6, "overlap": 0.7, "matmul": 0.8, "tp_overlap": 0.5, "expert": 0.7}
     p.update({f"stack:{s}": 0.8 for s in stacks})
     bounds = {**BOUNDS, **{f"stack:{s}": (0.2, 1.0) for s in stacks}}
     for _ in range(4):
@@ -143,6 +152,10 @@ def render(p: Params, reserve: float, low: float, high: float, notes: list[str])
         '"""A fused attention kernel\'s FLOP rate relative to the GEMM rate."""',
         f"OVERLAP = {p['overlap']:.4f}",
         '"""Fraction of data-parallel communication hidden behind compute."""',
+        f"TP_OVERLAP = {p['tp_overlap']:.4f}",
+        '"""Fraction of tensor-parallel communication hidden behind compute."""',
+        f"EXPERT = {p['expert']:.4f}",
+        '"""Mixture-of-experts grouped GEMMs\' FLOP rate relative to dense GEMMs."""',
         "STACK: dict[str, float] = {",
         *(f'    "{name}": {value},' for name, value in sorted(stacks.items())),
         "}",

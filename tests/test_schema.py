@@ -29,6 +29,7 @@ OUTPUTS = {
     "matrix": [["matrix", "--models", "gpt2,llama-2-7b", "--gpus", "t4,h100"]],
     "runs": [["runs"]],
     "calibrate": [["calibrate", "gpt2", "--gpu", "t4", "--tokens-per-second", "10000"]],
+    "layout": [["layout", "llama-2-70b", "--gpu", "h100", "--count", "64", "--seq-len", "4096", "--top", "3"]],
 }
 
 
@@ -69,6 +70,7 @@ def test_all_schemas_and_unknown_names(cli: RunCli) -> None:
         "runs",
         "calibrate",
         "accuracy",
+        "layout",
         "catalog",
     }
     run = cli("schema", "nope")

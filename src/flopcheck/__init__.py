@@ -19,7 +19,19 @@ from flopcheck.core.errors import CatalogError, FlopcheckError, InputError, NotF
 
 __version__ = "0.1.0"
 
-_QUESTIONS = ("fits", "memory", "optimal", "budget", "flops", "compare", "matrix", "runs", "calibrate", "accuracy")
+_QUESTIONS = (
+    "fits",
+    "memory",
+    "optimal",
+    "budget",
+    "flops",
+    "compare",
+    "matrix",
+    "runs",
+    "calibrate",
+    "accuracy",
+    "layout",
+)
 _CATALOG = ("gpus", "models", "gpu", "model")
 
 __all__ = [
@@ -36,6 +48,7 @@ __all__ = [
     "flops",
     "gpu",
     "gpus",
+    "layout",
     "matrix",
     "memory",
     "model",
@@ -55,6 +68,7 @@ if TYPE_CHECKING:
         flops,
         gpu,
         gpus,
+        layout,
         matrix,
         memory,
         model,

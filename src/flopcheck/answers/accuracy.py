@@ -8,7 +8,7 @@ import math
 import re
 import statistics
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from flopcheck.answers import memory as memory_plan
 from flopcheck.answers import throughput
@@ -16,9 +16,11 @@ from flopcheck.answers.results import AccuracyResult, AccuracyRow, AccuracySumma
 from flopcheck.catalog.entries import GpuSpec, Precision
 from flopcheck.catalog.measurements import MemoryMeasurement, ThroughputMeasurement
 from flopcheck.core import fitted, memory
+from flopcheck.core import layout as parallel
 from flopcheck.core.activations import Attention, Loss
+from flopcheck.core.layout import Layout
 from flopcheck.core.memory import Finetune, Offload, Optimizer, Recompute, TrainPrecision
-from flopcheck.core.performance import Efficiency
+from flopcheck.core.performance import Efficiency, Machine, Run, step_time
 from flopcheck.core.stacks import STACKS
 
 Measurement = MemoryMeasurement | ThroughputMeasurement
@@ -43,15 +45,21 @@ def shape(row: Measurement) -> memory.Shape:
     )
 
 
-def _parallel(row: Measurement) -> int:
+def layout(row: Measurement) -> Layout:
+    """The row's model parallelism. Sequence parallelism not stated is taken as on with tensor parallelism in
+    Megatron/NeMo (NeMo's recipes set ``sequence_parallel`` whenever tp > 1) and off elsewhere."""
     p = row.parallel
-    return (p.tp or 1) * (p.pp or 1) * (p.cp or 1)
+    sp = p.sequence_parallel if p.sequence_parallel is not None else row.stack == "megatron" and p.tp > 1
+    return Layout(tp=p.tp, pp=p.pp, vp=p.vp or 1, cp=p.cp, ep=p.ep, sequence_parallel=sp)
 
 
 def expressible(row: Measurement) -> bool:
-    """What today's model can express: a fully published configuration with data parallelism and ZeRO/FSDP,
-    no tensor, pipeline, context or expert parallelism."""
-    published: list[object] = [row.model.params, row.precision, row.micro_batch, row.seq_len, row.recompute]
+    """What the model can express: a fully published configuration. Rows with model parallelism may leave the
+    micro-batch and recomputation open (large-run tables rarely print them): ``settle`` fills them in."""
+    lay = layout(row)
+    published: list[object] = [row.model.params, row.precision, row.seq_len]
+    if lay.trivial or isinstance(row, MemoryMeasurement):
+        published += [row.micro_batch, row.recompute]
     if isinstance(row, ThroughputMeasurement):
         published.append(row.compute)  # the loss path, attention kernel and ZeRO stage barely move throughput
     else:
@@ -60,23 +68,36 @@ def expressible(row: Measurement) -> bool:
         return False
     if row.optimizer is not None and row.optimizer not in {o.value for o in Optimizer}:
         return False
-    return _parallel(row) == 1 and (row.parallel.ep or 1) == 1
+    return layout_problem(row) is None
 
 
-def config(row: Measurement) -> memory.Config:
-    """The memory configuration a measured run used."""
+def layout_problem(row: Measurement) -> str | None:
+    return parallel.problem(layout(row), shape(row), row.gpus, row.seq_len or 0, uneven=True)
+
+
+def config(row: Measurement, gpu: GpuSpec | None = None) -> memory.Config:
+    """The memory configuration a measured run used; what a large-run table leaves open is settled against
+    ``gpu`` (``settle``)."""
     lora = row.lora
     targets = frozenset(lora.targets) if lora is not None and lora.targets else memory.LORA_TARGETS["qv"]
     stack = STACKS.get(row.stack)
-    assert row.precision and row.micro_batch and row.seq_len and row.recompute
-    return memory.Config(
+    lay = layout(row)
+    assert row.precision and row.seq_len
+    dp = max(1, row.gpus // lay.model_parallel)
+    zero = row.parallel.zero
+    if zero is None:
+        zero = 1 if row.stack == "megatron" and not lay.trivial else 0  # NeMo: use_distributed_optimizer=True
+    batches = None
+    if isinstance(row, ThroughputMeasurement) and row.global_batch and row.micro_batch:
+        batches = max(1, row.global_batch // (dp * row.micro_batch))
+    base = memory.Config(
         precision=TrainPrecision(row.precision),
         optimizer=Optimizer(row.optimizer or "adamw"),
-        micro_batch=row.micro_batch,
+        micro_batch=row.micro_batch or 1,
         seq_len=row.seq_len,
-        recompute=Recompute(row.recompute),
-        zero=row.parallel.zero or 0,
-        gpus=max(1, row.gpus // _parallel(row)),
+        recompute=Recompute(row.recompute or "none"),
+        zero=zero,
+        gpus=dp,
         offload=Offload(row.parallel.offload),
         finetune=Finetune.FULL if row.method in ("pretrain", "full") else Finetune(row.method),
         lora_rank=(lora.rank or 8) if lora is not None else 8,
@@ -90,7 +111,35 @@ def config(row: Measurement) -> memory.Config:
         upcast_unquantized=row.stack == "hf",
         op_selective=stack is not None and stack.op_selective,
         lora_dropout=_lora_dropout(row),
+        layout=lay,
+        micro_batches=batches,
     )
+    return base if gpu is None or not isinstance(row, ThroughputMeasurement) else settle(row, base, gpu)
+
+
+def settle(row: ThroughputMeasurement, base: memory.Config, gpu: GpuSpec) -> memory.Config:
+    """A micro-batch and recomputation for a row that does not state them, by the rule large runs follow and
+    without looking at speed: the cheapest recomputation that fits the GPU (none, selective, full), then the
+    largest micro-batch that fits with it, up to the sequences each replica has per step; micro-batch 1 under
+    pipeline parallelism (Megatron-LM's and NeMo's large-model recipes)."""
+    if row.micro_batch is not None and row.recompute is not None:
+        return base
+    per_replica = max(1, (row.global_batch or base.gpus) // base.gpus)
+    sizes = [row.micro_batch] if row.micro_batch else [1] if base.layout.pp > 1 else _powers(per_replica)
+    kinds = [Recompute(row.recompute)] if row.recompute else list(Recompute)
+    usable = memory_plan.usable_bytes(gpu.memory_bytes) if gpu.memory_known else math.inf
+    for kind in kinds:
+        for size in sorted(sizes, reverse=True):
+            batches = max(1, per_replica // size)
+            candidate = replace(base, micro_batch=size, recompute=kind, micro_batches=batches)
+            assert row.model.params is not None
+            if memory_plan.required_bytes(memory.estimate(row.model.params, shape(row), candidate)) <= usable:
+                return candidate
+    return replace(base, micro_batch=min(sizes), recompute=kinds[-1], micro_batches=per_replica // min(sizes))
+
+
+def _powers(limit: int) -> list[int]:
+    return [2**k for k in range(limit.bit_length()) if 2**k <= limit]
 
 
 def _lora_dropout(row: Measurement) -> bool:
@@ -112,16 +161,18 @@ def predicted_memory(row: MemoryMeasurement, reserve: float) -> float:
 
 def predicted_tokens_per_s(row: ThroughputMeasurement, gpu: GpuSpec, eff: Efficiency | None = None) -> float:
     """Tokens per second per GPU the performance model predicts for a measured configuration."""
-    cfg, the_shape, params = config(row), shape(row), row.model.params
+    run, machine = case(row, gpu)
+    return step_time(run, machine, eff or throughput.efficiency(row.stack)).tokens_per_s
+
+
+def case(row: ThroughputMeasurement, gpu: GpuSpec) -> tuple[Run, Machine]:
+    """The performance model's inputs for a measured row."""
+    cfg, the_shape, params = config(row, gpu), shape(row), row.model.params
     assert params is not None and row.compute is not None
     trainable = memory.estimate(params, the_shape, cfg).trainable_params
-    precision = Precision(row.compute)
-    machine = throughput.machine(gpu, precision, row.gpus_per_node)
-    run = throughput.run(the_shape, params, trainable, cfg, row.global_batch)
-    efficiency = eff or throughput.efficiency(row.stack)
-    from flopcheck.core.performance import step_time
-
-    return step_time(run, machine, efficiency).tokens_per_s
+    per_node = None if gpu.id in throughput.NVLINK_DOMAIN else row.gpus_per_node
+    machine = throughput.machine(gpu, Precision(row.compute), per_node)
+    return throughput.run(the_shape, params, trainable, cfg, row.global_batch), machine
 
 
 def _summary(rows: Sequence[AccuracyRow], split: str) -> AccuracySummary:

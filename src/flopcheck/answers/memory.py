@@ -11,6 +11,7 @@ from flopcheck.core import fitted, memory
 from flopcheck.core import fitting as strategies
 from flopcheck.core.activations import Attention, Loss
 from flopcheck.core.errors import InputError
+from flopcheck.core.layout import Layout, problem
 from flopcheck.core.memory import Finetune, Offload, Optimizer, Recompute, TrainPrecision
 from flopcheck.core.stacks import NCCL_BYTES, STACKS, Stack, default_stack
 
@@ -40,6 +41,8 @@ class MemoryOptions:
     offload_activations: bool = False
     stack: str | None = None
     overhead_bytes: float | None = None
+    layout: Layout | None = None
+    """None: not given (plain data parallelism, or the best layout above one node)."""
 
 
 @dataclass(frozen=True)
@@ -95,6 +98,10 @@ def resolve(
     if recompute is None:
         quantized = finetune is Finetune.QLORA and stack.checkpoints_quantized
         recompute = Recompute.FULL if quantized else Recompute.NONE
+    lay = opts.layout or Layout()
+    wrong = problem(lay, shape, count, opts.seq_len or n_ctx or 0)
+    if wrong is not None:
+        raise InputError(wrong)
     return Resolved(
         memory.Config(
             precision=precision,
@@ -103,7 +110,7 @@ def resolve(
             seq_len=opts.seq_len or n_ctx or 0,
             recompute=recompute,
             zero=zero,
-            gpus=count,
+            gpus=count // lay.model_parallel,
             offload=opts.offload,
             finetune=finetune,
             lora_rank=opts.lora_rank or 8,
@@ -118,6 +125,7 @@ def resolve(
             op_selective=stack.op_selective,
             lora_dropout=stack.lora_dropout,
             overhead_bytes=fixed if opts.overhead_bytes is None else opts.overhead_bytes,
+            layout=lay,
         ),
         stack,
     )

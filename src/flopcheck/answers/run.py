@@ -3,10 +3,12 @@ returns typed results. Pure: it takes validated values and entries, reads no fil
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable
 from dataclasses import replace
 
 from flopcheck.answers import costing, speed
+from flopcheck.answers import layout as layout_plan
 from flopcheck.answers import memory as memory_plan
 from flopcheck.answers import optimal as optimal_plan
 from flopcheck.answers.results import (
@@ -26,7 +28,7 @@ from flopcheck.answers.results import (
 from flopcheck.answers.settings import Settings, finite, resolve_precision
 from flopcheck.catalog.entries import GpuSpec, ModelSpec
 from flopcheck.catalog.model_ref import ModelRef
-from flopcheck.core import compute, memory
+from flopcheck.core import compute, goodput, memory
 from flopcheck.core.errors import InputError
 from flopcheck.core.flops import FLOP_FORMULAS, train_flop_per_token
 from flopcheck.core.units import SECONDS_PER_YEAR, format_bytes, format_duration, format_percent, format_sci
@@ -179,6 +181,7 @@ def memory_report(model: ModelRef, gpu: GpuSpec | None, settings: Settings) -> M
 def fits(model: ModelRef, gpu: GpuSpec, settings: Settings, tokens: int, tokens_source: str) -> FitsResult:
     """Can ``settings.count`` × ``gpu`` train ``model`` on ``tokens`` within ``settings.duration_s``?"""
     info, peak = _gpu_info(gpu, settings)
+    settings, searched = layout_plan.best_layout(model, gpu, settings)
     memory_result, resolved = _memory(model, gpu, settings, timing=True)
     config = resolved.config
     lora = config.finetune is not memory.Finetune.FULL
@@ -191,6 +194,8 @@ def fits(model: ModelRef, gpu: GpuSpec, settings: Settings, tokens: int, tokens_
     required = model_flops * factor
     timed = speed.throughput_resolved(settings, resolved, memory_result.max_micro_batch)
     rate = speed.rate(model, gpu, settings, timed, per_token, peak)
+    effective, effective_source = _goodput(settings)
+    settings = dataclasses.replace(settings, uptime=effective)
     time_s = tokens / (rate.tokens_per_s * settings.uptime)
     finite(training_flop=required, time_to_train=time_s)
     ratio = settings.duration_s / time_s
@@ -213,6 +218,8 @@ def fits(model: ModelRef, gpu: GpuSpec, settings: Settings, tokens: int, tokens_
         step_time_s=rate.step_time_s,
         global_batch=rate.global_batch,
         micro_batch=rate.micro_batch,
+        goodput=effective,
+        goodput_source=effective_source,
     )
     fits = compute_result.fits and bool(memory_result.fits)
     optimal = (
@@ -235,7 +242,18 @@ def fits(model: ModelRef, gpu: GpuSpec, settings: Settings, tokens: int, tokens_
         cost=spent,
         gates=gates,
         warnings=warnings(model, settings),
+        layout=layout_plan.used(timed.config, rate.global_batch, rate, memory_result.required_bytes, searched),
     )
+
+
+def _goodput(settings: Settings) -> tuple[float, str]:
+    """The effective-time fraction: --uptime when given, 1 with --mfu-from, else the goodput expected at this many
+    GPUs."""
+    if settings.uptime_source == "--uptime":
+        return settings.uptime, "--uptime"
+    if settings.mfu_source == "--mfu-from":
+        return settings.uptime, "--mfu-from: the run's reported hours already include its interruptions"
+    return goodput.goodput(settings.count).fraction, goodput.SOURCE
 
 
 def _verdict(model: ModelRef, gpu: GpuInfo, settings: Settings, c: ComputeResult, m: MemoryResult) -> str:

@@ -16,6 +16,7 @@ from flopcheck.core import compute
 from flopcheck.core.activations import Loss
 from flopcheck.core.errors import InputError
 from flopcheck.core.flops import train_flop_per_token
+from flopcheck.core.goodput import goodput
 from flopcheck.core.memory import Offload, Optimizer, Recompute
 from flopcheck.core.units import SECONDS_PER_DAY, SECONDS_PER_HOUR
 
@@ -53,7 +54,8 @@ def evaluate(run: RunSpec, model: ModelRef, gpu: GpuSpec, mfu: float | None) -> 
         per_token = train_flop_per_token("palm", model.active_params, model.attention, seq_len, False)
         with_attention = implied_mfu(per_token * run.tokens, hours, peak)
     rate = mfu if mfu is not None else predicted_mfu(run, model, gpu)
-    predicted = flop / (peak * rate) / SECONDS_PER_HOUR
+    effective = goodput(run.gpu_count or ASSUMED_COUNT).fraction  # the hours include interruptions
+    predicted = flop / (peak * rate) / SECONDS_PER_HOUR / effective
     note = None
     best = with_attention if with_attention is not None else mfu_6nd
     if mfu_6nd > 1:
@@ -83,6 +85,7 @@ def evaluate(run: RunSpec, model: ModelRef, gpu: GpuSpec, mfu: float | None) -> 
         reported_mfu=run.reported_mfu,
         predicted_gpu_hours=predicted,
         predicted_mfu=rate,
+        predicted_goodput=effective,
         error=predicted / hours - 1.0,
         note=note,
         source_notes=run.notes,
@@ -97,8 +100,8 @@ ASSUMED_COUNT = 512
 
 def predicted_mfu(run: RunSpec, model: ModelRef, gpu: GpuSpec) -> float:
     """The MFU flopcheck predicts for the run's model, GPU, count, precision and sequence length, as ``fits``
-    does (ZeRO-3 over several GPUs, the micro-batch that fits, and the first of the ways to fit when the defaults
-    do not); 0.4 where the model's shape is not known."""
+    does (ZeRO-3 over several GPUs or, above one node, the fastest layout; the micro-batch that fits, and the
+    first of the ways to fit when the defaults do not); 0.4 where the model's shape is not known."""
     from flopcheck.answers import run as plan
     from flopcheck.answers.memory import MemoryOptions
     from flopcheck.answers.settings import Settings

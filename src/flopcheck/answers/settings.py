@@ -29,6 +29,9 @@ class Settings:
     global_batch: int | None = None
     gpus_per_node: int | None = None
     uptime: float = compute.DEFAULT_UPTIME
+    uptime_source: str = "goodput"
+    """goodput (the expected effective-time fraction at this scale, ``core.goodput``) or --uptime."""
+    network_gbps: float | None = None
     precision: str = "auto"
     memory: MemoryOptions = field(default_factory=MemoryOptions)
     law: scaling.Law = field(default_factory=lambda: scaling.law("chinchilla"))

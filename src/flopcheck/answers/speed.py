@@ -30,7 +30,7 @@ class Rate:
     """Sequences per optimizer step."""
 
 
-def _mfu_peak(gpu: GpuSpec, precision: Precision, peak: float) -> float:
+def mfu_peak(gpu: GpuSpec, precision: Precision, peak: float) -> float:
     """MFU is counted against the bf16 peak under fp8 (so fp8's speed-up shows as MFU above bf16's)."""
     if precision is Precision.FP8:
         return gpu.peak_flop_per_s(Precision.BF16) or peak
@@ -38,7 +38,7 @@ def _mfu_peak(gpu: GpuSpec, precision: Precision, peak: float) -> float:
 
 
 def _global_batch(settings: Settings, config: memory.Config) -> int:
-    return settings.global_batch or config.micro_batch * config.gpus
+    return settings.global_batch or throughput.default_global_batch(config)
 
 
 def _predict(
@@ -48,10 +48,10 @@ def _predict(
     config = resolved.config
     precision = resolve_precision(gpu, settings.precision)
     trainable = memory.estimate(model.params, model.shape, config).trainable_params
-    machine = throughput.machine(gpu, precision, settings.gpus_per_node)
+    machine = throughput.machine(gpu, precision, settings.gpus_per_node, settings.network_gbps)
     run = throughput.run(model.shape, model.params, trainable, config, settings.global_batch)
     peak = machine.peak_flop_per_s
-    return throughput.predict(run, machine, resolved.stack.id, per_token, _mfu_peak(gpu, precision, peak))
+    return throughput.predict(run, machine, resolved.stack.id, per_token, mfu_peak(gpu, precision, peak))
 
 
 MAX_TOKENS_PER_MICRO_BATCH = 2**20
@@ -77,7 +77,7 @@ def rate(model: ModelRef, gpu: GpuSpec, settings: Settings, resolved: Resolved, 
         mfu = compute.DEFAULT_MFU if settings.mfu is None else settings.mfu
         source = settings.mfu_source if settings.mfu is not None else NO_SHAPE
         factor = memory.recompute_factor(config.recompute, model.params, model.shape, config.seq_len)
-        tokens_per_s = config.gpus * peak * mfu / (per_token * factor)
+        tokens_per_s = settings.count * peak * mfu / (per_token * factor)
         return Rate(config.micro_batch, mfu, mfu, mfu, source, tokens_per_s, tokens_per_step / tokens_per_s, batch)
     prediction = _predict(model, gpu, settings, resolved, per_token)
     return Rate(

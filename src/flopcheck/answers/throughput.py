@@ -43,6 +43,12 @@ LINKS: dict[str, tuple[float, float, int]] = {
     "gb200-gpu": (735e9, 47e9, 72),
     "mi300x": (313e9, 47e9, 8),
 }
+NVLINK_DOMAIN: dict[str, int] = {
+    # GB200 NVL72: "72 Blackwell GPUs ... in a single NVLink domain" (NVIDIA GB200 NVL72 product page); its hosts
+    # (compute trays) hold 4 GPUs each, which measured rows list as GPUs per node.
+    "gb200-gpu": 72,
+}
+"""GPUs sharing NVLink where that domain is larger than a host."""
 PCIE_BW = 25e9
 """Host-to-GPU bandwidth per direction over PCIe Gen4 x16, pinned memory (~25 GB/s measured); also the
 link between GPUs that have no NVLink."""
@@ -59,12 +65,26 @@ class Prediction:
     """All GPUs."""
 
 
-def machine(gpu: GpuSpec, precision: Precision, gpus_per_node: int | None) -> Machine:
+NIC_EFFICIENCY = 47.0 / 50.0
+"""Bus bandwidth NCCL reaches over a node's network per NIC, as a fraction of the line rate: 46-48 GB/s on
+400 Gb/s (50 GB/s) NDR InfiniBand (NVIDIA, nccl-tests#290); applied to ``--network-gbps``."""
+
+
+def machine(
+    gpu: GpuSpec, precision: Precision, gpus_per_node: int | None, network_gbps: float | None = None
+) -> Machine:
+    """The performance model's GPU: peaks and memory bandwidth from the catalog; links from ``LINKS``; GPUs per
+    node from the flag, else the catalog platform, else ``LINKS``; the network from ``--network-gbps`` (per GPU,
+    between nodes) at ``NIC_EFFICIENCY`` of its line rate."""
     peak = gpu.peak_flop_per_s(precision)
     if peak is None:
         raise ValueError(f"{gpu.id} has no {precision.value} peak")
     bandwidth = (gpu.memory_bandwidth_gb_per_s or 0.0) * 1e9 or peak / 150.0
     link, network, per_node = LINKS.get(gpu.id, (PCIE_BW, PCIE_BW / 2, 8))
+    if gpu.platform is not None:
+        per_node = gpu.platform.gpus_per_node
+    if network_gbps is not None:
+        network = network_gbps * 1e9 / 8.0 * NIC_EFFICIENCY
     return Machine(
         peak_flop_per_s=peak,
         memory_bw=bandwidth,
@@ -87,10 +107,17 @@ def _optimizer_bytes(config: memory.Config) -> float:
     return 2.0 * weight + (2.0 if master else 0.0) + 2.0 * states * state + (4.0 if master else 2.0)
 
 
+def default_global_batch(config: memory.Config) -> int:
+    """Sequences per optimizer step when none is given: one micro-batch per data-parallel GPU, and under pipeline
+    parallelism one per stage (a pipeline needs at least p micro-batches to fill)."""
+    batches = config.micro_batches or (config.layout.pp if config.layout.pp > 1 else 1)
+    return config.micro_batch * config.gpus * batches
+
+
 def run(shape: memory.Shape, params: float, trainable: float, config: memory.Config, global_batch: int | None) -> Run:
     """The performance model's view of a memory configuration; ``global_batch`` sequences per optimizer step
     (default: one micro-batch per GPU)."""
-    per_step = global_batch or config.micro_batch * config.gpus
+    per_step = global_batch or default_global_batch(config)
     accumulation = max(1, round(per_step / (config.micro_batch * config.gpus)))
     frozen = config.finetune is not Finetune.FULL
     return Run(
@@ -114,6 +141,7 @@ def run(shape: memory.Shape, params: float, trainable: float, config: memory.Con
         grad_bytes=2.0 if config.precision is TrainPrecision.PURE16 else 4.0,
         optimizer_bytes_per_param=_optimizer_bytes(config),
         loss_bytes_per_logit=loss_bytes_per_logit(config.loss, config.compiled),
+        layout=config.layout,
     )
 
 
@@ -123,6 +151,8 @@ def efficiency(stack: str) -> Efficiency:
         attention=fitted.ATTENTION,
         overlap=fitted.OVERLAP,
         stack=fitted.STACK.get(stack, fitted.STACK_DEFAULT),
+        tp_overlap=fitted.TP_OVERLAP,
+        expert=fitted.EXPERT,
     )
 
 
@@ -136,5 +166,5 @@ def predict(the_run: Run, the_machine: Machine, stack: str, flop_per_token: floa
         mfu=mfu,
         mfu_low=mfu * fitted.RATIO_LOW,
         mfu_high=mfu * fitted.RATIO_HIGH,
-        tokens_per_s=step.tokens_per_s * the_run.gpus,
+        tokens_per_s=step.tokens_per_s * the_run.gpus * the_run.layout.model_parallel,
     )

@@ -55,6 +55,7 @@ from flopcheck.core import compute, economics, memory, scaling
 from flopcheck.core.activations import Attention, Loss
 from flopcheck.core.errors import InputError
 from flopcheck.core.flops import FLOP_FORMULAS
+from flopcheck.core.layout import Layout
 from flopcheck.core.stacks import STACKS
 from flopcheck.core.units import (
     SECONDS_PER_DAY,
@@ -158,7 +159,25 @@ def memory_options(o: RunOptions) -> MemoryOptions:
         offload_activations=boolean(o.get("offload_activations", False), "offload_activations"),
         stack=None if stack is None else one_of(stack, tuple(STACKS), "stack"),
         overhead_bytes=None if overhead is None else size(overhead, "overhead", allow_zero=True),
+        layout=layout(o),
     )
+
+
+def layout(o: RunOptions) -> Layout | None:
+    """The model-parallel layout given (None when no layout option is): tp, pp, vp, cp, ep, sequence_parallel."""
+    names = ("tp", "pp", "vp", "cp", "ep")
+    given = {name: integer(o.get(name), name, 1, 1_000_000) for name in names if o.get(name) is not None}
+    sp = o.get("sequence_parallel")
+    if not given and sp is None:
+        return None
+    tp = given.get("tp", 1)
+    if sp and tp == 1:
+        raise InputError("--sequence-parallel splits over the tensor-parallel GPUs: it needs --tp 2 or more")
+    return Layout(**given, sequence_parallel=tp > 1 if sp is None else bool(sp))
+
+
+def _optional_count(value: Quantity | None, name: str) -> float | None:
+    return None if value is None else count(value, name)
 
 
 def scaling_law(o: RunOptions) -> scaling.Law:
@@ -186,6 +205,8 @@ def settings(o: RunOptions) -> Settings:
         if o.get("gpus_per_node") is None
         else integer(o.get("gpus_per_node"), "gpus_per_node", 1, 1024),
         uptime=Settings.uptime if uptime is None else fraction(uptime, "uptime"),
+        uptime_source="goodput" if uptime is None else "--uptime",
+        network_gbps=_optional_count(o.get("network_gbps"), "network_gbps"),
         precision=precision(o),
         memory=memory_options(o),
         law=scaling_law(o),
@@ -258,5 +279,9 @@ def measured(settings: Settings, model_ref: ModelRef, hardware: GpuSpec, tps: Qu
     rate = count(tps, "tokens_per_second")
     result = runs_plan.calibrate(model_ref, hardware, settings.count, chosen, rate)
     return dataclasses.replace(
-        settings, mfu=plausible_mfu(result.mfu, rate), mfu_source="--tokens-per-second", uptime=1.0
+        settings,
+        mfu=plausible_mfu(result.mfu, rate),
+        mfu_source="--tokens-per-second",
+        uptime=1.0,
+        uptime_source="--uptime",
     )

@@ -33,7 +33,7 @@ class RunOptions(TypedDict, total=False):
     hours: Quantity | None
     mfu: Quantity | None  # model FLOPs utilization [0.4]
     mfu_from: str | None  # the MFU a published run implies
-    uptime: Quantity  # fraction of the window spent training [1.0]
+    uptime: Quantity  # fraction of the window spent training [fits: the expected goodput at this scale; else 1.0]
     tokens_per_second: Quantity | None  # a measured throughput (all GPUs) instead of an MFU
     # training data
     tokens: Quantity | None  # training tokens [published, else 20 per parameter]
@@ -60,6 +60,14 @@ class RunOptions(TypedDict, total=False):
     # throughput
     global_batch: int | None  # sequences per optimizer step [the micro-batch times the data-parallel GPUs]
     gpus_per_node: int | None  # GPUs sharing the fast interconnect [the platform's]
+    network_gbps: Quantity | None  # network bandwidth per GPU between nodes, Gb/s [the platform's]
+    # model parallelism (Megatron-LM layouts); data parallelism is what remains of count
+    tp: int | None  # tensor-parallel GPUs [1; above one node: the best layout]
+    pp: int | None  # pipeline stages [1]
+    vp: int | None  # virtual stages per pipeline rank (interleaved schedule) [1]
+    cp: int | None  # context-parallel GPUs (ring attention over the sequence) [1]
+    ep: int | None  # expert-parallel GPUs (mixture-of-experts) [1]
+    sequence_parallel: bool | None  # split norms and dropouts over tp [on with tp > 1]
     # fine-tuning
     finetune: str | None  # full, lora, qlora [none: pre-training]
     lora_rank: int | None  # [8]
@@ -111,7 +119,8 @@ MEMORY = (
     "offload_activations",
     "stack",
 )
-THROUGHPUT = ("global_batch", "gpus_per_node")
+THROUGHPUT = ("global_batch", "gpus_per_node", "network_gbps")
+LAYOUT = ("tp", "pp", "vp", "cp", "ep", "sequence_parallel")
 FINETUNE = ("finetune", "lora_rank", "lora_targets")
 SHAPE = ("layers", "hidden", "heads", "vocab")
 LAW = ("law", "ratio")
@@ -128,6 +137,7 @@ RUN = (
     *FINETUNE,
     *SHAPE,
     *THROUGHPUT,
+    *LAYOUT,
     *LAW,
     *FORMULA,
     *PRICE,
@@ -138,7 +148,8 @@ RUN = (
 
 COMMANDS: dict[str, tuple[str, ...]] = {
     "fits": (*HARDWARE, "tokens_per_second", *RUN),
-    "memory": ("gpu", "gpu_memory", "count", "precision", *MEMORY, *FINETUNE, *SHAPE),
+    "memory": ("gpu", "gpu_memory", "count", "precision", *MEMORY, *FINETUNE, *SHAPE, *LAYOUT),
+    "layout": ("gpu", "count", "precision", "seq_len", "optimizer", "stack", *THROUGHPUT),
     "optimal": ("flop", *HARDWARE, *WINDOW, *LAW, *MEMORY, *THROUGHPUT),
     "budget": ("gpu", "gpu_flops", "count", "precision", *WINDOW, *PRICE, *ENERGY),
     "flops": (*TOKENS, "chinchilla", "seq_len", *SHAPE, *LAW, *FORMULA),

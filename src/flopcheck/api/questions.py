@@ -23,6 +23,7 @@ from flopcheck.answers.results import (
     CompareResult,
     FitsResult,
     FlopsResult,
+    LayoutSearchResult,
     MatrixResult,
     MemoryReport,
     OptimalResult,
@@ -138,6 +139,20 @@ def matrix(
         raise InputError("give --models a,b,c")
     chosen = _gpus(DEFAULT_MATRIX_GPUS if gpus is None and not all else gpus, all)
     return compare_plan.matrix(refs, chosen, settings, lambda ref: _tokens(ref, o, settings))
+
+
+def layout(model: ModelInput, top: int = 10, **options: Unpack[RunOptions]) -> LayoutSearchResult:
+    """The fastest model-parallel layouts of ``model`` on ``count`` GPUs that fit their memory: tensor, pipeline
+    (1F1B or interleaved; Narayanan et al. 2021), context, expert and data parallelism with micro-batch,
+    recomputation and ZeRO stage, ranked by predicted step time; each carries the ``fits`` flags that select it."""
+    from flopcheck.answers import layout_report
+
+    o = accept("layout", options)
+    settings = inputs.settings(o)
+    if o.get("gpu") is None:
+        raise InputError("give --gpu GPU: the layout search needs its memory and links")
+    ref = inputs.model(model, o)
+    return layout_report.layout(ref, catalog.gpus().get(str(o["gpu"])), settings, inputs.integer(top, "top", 1, 1000))
 
 
 def runs(mfu: Quantity | None = None) -> RunsResult:

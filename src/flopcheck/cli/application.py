@@ -123,6 +123,7 @@ COMMAND_MODULES = {
     "runs": "runs_cmds",
     "accuracy": "runs_cmds",
     "calibrate": "runs_cmds",
+    "layout": "layout_cmd",
 }
 """Which module defines each command. ``main`` imports only the one it needs: Typer then builds one command's
 options instead of all of them, which is most of the start-up time a command spends before its answer."""

@@ -83,6 +83,7 @@ SCHEMAS = (
     "runs",
     "calibrate",
     "accuracy",
+    "layout",
     "catalog",
 )
 
@@ -114,6 +115,7 @@ def schema(
         "runs": TypeAdapter(results.RunsResult),
         "calibrate": TypeAdapter(results.CalibrationResult),
         "accuracy": TypeAdapter(dict[str, results.AccuracyResult]),
+        "layout": TypeAdapter(results.LayoutSearchResult),
         "catalog": TypeAdapter(specs.CatalogFile),
     }
     if name is not None and name not in models:

@@ -35,6 +35,12 @@ METAVARS = {
     "epochs": "E",
     "global_batch": "B",
     "gpus_per_node": "N",
+    "network_gbps": "GBPS",
+    "tp": "N",
+    "pp": "N",
+    "vp": "N",
+    "cp": "N",
+    "ep": "N",
     "lora_rank": "R",
     "lora_targets": "TARGETS",
     "layers": "L",
@@ -72,7 +78,10 @@ GENERIC = {
     "hours": "Time window in hours (instead of --years).",
     "mfu": "Model FLOPs utilization, 0.4 or 40% (default: predicted from the model, GPU and batch).",
     "mfu_from": "Use the MFU a published run implies (ids: flopcheck runs).",
-    "uptime": "Fraction of the window spent training, 0.9 or 90% (default: 100%).",
+    "uptime": (
+        "Fraction of the window spent training, 0.9 or 90% (default for fits: the goodput expected at this many "
+        "GPUs, from Llama 3's interruption rate; elsewhere 100%)."
+    ),
     "tokens_per_second": "A measured throughput (all GPUs) instead of an MFU: the run is projected from it.",
     "tokens": "Training tokens, 10B or 300e9 (default: the model's published tokens, else 20 per parameter).",
     "tokens_per_param": "Training tokens per parameter, e.g. 20 (instead of --tokens).",
@@ -99,6 +108,13 @@ GENERIC = {
     "epochs": "Passes over the samples (default: 1).",
     "global_batch": "Sequences per optimizer step (default: micro-batch × GPUs).",
     "gpus_per_node": "GPUs sharing the fast interconnect (default: the platform's).",
+    "network_gbps": "Network bandwidth per GPU between nodes, Gb/s, e.g. 400 (default: the platform's).",
+    "tp": "Tensor-parallel GPUs (default: 1; above one node, the best layout: see flopcheck layout).",
+    "pp": "Pipeline stages (default: 1).",
+    "vp": "Virtual stages per pipeline rank: the interleaved 1F1B schedule (default: 1).",
+    "cp": "Context-parallel GPUs: ring attention over the sequence (default: 1).",
+    "ep": "Expert-parallel GPUs for mixture-of-experts (default: 1).",
+    "sequence_parallel": "Split norms and dropouts over the tensor-parallel GPUs (default: on with --tp above 1).",
     "finetune": "Fine-tuning method; lora and qlora train adapters on a frozen base (default: full).",
     "lora_rank": "LoRA rank (default: 8).",
     "lora_targets": "Adapted matrices: qv, attention, all, or a list of q,k,v,o,mlp (default: qv).",
@@ -157,6 +173,14 @@ PER_COMMAND: dict[str, dict[str, str]] = {
     "budget": {
         "gpu": "The accelerator whose compute is counted: id or alias (rtx4070ti, h100).",
         "count": "GPUs in the budget (default: 1).",
+    },
+    "layout": {
+        "gpu": "The accelerator: its memory decides which layouts fit, its links what they cost.",
+        "count": "GPUs to split the model over: tp × pp × cp × dp.",
+        "global_batch": (
+            "Sequences per optimizer step (default: 4M tokens, or one sequence per 8 GPUs if more; each layout "
+            "rounds it up to a multiple of its data-parallel replicas)."
+        ),
     },
     "flops": {
         "seq_len": "Sequence length of the attention term (kaplan, palm) (default: the model's context).",

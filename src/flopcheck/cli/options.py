@@ -68,6 +68,7 @@ PANELS = {
     "law": "Scaling law",
     "cost": "Cost and energy",
     "gates": "CI gates",
+    "layout": "Model parallelism",
 }
 
 ModelArg = Annotated[str, typer.Argument(metavar="MODEL", help=help_texts.MODEL, show_default=False)]
@@ -127,6 +128,13 @@ DECLARED: dict[str, Any] = {
     "epochs": _option("epochs", Q, ("--epochs",)),
     "global_batch": _option("global_batch", int, ("--global-batch",), min=1, max=BIG),
     "gpus_per_node": _option("gpus_per_node", int, ("--gpus-per-node",), min=1, max=1024),
+    "network_gbps": _option("network_gbps", Q, ("--network-gbps",)),
+    "tp": _option("tp", int, ("--tp",), "layout", min=1, max=1_000_000),
+    "pp": _option("pp", int, ("--pp",), "layout", min=1, max=1_000_000),
+    "vp": _option("vp", int, ("--vp",), "layout", min=1, max=1_000_000),
+    "cp": _option("cp", int, ("--cp",), "layout", min=1, max=1_000_000),
+    "ep": _option("ep", int, ("--ep",), "layout", min=1, max=1_000_000),
+    "sequence_parallel": _option("sequence_parallel", bool, ("--sequence-parallel/--no-sequence-parallel",), "layout"),
     "finetune": _option("finetune", Finetune, ("--finetune",), "finetune"),
     "lora_rank": _option("lora_rank", int, ("--lora-rank",), "finetune", min=1, max=65536),
     "lora_targets": _option("lora_targets", str, ("--lora-targets",), "finetune"),

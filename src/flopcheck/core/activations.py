@@ -120,6 +120,20 @@ def layer_bytes(s: int, b: int, layer: Layer, saving: Saving) -> float:
     return total
 
 
+def replicated_bytes(s: int, b: int, layer: Layer, saving: Saving) -> float:
+    """The terms of ``layer_bytes`` that tensor parallelism does not split: the two norms' inputs, the inputs of
+    the QKV projection and of the MLP, and the dropout masks after the output projection and the MLP
+    (Korthikanti et al. 2022, Sec. 4.2.1: the 10·sbh of sbh(10 + 24/t + 5as/(ht)) for a GPT layer)."""
+    e, sb, h = saving.element_bytes, float(s) * float(b), float(layer.d_model)
+    norm = (e + (0.0 if saving.compiled else 4.0)) if layer.rmsnorm else e
+    total = 2.0 * norm * sb * h
+    if any(_saves_input(m, saving) for m in ("q", "k", "v")):
+        total += e * sb * h
+    if _saves_input("mlp", saving):
+        total += e * sb * h
+    return total + (2.0 * sb * h if layer.dropout else 0.0)
+
+
 def scores_bytes(s: int, b: int, layer: Layer, saving: Saving) -> float:
     """The s×s attention terms of ``layer_bytes`` (zero with a fused attention kernel): what selective
     recomputation (Korthikanti et al. 2022, Sec. 4.2) does not store."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from flopcheck.core import activations
+from flopcheck.core import layout as parallel
 from flopcheck.core.activations import Saving
 from flopcheck.core.training import (
     LORA_MATRICES as LORA_MATRICES,
@@ -67,12 +68,16 @@ MODELLED = (
     "(Korthikanti Sec. 4.2); activation offload keeps two layers on the GPU",
     "ZeRO 1-3 / FSDP shard optimizer states, gradients, parameters over the data-parallel GPUs, with two layers "
     "of gathered weights in flight; offload keeps states in host RAM (ZeRO-Offload, Ren et al. 2021)",
+    "tensor/pipeline/context/expert parallelism (Megatron-LM): weights split over tp and the pipeline stages "
+    "(each end stage holds a vocabulary matrix), experts over ep; activations per Korthikanti et al. 2022 Table 2 "
+    "with and without sequence parallelism, s/cp tokens per GPU, the first stage's in-flight micro-batches "
+    "(1F1B: L layers' worth; interleaved: L·(1 + (p−1)/(p·v)))",
     "LoRA/QLoRA: frozen base in 16-bit, or NF4 for linear layers with the embedding and output layer in 16-bit "
     "(bitsandbytes/PEFT); one layer's weight dequantized at a time",
 )
 NOT_MODELLED = (
     "allocator fragmentation beyond the stack's reserve, DDP gradient buckets, NCCL and fused-kernel scratch",
-    "tensor and pipeline parallelism",
+    "pipeline stages of unequal size (layers split evenly; the embedding and loss stages are not rebalanced)",
 )
 
 
@@ -130,27 +135,39 @@ def _saving(config: Config, shape: Shape) -> Saving:
 
 
 def _activations(config: Config, shape: Shape | None) -> tuple[float | None, float | None, float | None]:
-    """Stored activations of all layers, the full-recomputation buffer, and the output layer with the loss."""
+    """Stored activations of all layers, the full-recomputation buffer, and the output layer with the loss, on
+    the GPU that holds the most: under tensor parallelism per ``layout.tp_activation_factor``, under context
+    parallelism for s/cp tokens, under pipeline parallelism on the first stage (``layout.stored_layers``) or the
+    last (its layers for one micro-batch plus the loss), whichever is larger."""
     if shape is None or config.seq_len <= 0:
         return None, None, None
-    s, b, layer, saving = config.seq_len, config.micro_batch, shape.layer(), _saving(config, shape)
-    full = activations.layer_bytes(s, b, layer, saving)
+    lay = config.layout
+    s, b, layer, saving = max(1, config.seq_len // lay.cp), config.micro_batch, shape.layer(), _saving(config, shape)
+    whole = activations.layer_bytes(s, b, layer, saving)
+    full = parallel.tp_activation_factor(whole, activations.replicated_bytes(s, b, layer, saving), lay)
+    split_inputs = float(lay.tp) if lay.sp else 1.0
     buffer = None
     if config.recompute is Recompute.FULL:
-        per_layer = activations.checkpoint_bytes(s, b, layer, saving)
+        per_layer = activations.checkpoint_bytes(s, b, layer, saving) / split_inputs
         buffer = full  # one layer is rebuilt at a time in the backward pass
     elif config.recompute is Recompute.SELECTIVE and config.op_selective:
-        per_layer = min(full, activations.op_selective_bytes(s, b, layer, saving))
+        per_layer = min(full, activations.op_selective_bytes(s, b, layer, saving) / lay.tp)
     elif config.recompute is Recompute.SELECTIVE:
-        per_layer = full - activations.scores_bytes(s, b, layer, saving)
+        per_layer = full - activations.scores_bytes(s, b, layer, saving) / lay.tp
     else:
         per_layer = full
-    stored = shape.n_layer * per_layer
+    stored = parallel.stored_layers(shape.n_layer, lay, config.micro_batches) * per_layer
     if config.offload_activations:
         stored = min(stored, 2.0 * per_layer)  # the layer in use and the next one being fetched
     output = None
     if shape.vocab_size is not None:
-        output = activations.output_bytes(s, b, shape.d_model, shape.vocab_size, config.loss, saving, shape.dropout)
+        vocab = parallel.ceil_div(shape.vocab_size, lay.tp)  # vocabulary-parallel logits and loss
+        output = activations.output_bytes(s, b, shape.d_model, vocab, config.loss, saving, shape.dropout)
+    if lay.pp > 1:
+        own = parallel.stage_layers(shape.n_layer, lay) * per_layer
+        if own + (output or 0.0) > stored:
+            return own, buffer, output
+        return stored, buffer, 0.0 if output is not None else None
     return stored, buffer, output
 
 
@@ -192,15 +209,19 @@ def estimate(params: float, shape: Shape | None, config: Config) -> Estimate:
     state = EIGHT_BIT_STATE_BYTES if config.optimizer is Optimizer.ADAMW_8BIT else wide
     states = OPTIMIZER_STATES[config.optimizer]
 
+    n, local = float(config.gpus), 1.0
+    if shape is not None and not config.layout.trivial:
+        held = parallel.split(params, shape, config.layout, config.gpus)
+        n, local = held.shards, held.params / params
     if config.finetune is Finetune.FULL:
-        trainable, frozen_bytes = params, 0.0
+        total_trainable, frozen_bytes = params, 0.0
     else:
         if shape is None:
             raise ValueError("LoRA needs the model's architecture")
-        trainable = lora_params(shape, config.lora_rank, config.lora_targets)
-        frozen_bytes = _frozen_bytes(params, shape, config)
+        total_trainable = lora_params(shape, config.lora_rank, config.lora_targets)
+        frozen_bytes = _frozen_bytes(params, shape, config) * local
+    trainable = total_trainable * local
 
-    n = float(config.gpus)
     shard_optimizer = n if config.zero >= 1 else 1.0
     shard_gradients = n if config.zero >= 2 else 1.0
     shard_weights = n if config.zero >= 3 else 1.0
@@ -219,7 +240,8 @@ def estimate(params: float, shape: Shape | None, config: Config) -> Estimate:
     elif config.paged_optimizer:
         paged = sum(per_state.values())
         per_state = dict.fromkeys(per_state, 0.0)
-    layer_weights = 0.0 if shape is None else (frozen_bytes + trainable * weight) / shape.n_layer
+    stage_layers = 1.0 if shape is None else parallel.stage_layers(shape.n_layer, config.layout)
+    layer_weights = 0.0 if shape is None else (frozen_bytes + trainable * weight) / stage_layers
     if config.offload is Offload.ALL:
         host += weights
         weights = 2.0 * layer_weights
@@ -244,9 +266,9 @@ def estimate(params: float, shape: Shape | None, config: Config) -> Estimate:
         overhead_bytes=config.overhead_bytes,
         host_bytes=host,
         paged_bytes=paged,
-        trainable_params=trainable,
+        trainable_params=total_trainable,
         bytes_per_param={
-            "weights": weight if config.finetune is Finetune.FULL else frozen_bytes / params,
+            "weights": weight if config.finetune is Finetune.FULL else frozen_bytes / (params * local),
             "gradients": weight,
             "master_weights": master,
             **dict.fromkeys(states, state),

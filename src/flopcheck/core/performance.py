@@ -13,21 +13,31 @@ Per micro-batch of m = b·s tokens on one GPU, layer by layer:
 - memory-bound work: norms, residual adds, rotary embedding, activation functions, the loss over the
   vocabulary, QLoRA's dequantization, fp8 casts, and the optimizer step; bytes / bandwidth.
 - recomputation repeats the forward (full) or the attention core (selective).
+- mixture-of-experts: the routed experts' GEMMs at a fitted fraction of the dense rate, one GEMM kernel per local
+  expert and weight matrix (Transformer Engine's ``GroupedLinear`` runs a GEMM per group), and the permutation of
+  each token's k copies to its experts and back (Megatron-Core's token dispatcher ``permute``/``unpermute``).
 Per optimizer step: the micro-batches, then data-parallel gradient reduction (ring all-reduce, 2·(n−1)/n of the
 gradient bytes; ZeRO-3/FSDP all-gathers the weights forward and backward and reduce-scatters gradients for
 each micro-batch) on the NVLink/PCIe link within a node or the network between nodes, partly hidden behind
 compute, and optimizer offload's PCIe transfers.
+
+Model parallelism (``Run.layout``, Megatron-LM's): each GPU runs its stage's L/p layers with every GEMM, the
+attention heads and the vocabulary split over tp, on s/cp of the sequence's tokens; it waits for the tensor-,
+context-, expert- and pipeline-parallel communication ``core.communication`` prices, and the pipeline adds its
+bubble. Data-parallel traffic is then the GPU's own shard of the weights over the dp × cp ranks.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+from flopcheck.core import communication as comm
+from flopcheck.core import layout as parallel
 from flopcheck.core.activations import Attention
+from flopcheck.core.layout import Layout
 from flopcheck.core.memory import Shape
 
-COLLECTIVE_LATENCY_S = 47e-6
-"""Latency of one small NCCL all-reduce across 8 GPUs (nccl-tests, ~47 µs); paid per collective."""
+COLLECTIVE_LATENCY_S = comm.COLLECTIVE_LATENCY_S
 ELEMENTWISE_EFFICIENCY = 0.8
 """Fraction of the memory bandwidth streaming kernels reach: STREAM-like copies measure about 89 % of HBM peak
 on an A800 (Stas Bekman, ml-engineering); 0.8 leaves room for the short kernels of a training step."""
@@ -65,6 +75,11 @@ class Efficiency:
     """Fraction of communication hidden behind compute."""
     stack: float
     """The stack's GEMM efficiency relative to the best achievable."""
+    tp_overlap: float = 0.0
+    """Fraction of tensor-parallel communication hidden behind compute."""
+    expert: float = 1.0
+    """Mixture-of-experts grouped GEMMs' FLOP rate relative to dense GEMMs (routing skew, small per-expert
+    batches)."""
 
 
 @dataclass(frozen=True)
@@ -92,6 +107,9 @@ class Run:
     optimizer_bytes_per_param: float = 30.0
     """Bytes the optimizer step reads and writes per trained parameter (AdamW with an fp32 master: ~30)."""
     loss_bytes_per_logit: float = 14.0
+    layout: Layout = field(default_factory=Layout)
+    """Model parallelism; ``gpus`` is then the data-parallel replicas and ``grad_accum`` the micro-batches each
+    pipeline runs per step."""
 
 
 @dataclass(frozen=True)
@@ -109,34 +127,54 @@ class StepTime:
     """Per GPU."""
 
 
-def _gemm_shapes(shape: Shape) -> list[tuple[float, float]]:
-    """(n, k) of each weight GEMM of one layer (n outputs, k inputs)."""
-    h, q, kv, ff = float(shape.d_model), float(shape.q_dim), float(shape.kv_dim), float(shape.ff)
+def _gemm_shapes(shape: Shape, tp: int = 1) -> list[tuple[float, float]]:
+    """(n, k) of each weight GEMM of one layer on one GPU (n outputs, k inputs): column-parallel QKV and MLP-up
+    split their outputs over tp, row-parallel output projection and MLP-down their inputs (Shoeybi et al. 2019,
+    Sec. 3)."""
+    h, q, kv, ff = float(shape.d_model), float(shape.q_dim) / tp, float(shape.kv_dim) / tp, float(shape.ff) / tp
     experts = float(shape.n_expert_per_token)
     mlp = [(2 * ff, h), (h, ff)] if shape.gated_mlp else [(ff, h), (h, ff)]
     return [(q + 2 * kv, h), (h, q), *[(n * experts, k) for n, k in mlp]]
 
 
-def _bandwidth(run: Run, machine: Machine) -> float:
-    return machine.link_bw if run.gpus <= machine.gpus_per_node else machine.network_bw
+@dataclass(frozen=True)
+class _Micro:
+    """One micro-batch through one pipeline stage on one GPU."""
+
+    gemm_s: float
+    attention_s: float
+    memory_s: float
+    kernels_s: float
+    communication_s: float
 
 
-def step_time(run: Run, machine: Machine, eff: Efficiency) -> StepTime:
-    """Seconds per optimizer step and tokens per second per GPU (see the module docstring)."""
-    s, m, shape = float(run.seq_len), float(run.micro_batch) * run.seq_len, run.shape
+def _micro(run: Run, machine: Machine, eff: Efficiency, links: comm.Links, dp: int) -> _Micro:
+    """Forward, backward and recomputation of one micro-batch on the fullest stage (its layers and the output
+    layer), with the tensor-, context-, expert- and pipeline-parallel communication it waits for."""
+    lay, shape = run.layout, run.shape
+    t, c = lay.tp, lay.cp
+    s, m = float(run.seq_len), float(run.micro_batch) * run.seq_len / c
     rate = machine.peak_flop_per_s * machine.matmul_efficiency * eff.stack
     bw = machine.memory_bw * ELEMENTWISE_EFFICIENCY
-    e, layers = run.element_bytes, float(shape.n_layer)
-    h, ff, q = float(shape.d_model), float(shape.ff * shape.n_expert_per_token), float(shape.q_dim)
+    e, layers = run.element_bytes, float(parallel.stage_layers(shape.n_layer, lay))
+    h, ff, q = float(shape.d_model), float(shape.ff * shape.n_expert_per_token) / t, float(shape.q_dim) / t
+    full = run.recompute == "full"
 
-    layer_flop = sum(2.0 * m * n * k for n, k in _gemm_shapes(shape))
+    gemms = _gemm_shapes(shape, t)
+    layer_flop = sum(2.0 * m * n * k for n, k in gemms)
     backward_passes = 1.0 if run.frozen else 2.0
-    lora_flop = 6.0 * m * run.lora_rank * 2.0 * h * run.lora_matrices
-    vocab = float(shape.vocab_size or 0)
+    lora_flop = 6.0 * m * run.lora_rank * 2.0 * h * run.lora_matrices / t
+    vocab = float(shape.vocab_size or 0) / t
     head_flop = 2.0 * m * vocab * h
-    recompute_forward = 1.0 if run.recompute == "full" else 0.0
-    gemm_flop = layers * (layer_flop * (1.0 + backward_passes + recompute_forward) + lora_flop)
+    recompute_forward = 1.0 if full else 0.0
+    passes = 1.0 + backward_passes + recompute_forward
+    gemm_flop = layers * (layer_flop * passes + lora_flop)
     gemm_flop += head_flop * (1.0 + backward_passes)
+    expert_s = 0.0
+    if shape.n_expert > 1:  # the experts' grouped GEMMs run at their own, fitted, efficiency
+        expert_flop = layers * passes * sum(2.0 * m * n * k for n, k in gemms[2:])
+        gemm_flop -= expert_flop
+        expert_s = expert_flop / (rate * eff.expert)
 
     flash = run.attention is Attention.FLASH
     attn_forward = 4.0 * m * s * q * (0.5 if flash else 1.0)
@@ -144,43 +182,89 @@ def step_time(run: Run, machine: Machine, eff: Efficiency) -> StepTime:
     attn_rate = rate * (eff.attention if flash else 1.0) * (0.5 if machine.fp8 else 1.0)  # attention stays bf16
     attention_s = layers * attn_forward * attn_passes / attn_rate
 
-    per_token = (8.0 if run.compiled else 16.0) * h + (2.0 if run.compiled else 3.0) * ff
+    replicated = 1.0 / t if lay.sp else 1.0  # norms and residuals: whole on every rank unless sequence-parallel
+    per_token = ((8.0 if run.compiled else 16.0) * h * replicated) + (2.0 if run.compiled else 3.0) * ff
     traffic = layers * e * m * per_token * (3.0 + recompute_forward)
     if not flash:
-        traffic += layers * e * float(run.micro_batch) * shape.n_head * s * s * (8.0 + 3.0 * recompute_forward)
+        heads = float(shape.n_head) / t
+        traffic += layers * e * float(run.micro_batch) * heads * (s / c) * s * (8.0 + 3.0 * recompute_forward)
     traffic += m * vocab * max(4.0, 2.0 * run.loss_bytes_per_logit)
     if run.quantized:
-        traffic += 2.5 * (run.params - shape.embedding_params) * (2.0 + recompute_forward)
+        traffic += 2.5 * (run.params - shape.embedding_params) / (t * lay.pp) * (2.0 + recompute_forward)
     if machine.fp8:
-        traffic += layers * 3.0 * m * sum(k for _, k in _gemm_shapes(shape)) * (3.0 + recompute_forward)
+        traffic += layers * 3.0 * m * sum(k for _, k in gemms) * (3.0 + recompute_forward)
+    if shape.n_expert > 1:  # permuting each token's k copies to its experts and back: read and write, twice
+        traffic += layers * e * m * shape.n_expert_per_token * h * 4.0 * (3.0 + recompute_forward)
     kernels = layers * (3.0 + recompute_forward) * ((10.0 if run.compiled else 24.0) + 6.0 * run.lora_matrices)
-    micro_s = gemm_flop / rate + attention_s + traffic / bw + kernels * eff.kernel_s
+    if shape.n_expert > 1:  # a grouped GEMM launches one GEMM per local expert and weight matrix
+        local_experts = shape.n_expert / lay.ep
+        kernels += layers * (3.0 + recompute_forward) * local_experts * (3.0 if shape.gated_mlp else 2.0)
 
-    shards = float(run.gpus) if run.zero >= 1 else 1.0
-    optimizer_s = run.trainable / shards * run.optimizer_bytes_per_param / bw if not run.offload_optimizer else 0.0
-    n, link = float(run.gpus), _bandwidth(run, machine)
-    comm, collectives = 0.0, 0.0
-    if run.gpus > 1:
+    activation = float(run.micro_batch) * (s / c) * h * e
+    tp_s, tp_count = comm.tensor_parallel_s(activation, t, layers, full, links)
+    kv_chunk = float(run.micro_batch) * (s / c) * 2.0 * float(shape.kv_dim) / t * e
+    cp_s = max(0.0, comm.context_parallel_s(kv_chunk, c, t, layers, links) - attention_s)
+    routed = activation * shape.n_expert_per_token / (t if lay.sp else 1.0)
+    ep_s = comm.expert_parallel_s(routed, lay.ep, t, layers, full, links)
+    ep_s += (layers * (4.0 + 2.0 * recompute_forward) if lay.ep > 1 else 0.0) * comm.COLLECTIVE_LATENCY_S
+    p2p_s = 0.0
+    if lay.pp > 1:
+        p2p_s = comm.pipeline_p2p_s(activation / (t if lay.sp else 1.0), lay.vp, 2 * t * c * dp, links)
+    exposed = tp_s * (1.0 - eff.tp_overlap) + tp_count * comm.COLLECTIVE_LATENCY_S + cp_s + ep_s + p2p_s
+    return _Micro(gemm_flop / rate + expert_s, attention_s, traffic / bw, kernels * eff.kernel_s, exposed)
+
+
+def step_time(run: Run, machine: Machine, eff: Efficiency) -> StepTime:
+    """Seconds per optimizer step and tokens per second per GPU (see the module docstring). With pipeline
+    parallelism the micro-batches flow through the stages in (m + (p − 1)/v) stage-times: the bubble of
+    Narayanan et al. 2021, Sec. 2.2 (``layout.bubble_fraction``), at the pace of the fullest stage."""
+    lay = run.layout
+    dp = run.gpus
+    links = comm.Links(machine.link_bw, machine.network_bw, machine.gpus_per_node)
+    micro = _micro(run, machine, eff, links, dp)
+    micro_s = micro.gemm_s + micro.attention_s + micro.memory_s + micro.kernels_s + micro.communication_s
+    bw = machine.memory_bw * ELEMENTWISE_EFFICIENCY
+    if lay.trivial:
+        trainable, groups = run.trainable, [(run.params, run.trainable, float(dp))]
+        shards, span = float(dp), dp
+    else:
+        held = parallel.split(run.params, run.shape, lay, dp)
+        local = run.trainable / run.params
+        trainable, shards, span = held.params * local, held.shards, lay.tp * lay.cp * dp
+        groups = [
+            (held.dense, held.dense * local, held.dense_shards),
+            (held.expert, held.expert * local, held.expert_shards),
+        ]
+    optimizer_s = trainable / (shards if run.zero >= 1 else 1.0) * run.optimizer_bytes_per_param / bw
+    if run.offload_optimizer:
+        optimizer_s = 0.0
+    link = links.within(span)
+    comm_s, collectives = 0.0, 0.0
+    for weights, size, n in groups:
+        if n <= 1 or size <= 0:
+            continue
         ring = (n - 1.0) / n
         if run.zero >= 3:
-            per_micro = (2.0 * 2.0 * run.params + run.grad_bytes * run.trainable) * ring
-            comm = run.grad_accum * per_micro / link
-            collectives = run.grad_accum * 3.0 * layers
+            gathers = run.grad_accum if lay.pp == 1 else 1  # with pipelining FSDP keeps the stage's weights
+            per_micro = (2.0 * 2.0 * weights + run.grad_bytes * size) * ring
+            comm_s += gathers * per_micro / link
+            collectives += gathers * 3.0 * parallel.stage_layers(run.shape.n_layer, lay)
         else:
-            comm = 2.0 * ring * run.grad_bytes * run.trainable / link
-            collectives = max(1.0, run.grad_bytes * run.trainable / 25e6)
-    comm += collectives * COLLECTIVE_LATENCY_S
-    compute_s = run.grad_accum * micro_s
-    exposed = max(comm - eff.overlap * compute_s, (1.0 - eff.overlap) * comm)
-    offload_s = 4.0 * run.trainable / machine.host_bw if run.offload_optimizer else 0.0
+            comm_s += 2.0 * ring * run.grad_bytes * size / link
+            collectives += max(1.0, run.grad_bytes * size / 25e6)
+    comm_s += collectives * comm.COLLECTIVE_LATENCY_S
+    passes = run.grad_accum + parallel.bubble_fraction(lay.pp, lay.vp, run.grad_accum) * run.grad_accum
+    compute_s = passes * micro_s
+    exposed = max(comm_s - eff.overlap * compute_s, (1.0 - eff.overlap) * comm_s)
+    offload_s = 4.0 * trainable / machine.host_bw if run.offload_optimizer else 0.0
     step_s = compute_s + exposed + optimizer_s + offload_s
-    tokens = float(run.grad_accum) * m
+    tokens = float(run.grad_accum) * run.micro_batch * run.seq_len / lay.model_parallel
     return StepTime(
-        gemm_s=run.grad_accum * gemm_flop / rate,
-        attention_s=run.grad_accum * attention_s,
-        memory_s=run.grad_accum * traffic / bw,
-        kernels_s=run.grad_accum * kernels * eff.kernel_s,
-        communication_s=exposed,
+        gemm_s=passes * micro.gemm_s,
+        attention_s=passes * micro.attention_s,
+        memory_s=passes * micro.memory_s,
+        kernels_s=passes * micro.kernels_s,
+        communication_s=exposed + passes * micro.communication_s,
         optimizer_s=optimizer_s,
         offload_s=offload_s,
         step_s=step_s,

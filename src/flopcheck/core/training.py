@@ -3,10 +3,11 @@ sharding, offload, fine-tuning, the step's switches, and the model's shape. Pure
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import Enum
 
 from flopcheck.core.activations import Attention, Layer, Loss
+from flopcheck.core.layout import Layout
 
 
 class TrainPrecision(str, Enum):
@@ -152,3 +153,7 @@ class Config:
     """QLoRA with PEFT's ``prepare_model_for_kbit_training``: the layers it does not quantize (embedding, norms,
     output layer) are cast to fp32 (peft ``utils/other.py``)."""
     overhead_bytes: float = 0.0
+    layout: Layout = field(default_factory=Layout)
+    """Tensor, pipeline, context and expert parallelism; ``gpus`` is then the data-parallel replicas."""
+    micro_batches: int | None = None
+    """Micro-batches per optimizer step on each pipeline (None: at least one per stage)."""

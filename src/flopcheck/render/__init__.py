@@ -31,6 +31,7 @@ DOCUMENTS: dict[str, tuple[str, str]] = {
     "matrix": ("compare", "matrix_document"),
     "runs": ("runs", "runs_document"),
     "calibrate": ("runs", "calibration_document"),
+    "layout": ("layout", "layout_document"),
 }
 """Each command's document builder, imported only when a table or Markdown is printed (JSON needs none)."""
 
@@ -63,7 +64,12 @@ def output(kind: str, result: Any, fmt: str, explain: bool = False, notes: Seque
     elif fmt == "json":
         write_json(result)
     elif fmt == "csv":
-        flat.write_csv(*flat.rows(kind, result))
+        if kind == "layout":
+            from flopcheck.render.layout import flat_rows as layout_rows
+
+            flat.write_csv(*layout_rows(result))
+        else:
+            flat.write_csv(*flat.rows(kind, result))
     else:
         doc = document(kind)(result, explain)
         if notes:

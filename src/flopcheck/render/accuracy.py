@@ -58,8 +58,8 @@ def accuracy_document(results: tuple[AccuracyResult, ...], every_row: bool) -> D
         if result.verdicts is not None:
             lines.append(f"fits verdicts right: {result.verdicts_right} of {result.verdicts} runs on catalog GPUs")
         lines.append(
-            f"{result.skipped} rows not expressible yet (tensor/pipeline/context parallelism, "
-            "unpublished settings, GPUs outside the catalog)"
+            f"{result.skipped} rows not expressible yet (unpublished settings, GPUs outside the catalog, layers "
+            "that do not split evenly over the pipeline stages of a memory row)"
         )
         parts += [rows, Blank(), Bullets(tuple(lines)), Blank()]
     return parts

@@ -46,8 +46,9 @@ def runs_document(result: RunsResult, explain: bool) -> Document:
         "n: accelerators; GPU-h: accelerator-hours, reported or n × wall-clock time",
         "MFU: 6·N·D / (GPU-h × 3600 × dense peak) (PaLM, Appendix B); +attn: with PaLM's 12·L·H·Q·T term; "
         "stated: the MFU the source reports",
-        "pred.: the MFU flopcheck predicts from each run's model, GPUs, precision and sequence length (ZeRO-3, no "
-        "tensor or pipeline parallelism), or --mfu, and the GPU-hours at it; error: pred. / reported − 1; reported "
+        "pred.: the MFU flopcheck predicts from each run's model, GPUs, precision and sequence length (above one "
+        "node the fastest layout flopcheck layout finds), or --mfu, and the GPU-hours at it with the goodput expected "
+        "at the run's size; error: pred. / reported − 1; reported "
         "hours include restarts, evaluation and idle time that a prediction of steady training does not",
         "sources and where in them: flopcheck runs --json",
     ]

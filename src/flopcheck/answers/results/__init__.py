@@ -5,6 +5,7 @@ parameter, token and byte counts are integers. Scripts depend on these names: ch
 version bump. ``run`` holds the answers about one run, ``survey`` those about many.
 """
 
+from flopcheck.answers.results.parallel import LayoutResult, LayoutSearchResult
 from flopcheck.answers.results.run import (
     Assumptions,
     BudgetResult,
@@ -61,6 +62,8 @@ __all__ = [
     "GpuBrief",
     "GpuInfo",
     "LawResult",
+    "LayoutResult",
+    "LayoutSearchResult",
     "MatrixCell",
     "MatrixResult",
     "MemoryAssumptions",

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict
 
+from flopcheck.answers.results.parallel import LayoutResult
+
 
 class _Result(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
@@ -88,6 +90,10 @@ class ComputeResult(_Result):
     """Sequences per optimizer step."""
     micro_batch: int
     """Sequences per GPU per forward pass the time assumes (the largest that fits unless --micro-batch)."""
+    goodput: float = 1.0
+    """Expected effective training time over wall-clock time (interruptions at scale, ``core.goodput``), or
+    --uptime; the time to train divides by it."""
+    goodput_source: str = "--uptime"
 
 
 class MemoryBreakdown(_Result):
@@ -286,6 +292,9 @@ class FitsResult(_Result):
     gates: tuple[GateResult, ...]
     warnings: tuple[str, ...] = ()
     """Inputs that are allowed but probably not meant (a sequence longer than the model's context)."""
+    layout: LayoutResult | None = None
+    """The model-parallel layout: given with --tp/--pp/..., or the fastest found above one node; None for plain
+    data parallelism."""
 
 
 class BudgetResult(_Result):

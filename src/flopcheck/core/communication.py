@@ -1,0 +1,79 @@
+"""Collective communication times on a machine's links, and what each kind of parallelism sends. Pure.
+
+Times use NCCL's bus bandwidth (nccl-tests ``doc/PERFORMANCE.md``): a collective over n ranks moving S bytes per
+rank takes S × factor / busbw with factor 2(n−1)/n for all-reduce (ring) and (n−1)/n for reduce-scatter,
+all-gather and all-to-all; a point-to-point send takes S / bw. The machine's link and network figures are
+measured bus bandwidths (``answers.throughput.LINKS``), so the factor is all that is added.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+COLLECTIVE_LATENCY_S = 47e-6
+"""Latency of one small NCCL all-reduce across 8 GPUs (nccl-tests, ~47 µs); paid per collective."""
+
+
+def all_reduce_s(size: float, ranks: float, bandwidth: float) -> float:
+    """Ring all-reduce: 2(n−1)/n × bytes over the bus bandwidth."""
+    return 0.0 if ranks <= 1 else 2.0 * (ranks - 1.0) / ranks * size / bandwidth
+
+
+def all_to_all_s(size: float, ranks: float, bandwidth: float) -> float:
+    """All-to-all (and reduce-scatter, all-gather): (n−1)/n × bytes over the bus bandwidth."""
+    return 0.0 if ranks <= 1 else (ranks - 1.0) / ranks * size / bandwidth
+
+
+@dataclass(frozen=True)
+class Links:
+    """The bandwidth each parallel group sees: NVLink inside the node, the network between nodes."""
+
+    link_bw: float
+    network_bw: float
+    gpus_per_node: int
+
+    def within(self, span: int) -> float:
+        """Bandwidth of a group whose ranks lie ``span`` consecutive GPUs apart at most (Megatron orders ranks
+        tp, cp, ep/dp, pp from the fastest-varying): the node's link if they share a node, else the network."""
+        return self.link_bw if span <= self.gpus_per_node else self.network_bw
+
+
+def tensor_parallel_s(
+    activation_bytes: float, tp: int, layers: float, recompute_full: bool, links: Links
+) -> tuple[float, float]:
+    """Per micro-batch and pipeline stage: (seconds, collectives) of Megatron's tensor parallelism. Each layer
+    all-reduces its b·s·h activations twice in the forward pass (after attention and after the MLP) and twice in
+    the backward pass (Shoeybi et al. 2019, Sec. 3, the f and g operators); sequence parallelism replaces each
+    all-reduce with a reduce-scatter and an all-gather of the same total volume (Korthikanti et al. 2022,
+    Sec. 4.2.2). Full recomputation repeats the forward's two."""
+    if tp <= 1:
+        return 0.0, 0.0
+    count = layers * (4.0 + (2.0 if recompute_full else 0.0))
+    return count * all_reduce_s(activation_bytes, tp, links.within(tp)), count
+
+
+def context_parallel_s(kv_bytes: float, cp: int, tp: int, layers: float, links: Links) -> float:
+    """Per micro-batch: ring attention passes each rank's K and V chunk (b·s/cp tokens) around the cp ranks,
+    cp − 1 sends in the forward pass, and K, V with their gradients in the backward: 3(cp − 1) chunk sends per
+    layer (Liu et al. 2023, "Ring Attention", Sec. 3; Megatron-Core context parallelism). The sends overlap the
+    attention blocks; the caller keeps what the attention time does not hide."""
+    if cp <= 1:
+        return 0.0
+    return layers * 3.0 * (cp - 1) * kv_bytes / links.within(tp * cp)
+
+
+def expert_parallel_s(token_bytes: float, ep: int, tp: int, layers: float, recompute_full: bool, links: Links) -> float:
+    """Per micro-batch: each MoE layer sends its routed tokens (b·s·k × h values) to the experts' ranks and back,
+    forward and backward: four all-to-alls (GShard, Lepikhin et al. 2020, Sec. 3.2; DeepSeek-V3 report
+    Sec. 3.2.2), six with full recomputation."""
+    if ep <= 1:
+        return 0.0
+    count = layers * (4.0 + (2.0 if recompute_full else 0.0))
+    return count * all_to_all_s(token_bytes, ep, links.within(tp * ep))
+
+
+def pipeline_p2p_s(activation_bytes: float, vp: int, span: int, links: Links) -> float:
+    """Per micro-batch and stage: the activations sent to the next stage and their gradient sent back, once per
+    model chunk under interleaving (Narayanan et al. 2021, Sec. 2.2.2: interleaving multiplies the communication
+    by v)."""
+    return 2.0 * vp * activation_bytes / links.within(span)
