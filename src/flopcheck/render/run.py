@@ -155,6 +155,8 @@ def fits_document(result: FitsResult, explain: bool) -> Document:
     doc += [Blank(), *(Prose(w, lead="Warning: ") for w in result.warnings)]
     if explain:
         doc += [_compute_table(result), Blank(), memory_table(mem, g.id), *memory_sections(mem, True)]
+        if result.layout is not None:
+            doc += [Blank(), Prose(layout_line(result), lead="Layout: ")]
         if result.optimal is not None:
             doc += [Blank(), Heading("Compute-optimal?"), Bullets(tuple(optimal_lines(result.optimal)))]
         doc += [Blank(), Heading("Cost and energy of the run"), Bullets(tuple(cost_lines(result.cost, g.id)))]
@@ -164,6 +166,8 @@ def fits_document(result: FitsResult, explain: bool) -> Document:
         lines = [*assumption_lines(result), *shape, *memory_assumption_lines(mem)]
         return doc + assumption_blocks(lines, mem.not_modelled)
     doc += [_summary(result), Prose(_speed(result.compute), lead="Speed: ")]
+    if result.layout is not None:
+        doc.append(Prose(layout_line(result), lead="Layout: "))
     doc += [Prose(where_it_goes(mem, 3), lead="Memory: "), *memory_sections(mem, False), Blank()]
     doc.append(Prose(cost_summary(result.cost), lead="Cost: "))
     if result.optimal is not None:
@@ -177,6 +181,19 @@ def fits_document(result: FitsResult, explain: bool) -> Document:
         keys += f"; {m.shape_note}"
     doc.append(Prose(f"{keys}; sources: --explain", lead="Assumes: "))
     return doc
+
+
+def layout_line(result: FitsResult) -> str:
+    """The model-parallel layout a fits answer used, with the flags that select it."""
+    lay = result.layout
+    assert lay is not None
+    how = "the fastest that fits (flopcheck layout)" if lay.source == "searched" else "as given"
+    split = f"tp {lay.tp} × pp {lay.pp}" + (f" (vp {lay.vp})" if lay.vp > 1 else "") + f" × cp {lay.cp} × dp {lay.dp}"
+    split += f", ep {lay.ep}" if lay.ep > 1 else ""
+    return (
+        f"{split}, micro-batch {lay.micro_batch}, recomputation {lay.recompute}, ZeRO {lay.zero}, global batch "
+        f"{lay.global_batch:,}; {how}; goodput {format_percent(result.compute.goodput)}; flags: {' '.join(lay.flags)}"
+    )
 
 
 def budget_document(result: BudgetResult, explain: bool) -> Document:
