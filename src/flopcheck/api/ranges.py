@@ -33,6 +33,7 @@ RANGES: dict[str, tuple[float, float, str]] = {
     "parameter_count": (1.0, 1e15, "parameters"),
     "samples": (1.0, 1e15, "samples"),
     "epochs": (1e-6, 1e6, "passes over the samples"),
+    "network_gbps": (0.01, 1e6, "Gb/s per GPU between nodes"),
 }
 """The meaningful range of every quantity an option takes, with its unit: a number outside it is refused
 before any arithmetic, which keeps every product of inputs finite and non-zero (no inf in an answer)."""
