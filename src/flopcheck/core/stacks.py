@@ -127,7 +127,10 @@ STACKS: dict[str, Stack] = {
 
 def default_stack(finetune: bool, gpus: int) -> str:
     """The stack assumed when none is named: transformers + PEFT for fine-tuning (the most common way people
-    fine-tune), nanoGPT for pre-training on one GPU, torchtitan for pre-training on several."""
+    fine-tune), nanoGPT for pre-training on one GPU, torchtitan on one node, Megatron-LM (what large published
+    runs used: Megatron-Turing, BLOOM's Megatron-DeepSpeed, NeMo) beyond one node."""
     if finetune:
         return "hf"
-    return "nanogpt" if gpus == 1 else "torchtitan"
+    if gpus == 1:
+        return "nanogpt"
+    return "torchtitan" if gpus <= 8 else "megatron"
