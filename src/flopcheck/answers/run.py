@@ -4,8 +4,6 @@ returns typed results. Pure: it takes validated values and entries, reads no fil
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable
-from dataclasses import replace
 
 from flopcheck.answers import costing, speed
 from flopcheck.answers import layout as layout_plan
@@ -23,15 +21,14 @@ from flopcheck.answers.results import (
     MemoryResult,
     ModelBrief,
     ModelInfo,
-    OptimalResult,
 )
 from flopcheck.answers.settings import Settings, finite, resolve_precision
-from flopcheck.catalog.entries import GpuSpec, ModelSpec
+from flopcheck.catalog.entries import GpuSpec
 from flopcheck.catalog.model_ref import ModelRef
 from flopcheck.core import compute, goodput, memory
 from flopcheck.core.errors import InputError
 from flopcheck.core.flops import FLOP_FORMULAS, train_flop_per_token
-from flopcheck.core.units import SECONDS_PER_YEAR, format_bytes, format_duration, format_percent, format_sci
+from flopcheck.core.units import SECONDS_PER_YEAR, format_bytes, format_duration, format_sci
 
 
 def model_info(model: ModelRef, tokens: int, tokens_source: str) -> ModelInfo:
@@ -49,7 +46,7 @@ def model_info(model: ModelRef, tokens: int, tokens_source: str) -> ModelInfo:
     )
 
 
-def _gpu_info(gpu: GpuSpec, settings: Settings) -> tuple[GpuInfo, float]:
+def gpu_info(gpu: GpuSpec, settings: Settings) -> tuple[GpuInfo, float]:
     precision = resolve_precision(gpu, settings.precision)
     peak = gpu.peak_flop_per_s(precision)
     assert peak is not None  # resolve_precision guarantees it
@@ -73,7 +70,7 @@ def overrides_of(gpu: GpuSpec) -> tuple[str, ...]:
 OVERRIDE = "command line: "
 
 
-def _assumptions(settings: Settings, mfu: float | None = None) -> Assumptions:
+def run_assumptions(settings: Settings, mfu: float | None = None) -> Assumptions:
     return Assumptions(
         precision_requested=settings.precision,
         mfu=settings.mfu if mfu is None else mfu,
@@ -126,7 +123,7 @@ def flops(model: ModelRef, tokens: int, tokens_source: str, settings: Settings) 
 
 
 def budget(gpu: GpuSpec, settings: Settings) -> BudgetResult:
-    info, peak = _gpu_info(gpu, settings)
+    info, peak = gpu_info(gpu, settings)
     mfu = settings.mfu or compute.DEFAULT_MFU
     available = compute.delivered_flop(peak, settings.count, mfu, settings.uptime, settings.duration_s)
     finite(delivered_flop=available)
@@ -135,7 +132,7 @@ def budget(gpu: GpuSpec, settings: Settings) -> BudgetResult:
         pf_days=compute.pf_days(available),
         gpu_hours=compute.gpu_hours(settings.count, settings.duration_s),
         gpu=info,
-        assumptions=_assumptions(settings, mfu),
+        assumptions=run_assumptions(settings, mfu),
         cost=costing.cost(gpu, compute.gpu_hours(settings.count, settings.duration_s), settings.cost, settings.count),
     )
 
@@ -180,7 +177,7 @@ def memory_report(model: ModelRef, gpu: GpuSpec | None, settings: Settings) -> M
 
 def fits(model: ModelRef, gpu: GpuSpec, settings: Settings, tokens: int, tokens_source: str) -> FitsResult:
     """Can ``settings.count`` × ``gpu`` train ``model`` on ``tokens`` within ``settings.duration_s``?"""
-    info, peak = _gpu_info(gpu, settings)
+    info, peak = gpu_info(gpu, settings)
     settings, searched = layout_plan.best_layout(model, gpu, settings)
     memory_result, resolved = _memory(model, gpu, settings, timing=True)
     config = resolved.config
@@ -235,7 +232,7 @@ def fits(model: ModelRef, gpu: GpuSpec, settings: Settings, tokens: int, tokens_
         verdict=_verdict(model, info, settings, compute_result, memory_result),
         model=model_info(model, tokens, tokens_source),
         gpu=info,
-        assumptions=_assumptions(settings, rate.mfu),
+        assumptions=run_assumptions(settings, rate.mfu),
         compute=compute_result,
         memory=memory_result,
         optimal=optimal,
@@ -270,46 +267,3 @@ def _verdict(model: ModelRef, gpu: GpuInfo, settings: Settings, c: ComputeResult
     share = f"{c.ratio * 100:.3g}%" if c.ratio >= 0.001 else format_sci(c.ratio)
     memory_note = "; memory fits" if m.fits else f"; memory does not fit either: {need}"
     return f"No: {hardware} delivers {share} of the compute in {window}; training takes {time}{memory_note}."
-
-
-def _optimal_mfu(gpu: GpuSpec, settings: Settings, peak: float) -> float:
-    """The MFU fits would predict for the compute-optimal model of what the GPUs deliver: the model's size
-    depends on the budget, the budget on the MFU, so three rounds from 0.4 (they settle within a percent)."""
-    rate = compute.DEFAULT_MFU
-    for _ in range(3):
-        budget_flop = compute.delivered_flop(peak, settings.count, rate, settings.uptime, settings.duration_s)
-        params, _tokens = settings.law.optimum(budget_flop)
-        shape = optimal_plan.shape_for(params)
-        ref = ModelRef.from_count(params, shape)
-        ref = replace(ref, n_ctx=optimal_plan.REFERENCE_SEQ_LEN)
-        tokens = max(1, round(budget_flop / (6.0 * ref.params)))
-        rate = fits(ref, gpu, settings, tokens, "compute-optimal").compute.mfu
-    return rate
-
-
-def optimal(
-    budget_flop: float | None, gpu: GpuSpec | None, settings: Settings, models: Iterable[ModelSpec]
-) -> OptimalResult:
-    """The ``optimal`` command: the compute-optimal model for a FLOP budget, or for what ``gpu`` delivers, and
-    with a GPU the best model its memory can train."""
-    if budget_flop is None and gpu is None:
-        raise InputError("give a budget: --flop C, or --gpu GPU (with --count, --years/--days/--hours, --mfu)")
-    info = assumptions = None
-    source = "--flop"
-    if gpu is not None:
-        info, peak = _gpu_info(gpu, settings)
-        rate = settings.mfu or compute.DEFAULT_MFU
-        how = "" if settings.mfu is not None else " predicted for the compute-optimal model"
-        if budget_flop is None:
-            if settings.mfu is None and gpu.memory_known:
-                rate = _optimal_mfu(gpu, settings, peak)
-            budget_flop = compute.delivered_flop(peak, settings.count, rate, settings.uptime, settings.duration_s)
-            finite(delivered_flop=budget_flop)
-            window = format_duration(settings.duration_s)
-            source = f"{settings.count} × {gpu.name} for {window} at MFU {format_percent(rate)}{how}"
-        assumptions = _assumptions(settings, rate)
-    assert budget_flop is not None
-    seq_len = optimal_plan.REFERENCE_SEQ_LEN  # the context fits assumes for a bare parameter count, too
-    config = memory_plan.resolve(None, seq_len, settings.count, settings.precision, settings.memory)
-    available = memory_plan.usable_bytes(gpu.memory_bytes) if gpu is not None and gpu.memory_known else None
-    return optimal_plan.optimal(budget_flop, source, settings.law, models, config, available, info, assumptions)

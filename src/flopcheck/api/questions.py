@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from flopcheck.answers import compare as compare_plan
+from flopcheck.answers import optimal_budget
 from flopcheck.answers import run as plan
 from flopcheck.answers import runs as runs_plan
 from flopcheck.answers.results import (
@@ -86,7 +87,7 @@ def optimal(**options: Unpack[RunOptions]) -> OptimalResult:
     hardware = inputs.gpu(o, need_flops=False, need_memory=False)
     if hardware is not None and budget_flop is None and not hardware.precisions:
         raise InputError("give --flop or --gpu-flops for the budget")
-    return plan.optimal(budget_flop, hardware, settings, catalog.models())
+    return optimal_budget.optimal(budget_flop, hardware, settings, catalog.models())
 
 
 def budget(**options: Unpack[RunOptions]) -> BudgetResult:

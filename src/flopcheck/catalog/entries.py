@@ -11,103 +11,53 @@ numbers as ``1.1e9``, ``1.1B`` or ``7,000``.
 
 from __future__ import annotations
 
-import re
-from enum import Enum
 from typing import Annotated, Literal
 
 from pydantic import (
-    AfterValidator,
-    BaseModel,
-    BeforeValidator,
-    ConfigDict,
     Field,
     StringConstraints,
     ValidationInfo,
     model_validator,
 )
 
-from flopcheck.catalog.relations import architecture_problems
-from flopcheck.core import architecture as core_architecture
-from flopcheck.core.errors import InputError
-from flopcheck.core.units import parse_count
-
-
-def packaged(info: ValidationInfo) -> bool:
-    """Validating a packaged entry (strict) rather than a user's own (lenient)?"""
-    return bool(info.context and info.context.get("packaged"))
-
-
-def _number(value: object, info: ValidationInfo) -> object:
-    """A user's number may be text with an SI suffix or e-notation (``1.1B``, ``1.1e9``; YAML reads ``1.1e9``
-    as text), and a whole float may stand for an integer; packaged files write plain numbers."""
-    if packaged(info):
-        return value
-    if isinstance(value, str):
-        try:
-            value = parse_count(value)
-        except InputError:
-            return value
-    if isinstance(value, float) and value.is_integer() and abs(value) < 2**63:
-        return int(value) if info.field_name in _INTEGER_FIELDS else value
-    return value
-
-
-_INTEGER_FIELDS = frozenset(
-    {"params", "active_params", "training_tokens", "tokens", "gpu_count", "seq_len", "year", "memory_total_bytes"}
+from flopcheck.catalog.entry_types import (
+    _URL,
+    _Entry,
+    _Number,
+    _web_sources,
 )
-_Number = BeforeValidator(_number)
-
-
-class Precision(str, Enum):
-    """Arithmetic precisions with a published dense peak. fp16 and bf16 mean tensor-core math with FP32
-    accumulate (what mixed-precision training uses); fp32 means non-tensor FP32 (CUDA/vector cores)."""
-
-    FP32 = "fp32"
-    TF32 = "tf32"
-    BF16 = "bf16"
-    FP16 = "fp16"
-    FP8 = "fp8"
-
-
-AUTO_PRECISION_ORDER = (Precision.BF16, Precision.FP16, Precision.FP32)
-"""``--precision auto``: bf16 where the chip has it, else fp16, else fp32."""
-
-
-# strict: a quoted "12" in YAML is a mistake to report, not a number to coerce. The bounds are far outside any
-# real figure (TFLOP/s, GB, W, USD, hours, counts) and keep every product of catalog figures finite and non-zero.
-def _not_tiny(value: float) -> float:
-    if value < 1e-6:
-        raise ValueError("must be at least 1e-06: no real figure is this small")
-    return value
-
-
-PositiveFloat = Annotated[
-    float, _Number, Field(gt=0, le=1e12, strict=True, allow_inf_nan=False), AfterValidator(_not_tiny)
-]
-PositiveInt = Annotated[int, _Number, Field(gt=0, le=10**18, strict=True)]
-Id = Annotated[str, StringConstraints(pattern=r"^[a-z0-9]+(?:[-.][a-z0-9]+)*$", max_length=64)]
-Alias = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9./_ -]*$", max_length=64)]
-Url = Annotated[str, StringConstraints(pattern=r"^https?://\S+$", max_length=500)]
-Source = Annotated[str, StringConstraints(min_length=1, max_length=500)]
-"""A URL in packaged entries (checked by ``_web_sources``); words are enough in a user's own."""
-Text = Annotated[str, StringConstraints(min_length=1, max_length=4000)]
-_URL = re.compile(r"^https?://\S+$")
-
-
-def _web_sources(sources: tuple[str, ...], info: ValidationInfo) -> None:
-    if packaged(info) and not all(_URL.match(source) for source in sources):
-        raise ValueError("sources: a packaged entry cites web sources (https://...)")
-
-
-class _Entry(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
-
-
-class CatalogEntry(_Entry):
-    """What every catalog entry has: an id and the other names it is looked up by."""
-
-    id: Id
-    aliases: tuple[Alias, ...] = ()
+from flopcheck.catalog.entry_types import (
+    AUTO_PRECISION_ORDER as AUTO_PRECISION_ORDER,
+)
+from flopcheck.catalog.entry_types import (
+    CatalogEntry as CatalogEntry,
+)
+from flopcheck.catalog.entry_types import (
+    Id as Id,
+)
+from flopcheck.catalog.entry_types import (
+    PositiveFloat as PositiveFloat,
+)
+from flopcheck.catalog.entry_types import (
+    PositiveInt as PositiveInt,
+)
+from flopcheck.catalog.entry_types import (
+    Precision as Precision,
+)
+from flopcheck.catalog.entry_types import (
+    Source as Source,
+)
+from flopcheck.catalog.entry_types import (
+    Text as Text,
+)
+from flopcheck.catalog.entry_types import (
+    Url as Url,
+)
+from flopcheck.catalog.entry_types import (
+    packaged as packaged,
+)
+from flopcheck.catalog.model_entries import ArchitectureEntry as ArchitectureEntry
+from flopcheck.catalog.model_entries import ModelSpec as ModelSpec
 
 
 class Peaks(_Entry):
@@ -225,91 +175,6 @@ class GpuSpec(CatalogEntry):
     @property
     def precisions(self) -> tuple[Precision, ...]:
         return tuple(p for p in Precision if self.peak_flop_per_s(p) is not None)
-
-
-StrictBool = Annotated[bool, Field(strict=True)]
-
-
-class ArchitectureEntry(_Entry):
-    """Transformer shape, from the released config.json or the paper, validated. Absent figures are
-    unpublished or not present; ``flopcheck.core.architecture.Architecture`` documents every field and the
-    layout defaults."""
-
-    model_config = ConfigDict(title="Architecture")
-
-    n_layer: PositiveInt
-    d_model: PositiveInt
-    n_head: PositiveInt
-    n_kv_head: PositiveInt | None = None
-    d_head: PositiveInt | None = None
-    d_ff: PositiveInt | None = None
-    vocab_size: PositiveInt | None = None
-    n_ctx: PositiveInt
-    tied_embeddings: StrictBool | None = None
-    mlp: Literal["gelu", "swiglu", "relu", "geglu"] | None = None
-    norm: Literal["layernorm", "rmsnorm", "layernorm-noaffine"] | None = None
-    norms_per_layer: PositiveInt | None = None
-    post_norm: StrictBool | None = None
-    qk_norm: Literal["head", "full"] | None = None
-    bias: StrictBool | None = None
-    qkv_bias: StrictBool | None = None
-    position: Literal["learned", "rotary", "alibi", "relative"] | None = None
-    position_embeddings: PositiveInt | None = None
-    embedding_norm: StrictBool | None = None
-    attention_sinks: StrictBool | None = None
-    sliding_window: PositiveInt | None = None
-    sliding_window_pattern: Annotated[int, Field(ge=2, strict=True)] | None = None
-    attn_logit_softcap: PositiveFloat | None = None
-    final_logit_softcap: PositiveFloat | None = None
-    n_expert: PositiveInt | None = None
-    n_expert_per_token: PositiveInt | None = None
-    moe_d_ff: PositiveInt | None = None
-    n_shared_expert: PositiveInt | None = None
-    shared_expert_d_ff: PositiveInt | None = None
-    shared_expert_gate: StrictBool | None = None
-    n_dense_layers: PositiveInt | None = None
-    router_score_bias: StrictBool | None = None
-    q_lora_rank: PositiveInt | None = None
-    kv_lora_rank: PositiveInt | None = None
-    qk_nope_head_dim: PositiveInt | None = None
-    qk_rope_head_dim: PositiveInt | None = None
-    v_head_dim: PositiveInt | None = None
-
-    @model_validator(mode="after")
-    def _consistent(self) -> ArchitectureEntry:
-        for problem in architecture_problems(self):
-            raise ValueError(problem)
-        return self
-
-    def to_core(self) -> core_architecture.Architecture:
-        """The plain description the arithmetic reads."""
-        return core_architecture.Architecture(**dict(self))
-
-
-class ModelSpec(CatalogEntry):
-    """One language model. ``params`` is the released checkpoint's exact count where published."""
-
-    name: Text
-    family: Text
-    organization: Text
-    year: Annotated[int, _Number, Field(ge=2000, le=2100, strict=True)]
-    params: PositiveInt
-    params_note: Text | None = None
-    active_params: PositiveInt | None = None
-    architecture: ArchitectureEntry | None = None
-    training_tokens: PositiveInt | None = None
-    training_tokens_estimated: Annotated[bool, Field(strict=True)] = False
-    """True where the trainers did not publish the figure and the catalog carries a cited estimate."""
-    training_tokens_note: Text | None = None
-    sources: Annotated[tuple[Source, ...], Field(min_length=1)]
-    notes: Text | None = None
-
-    @model_validator(mode="after")
-    def _active_le_total(self, info: ValidationInfo) -> ModelSpec:
-        if self.active_params is not None and self.active_params > self.params:
-            raise ValueError("active_params cannot exceed params")
-        _web_sources(self.sources, info)
-        return self
 
 
 class RunSpec(CatalogEntry):

@@ -2,9 +2,18 @@
 
 Keys carry their units (``_flop``, ``_flop_per_s``, ``_bytes``, ``_s``). FLOP and FLOP/s are floats;
 parameter, token and byte counts are integers. Scripts depend on these names: change them only with a
-version bump. ``run`` holds the answers about one run, ``survey`` those about many.
+version bump. ``run`` holds the answers about one run, ``memory`` its memory, ``survey`` the answers about many.
 """
 
+from flopcheck.answers.results.memory import (
+    GpuBrief,
+    MemoryAssumptions,
+    MemoryBreakdown,
+    MemoryReport,
+    MemoryResult,
+    ModelBrief,
+    StrategyResult,
+)
 from flopcheck.answers.results.parallel import LayoutResult, LayoutSearchResult
 from flopcheck.answers.results.run import (
     Assumptions,
@@ -14,16 +23,9 @@ from flopcheck.answers.results.run import (
     FitsResult,
     FlopsResult,
     GateResult,
-    GpuBrief,
     GpuInfo,
-    MemoryAssumptions,
-    MemoryBreakdown,
-    MemoryReport,
-    MemoryResult,
-    ModelBrief,
     ModelInfo,
     OptimalSection,
-    StrategyResult,
 )
 from flopcheck.answers.results.survey import (
     AccuracyResult,

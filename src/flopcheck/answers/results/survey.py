@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
+from flopcheck.answers.results.base import _Result
+from flopcheck.answers.results.memory import MemoryAssumptions
 from flopcheck.answers.results.run import (
     Assumptions,
     ComputeResult,
     CostResult,
     GateResult,
     GpuInfo,
-    MemoryAssumptions,
     ModelInfo,
-    _Result,
 )
 
 
