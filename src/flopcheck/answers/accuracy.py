@@ -111,6 +111,7 @@ def config(row: Measurement, gpu: GpuSpec | None = None) -> memory.Config:
         upcast_unquantized=row.stack == "hf",
         op_selective=stack is not None and stack.op_selective,
         lora_dropout=_lora_dropout(row),
+        quantized_keep_inputs=stack is not None and stack.quantized_keep_inputs,
         layout=lay,
         micro_batches=batches,
     )

@@ -124,6 +124,7 @@ def resolve(
             upcast_unquantized=stack.upcast_unquantized,
             op_selective=stack.op_selective,
             lora_dropout=stack.lora_dropout,
+            quantized_keep_inputs=stack.quantized_keep_inputs,
             overhead_bytes=fixed if opts.overhead_bytes is None else opts.overhead_bytes,
             layout=lay,
         ),

@@ -74,12 +74,15 @@ class Saving:
     adapted: frozenset[str] | None = None
     """LoRA: the matrices with adapters (q, k, v, o, mlp); None when every weight trains."""
     lora_rank: int = 0
+    frozen_keep_inputs: bool = False
+    """Frozen linears keep their input anyway: bitsandbytes' 4-bit matmul as released through 2024 saves it
+    (``MatMul4Bit.forward``: ``ctx.tensors = (A, B)``); later releases keep only the packed weight."""
     lora_dropout: bool = False
     """Dropout on each adapter's input (LitGPT's recipes: 0.05): a dropped copy and its 1-byte mask are stored."""
 
 
 def _saves_input(matrix: str, saving: Saving) -> bool:
-    return saving.adapted is None or matrix in saving.adapted
+    return saving.adapted is None or saving.frozen_keep_inputs or matrix in saving.adapted
 
 
 def layer_bytes(s: int, b: int, layer: Layer, saving: Saving) -> float:

@@ -31,6 +31,8 @@ class Stack:
     checkpoints_quantized: bool = False
     """QLoRA turns on activation checkpointing by default (PEFT's prepare_model_for_kbit_training:
     use_gradient_checkpointing=True)."""
+    quantized_keep_inputs: bool = False
+    """QLoRA through bitsandbytes' 4-bit matmul as released through 2024, which saves each linear's input."""
     lora_dropout: bool = False
     """The stack's LoRA recipes drop out the adapter input (LitGPT: lora_dropout 0.05); PEFT's LoraConfig,
     torchtune and Unsloth default to 0."""
@@ -79,8 +81,10 @@ STACKS: dict[str, Stack] = {
             compiled=False,
             upcast_unquantized=False,
             source="LitGPT finetune scripts: SDPA, lm_head and cross-entropy in 128-token chunks; bitsandbytes NF4 "
-            "for nn.Linear with bf16 embeddings and norms; LoRA dropout 0.05",
+            "for nn.Linear with bf16 embeddings and norms (bitsandbytes' MatMul4Bit saves each input); LoRA "
+            "dropout 0.05",
             lora_dropout=True,
+            quantized_keep_inputs=True,
         ),
         Stack(
             "torchtitan",

@@ -147,6 +147,8 @@ class Config:
     offload_activations: bool = False
     compiled: bool = False
     lora_dropout: bool = False
+    quantized_keep_inputs: bool = False
+    """QLoRA's 4-bit linears keep their inputs (bitsandbytes' MatMul4Bit through 2024)."""
     op_selective: bool = False
     """Selective recomputation as torchtitan's per-op policy instead of Korthikanti's attention core."""
     upcast_unquantized: bool = False
