@@ -154,13 +154,6 @@ def _largest(
     return min(per_replica, 1 + int((usable - one) // per_sample)), one, per_sample
 
 
-def flags(candidate: Candidate) -> tuple[str, ...]:
-    """The arguments that select ``candidate`` in ``fits``: the split, the step settings and the global batch."""
-    return flags_of(
-        candidate.layout, candidate.micro_batch, candidate.recompute, candidate.zero, candidate.global_batch
-    )
-
-
 def flags_of(lay: Layout, micro_batch: int, recompute: Recompute, zero: int, global_batch: int) -> tuple[str, ...]:
     chosen = [("--tp", lay.tp), ("--pp", lay.pp), ("--vp", lay.vp), ("--cp", lay.cp), ("--ep", lay.ep)]
     out = [part for name, value in chosen if value > 1 for part in (name, str(value))]
@@ -171,27 +164,47 @@ def flags_of(lay: Layout, micro_batch: int, recompute: Recompute, zero: int, glo
     return tuple(out)
 
 
-def result(candidate: Candidate, source: str, flop_per_token: float, peak: float, count: int) -> LayoutResult:
-    """``candidate`` as the JSON contract; MFU is ``flop_per_token`` × tokens/s over ``count`` × ``peak``."""
-    lay = candidate.layout
+def _contract(
+    lay: Layout,
+    dp: int,
+    micro_batch: int,
+    recompute: Recompute,
+    zero: int,
+    global_batch: int,
+    timing: tuple[float, float, float],
+    memory_bytes: int,
+    source: str,
+) -> LayoutResult:
+    """A layout with its step settings as the JSON contract; ``timing`` is (step time, MFU, tokens/s)."""
+    step_s, mfu, tokens_per_s = timing
     return LayoutResult(
         tp=lay.tp,
         pp=lay.pp,
         vp=lay.vp,
         cp=lay.cp,
         ep=lay.ep,
-        dp=candidate.dp,
+        dp=dp,
         sequence_parallel=lay.sp,
-        micro_batch=candidate.micro_batch,
-        recompute=candidate.recompute.value,
-        zero=candidate.zero,
-        global_batch=candidate.global_batch,
-        step_time_s=candidate.step_s,
-        mfu=candidate.tokens_per_s * flop_per_token / (count * peak),
-        tokens_per_s=candidate.tokens_per_s,
-        memory_bytes=round(candidate.memory_bytes),
-        flags=flags(candidate),
+        micro_batch=micro_batch,
+        recompute=recompute.value,
+        zero=zero,
+        global_batch=global_batch,
+        step_time_s=step_s,
+        mfu=mfu,
+        tokens_per_s=tokens_per_s,
+        memory_bytes=memory_bytes,
+        flags=flags_of(lay, micro_batch, recompute, zero, global_batch),
         source=source,
+    )
+
+
+def result(candidate: Candidate, source: str, flop_per_token: float, peak: float, count: int) -> LayoutResult:
+    """``candidate`` as the JSON contract; MFU is ``flop_per_token`` × tokens/s over ``count`` × ``peak``."""
+    c = candidate
+    mfu = c.tokens_per_s * flop_per_token / (count * peak)
+    timing = (c.step_s, mfu, c.tokens_per_s)
+    return _contract(
+        c.layout, c.dp, c.micro_batch, c.recompute, c.zero, c.global_batch, timing, round(c.memory_bytes), source
     )
 
 
@@ -258,25 +271,10 @@ def best_layout(model: ModelRef, gpu: GpuSpec, settings: Settings) -> tuple[Sett
 
 def used(config: memory.Config, batch: int, rate: speed.Rate, required: int, searched: bool) -> LayoutResult | None:
     """The layout a ``fits`` answer used, as the JSON contract; None for plain data parallelism."""
-    lay = config.layout
-    if lay.trivial and not searched:
+    if config.layout.trivial and not searched:
         return None
-    return LayoutResult(
-        tp=lay.tp,
-        pp=lay.pp,
-        vp=lay.vp,
-        cp=lay.cp,
-        ep=lay.ep,
-        dp=config.gpus,
-        sequence_parallel=lay.sp,
-        micro_batch=config.micro_batch,
-        recompute=config.recompute.value,
-        zero=config.zero,
-        global_batch=batch,
-        step_time_s=rate.step_time_s,
-        mfu=rate.mfu,
-        tokens_per_s=rate.tokens_per_s,
-        memory_bytes=required,
-        flags=flags_of(lay, config.micro_batch, config.recompute, config.zero, batch),
-        source="searched" if searched else "given",
+    timing = (rate.step_time_s, rate.mfu, rate.tokens_per_s)
+    source = "searched" if searched else "given"
+    return _contract(
+        config.layout, config.gpus, config.micro_batch, config.recompute, config.zero, batch, timing, required, source
     )
