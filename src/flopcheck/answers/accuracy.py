@@ -75,13 +75,13 @@ def layout_problem(row: Measurement) -> str | None:
     return parallel.problem(layout(row), shape(row), row.gpus, row.seq_len or 0, uneven=True)
 
 
-def config(row: Measurement, gpu: GpuSpec | None = None) -> memory.Config:
+def config(row: Measurement, gpu: GpuSpec | None = None, vp: int | None = None) -> memory.Config:
     """The memory configuration a measured run used; what a large-run table leaves open is settled against
-    ``gpu`` (``settle``)."""
+    ``gpu`` (``settle``); ``vp`` sets virtual stages the row does not give."""
     lora = row.lora
     targets = frozenset(lora.targets) if lora is not None and lora.targets else memory.LORA_TARGETS["qv"]
     stack = STACKS.get(row.stack)
-    lay = layout(row)
+    lay = layout(row) if vp is None else replace(layout(row), vp=vp)
     assert row.precision and row.seq_len
     dp = max(1, row.gpus // lay.model_parallel)
     zero = row.parallel.zero
@@ -167,13 +167,29 @@ def predicted_tokens_per_s(row: ThroughputMeasurement, gpu: GpuSpec, eff: Effici
 
 
 def case(row: ThroughputMeasurement, gpu: GpuSpec) -> tuple[Run, Machine]:
-    """The performance model's inputs for a measured row."""
+    """The performance model's inputs for a measured row; an interleaved schedule whose virtual stages the
+    source does not give runs at the tuned count (``tuned_vp``)."""
     cfg, the_shape, params = config(row, gpu), shape(row), row.model.params
     assert params is not None and row.compute is not None
-    trainable = memory.estimate(params, the_shape, cfg).trainable_params
     per_node = None if gpu.id in throughput.NVLINK_DOMAIN else row.gpus_per_node
     machine = throughput.machine(gpu, Precision(row.compute), per_node)
-    return throughput.run(the_shape, params, trainable, cfg, row.global_batch), machine
+    runs = [_run(row, cfg, params)]
+    if row.parallel.schedule == "interleaved" and row.parallel.vp is None:
+        runs = [_run(row, config(row, gpu, vp), params) for vp in tuned_vp(the_shape.n_layer, cfg.layout.pp)]
+    eff = throughput.efficiency(row.stack)
+    return min(runs, key=lambda run: step_time(run, machine, eff).step_s), machine
+
+
+def _run(row: ThroughputMeasurement, cfg: memory.Config, params: int) -> Run:
+    trainable = memory.estimate(params, shape(row), cfg).trainable_params
+    return throughput.run(shape(row), params, trainable, cfg, row.global_batch)
+
+
+def tuned_vp(n_layer: int, pp: int) -> list[int]:
+    """Virtual stages an interleaved schedule can use: 2 up to one layer per model chunk (Narayanan et al. 2021,
+    Sec. 2.2.2: each rank holds v chunks of L/(p·v) layers). A source that names the interleaved schedule but not
+    v is taken at the fastest of these, as its authors tuned it (the row's notes quote the source)."""
+    return list(range(2, max(2, n_layer // pp) + 1))
 
 
 def _summary(rows: Sequence[AccuracyRow], split: str) -> AccuracySummary:

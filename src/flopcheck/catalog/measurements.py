@@ -97,6 +97,8 @@ class Parallel(_Frozen):
     cp: PosInt
     ep: PosInt
     sequence_parallel: Flag | None
+    schedule: Literal["1f1b", "interleaved"] | None = None
+    """The pipeline schedule where the source names it; interleaved with vp null: virtual stages not published."""
 
 
 class Measurement(_Frozen):
