@@ -244,11 +244,15 @@ def step_time(run: Run, machine: Machine, eff: Efficiency) -> StepTime:
         if n <= 1 or size <= 0:
             continue
         ring = (n - 1.0) / n
-        if run.zero >= 3:
-            gathers = run.grad_accum if lay.pp == 1 else 1  # with pipelining FSDP keeps the stage's weights
+        if run.zero >= 3 and lay.pp == 1:
             per_micro = (2.0 * 2.0 * weights + run.grad_bytes * size) * ring
-            comm_s += gathers * per_micro / link
-            collectives += gathers * 3.0 * parallel.stage_layers(run.shape.n_layer, lay)
+            comm_s += run.grad_accum * per_micro / link
+            collectives += run.grad_accum * 3.0 * parallel.stage_layers(run.shape.n_layer, lay)
+        elif run.zero >= 3:
+            # under pipelining FSDP gathers a stage's weights once per micro-batch and keeps them for its
+            # backward (torchtitan: reshard_after_forward off with PP), and reduce-scatters gradients once a step
+            comm_s += (run.grad_accum * 2.0 * weights + run.grad_bytes * size) * ring / link
+            collectives += (run.grad_accum + 1.0) * parallel.stage_layers(run.shape.n_layer, lay)
         else:
             comm_s += 2.0 * ring * run.grad_bytes * size / link
             collectives += max(1.0, run.grad_bytes * size / 25e6)
