@@ -152,3 +152,22 @@ def test_runs_summary(cli: RunCli) -> None:
     assert implied[0] < 0.4 < implied[-1]
     for run in data["runs"]:
         assert run["source"].startswith("https://") and run["where"]
+
+
+def test_runs_with_a_published_configuration_are_predicted_at_it(cli: RunCli, tmp_path: Path) -> None:
+    # BLOOM's tp 4 × pp 12 × dp 8, micro-batch 2 and full recomputation (bigscience tr11) and Llama 3.1 405B's
+    # tp 8 × pp 16 (Dubey et al. 2024, Table 4) are recorded as measured rows; the runs are predicted there,
+    # which lands the MFU near what those runs' own steady state measured (BLOOM ~35 % of 312 TFLOP/s; Llama 3:
+    # 400 TFLOP/s/GPU = 41 % with its attention term), not at the faster layouts a search would pick
+    runs = {r["id"]: r for r in cli("runs", "--json").json()["runs"]}
+    bloom, llama = runs["bloom-176b"], runs["llama-3.1-405b"]
+    assert bloom["predicted_from"] == llama["predicted_from"] == "configuration"
+    assert runs["llama-2-7b"]["predicted_from"] == "searched"
+    assert 0.30 < bloom["predicted_mfu"] < 0.40
+    assert 0.30 < llama["predicted_mfu"] < 0.41
+    # a configuration that names no measured row is bad input naming the run
+    path = tmp_path / "runs.yaml"
+    broken = SYNTHETIC.replace("    source:", "    configuration: no-such-row\n    source:", 1)
+    path.write_text(broken, encoding="utf-8")
+    result = cli("runs", "--catalog", str(path), "--json")
+    assert result.code == 2 and "synthetic" in result.err and "no-such-row" in result.err

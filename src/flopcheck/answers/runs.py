@@ -8,8 +8,10 @@ import math
 import statistics
 from collections.abc import Iterable
 
+from flopcheck.answers import accuracy
 from flopcheck.answers.results import CalibrationResult, RunResult, RunsResult
 from flopcheck.catalog.entries import AUTO_PRECISION_ORDER, GpuSpec, ModelSpec, Precision, RunSpec
+from flopcheck.catalog.measurements import ThroughputMeasurement
 from flopcheck.catalog.model_ref import ModelRef
 from flopcheck.catalog.store import Index
 from flopcheck.core import compute
@@ -36,9 +38,12 @@ def _peak(run: RunSpec, gpu: GpuSpec) -> tuple[Precision, float]:
     raise InputError(f"runs: {run.id}: {gpu.id} has no published {run.precision or 'bf16/fp16/fp32'} peak")
 
 
-def evaluate(run: RunSpec, model: ModelRef, gpu: GpuSpec, mfu: float | None) -> RunResult:
+def evaluate(
+    run: RunSpec, model: ModelRef, gpu: GpuSpec, mfu: float | None, configured: ThroughputMeasurement | None = None
+) -> RunResult:
     """A run's implied MFU (6·N·D, and with attention where the shape is known) and the GPU-hours flopcheck
-    predicts at ``mfu``, against the reported ones."""
+    predicts at ``mfu``, else at the run's published configuration (``configured``), else at the layout
+    ``fits`` would choose, against the reported ones."""
     precision, peak = _peak(run, gpu)
     if run.gpu_hours is not None:
         hours, basis = run.gpu_hours, "reported accelerator-hours"
@@ -53,7 +58,12 @@ def evaluate(run: RunSpec, model: ModelRef, gpu: GpuSpec, mfu: float | None) -> 
     if model.shape is not None and seq_len:
         per_token = train_flop_per_token("palm", model.active_params, model.attention, seq_len, False)
         with_attention = implied_mfu(per_token * run.tokens, hours, peak)
-    rate = mfu if mfu is not None else predicted_mfu(run, model, gpu)
+    if mfu is not None:
+        rate, basis_of_rate = mfu, "--mfu"
+    elif configured is not None:
+        rate, basis_of_rate = configured_mfu(configured, model, gpu, peak), "configuration"
+    else:
+        rate, basis_of_rate = predicted_mfu(run, model, gpu), "searched"
     effective = goodput(run.gpu_count or ASSUMED_COUNT).fraction  # the hours include interruptions
     predicted = flop / (peak * rate) / SECONDS_PER_HOUR / effective
     note = None
@@ -85,6 +95,7 @@ def evaluate(run: RunSpec, model: ModelRef, gpu: GpuSpec, mfu: float | None) -> 
         reported_mfu=run.reported_mfu,
         predicted_gpu_hours=predicted,
         predicted_mfu=rate,
+        predicted_from=basis_of_rate,
         predicted_goodput=effective,
         error=predicted / hours - 1.0,
         note=note,
@@ -127,6 +138,13 @@ def predicted_mfu(run: RunSpec, model: ModelRef, gpu: GpuSpec) -> float:
     return result.compute.mfu
 
 
+def configured_mfu(row: ThroughputMeasurement, model: ModelRef, gpu: GpuSpec, peak: float) -> float:
+    """The MFU the performance model predicts for the configuration a run published (its row of the measured
+    data, predicted from the configuration alone: the measured figure is not used), against the run's peak."""
+    tokens_per_s = accuracy.predicted_tokens_per_s(row, gpu)
+    return compute.FLOP_PER_PARAM_PER_TOKEN * model.active_params * tokens_per_s / peak
+
+
 def model_of(run: RunSpec, models: Index[ModelSpec]) -> ModelRef:
     if run.model is not None:
         return ModelRef.from_spec(models.get(run.model))
@@ -135,9 +153,22 @@ def model_of(run: RunSpec, models: Index[ModelSpec]) -> ModelRef:
 
 
 def evaluate_all(
-    runs: Iterable[RunSpec], models: Index[ModelSpec], gpus: Index[GpuSpec], mfu: float | None
+    runs: Iterable[RunSpec],
+    models: Index[ModelSpec],
+    gpus: Index[GpuSpec],
+    mfu: float | None,
+    measured: Iterable[ThroughputMeasurement] = (),
 ) -> list[RunResult]:
-    return [evaluate(run, model_of(run, models), gpus.get(run.gpu), mfu) for run in runs]
+    rows = {row.id: row for row in measured}
+    out = []
+    for run in runs:
+        configured = None
+        if run.configuration is not None:
+            configured = rows.get(run.configuration)
+            if configured is None:
+                raise InputError(f"runs: {run.id}: configuration {run.configuration!r} is not a measured row")
+        out.append(evaluate(run, model_of(run, models), gpus.get(run.gpu), mfu, configured))
+    return out
 
 
 def summarize(results: Iterable[RunResult], mfu: float | None) -> RunsResult:

@@ -160,7 +160,10 @@ def runs(mfu: Quantity | None = None) -> RunsResult:
     """Published training runs: the MFU each implies (PaLM Appendix B) and the GPU-hours flopcheck predicts, at
     the MFU it predicts for each run's configuration or at ``mfu``."""
     rate = None if mfu is None else inputs.fraction(mfu, "mfu")
-    results = runs_plan.evaluate_all(catalog.runs(), catalog.models(), catalog.gpus(), rate)
+    from flopcheck.catalog import measurements
+
+    rows = measurements.throughput_measurements()
+    results = runs_plan.evaluate_all(catalog.runs(), catalog.models(), catalog.gpus(), rate, rows)
     return runs_plan.summarize(results, rate)
 
 

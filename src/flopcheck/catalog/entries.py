@@ -193,6 +193,9 @@ class RunSpec(CatalogEntry):
     wall_time_days: PositiveFloat | None = None
     reported_mfu: Annotated[float, Field(gt=0, le=1, strict=True, allow_inf_nan=False)] | None = None
     seq_len: PositiveInt | None = None
+    configuration: Text | None = None
+    """The id of the row of data/throughput-measured.yaml that records the configuration this run published
+    (layout, batch, recomputation, each with its source); the prediction then uses it instead of a search."""
     source: Url
     where: Text
     """Where in the source each figure is: table, section, quote."""

@@ -29,7 +29,7 @@ STACK: dict[str, float] = {
     "foundry": 0.7167,
     "megatron": 0.7702,
     "nanogpt": 0.9246,
-    "other": 0.9184,
+    "other": 0.9185,
     "torchtitan": 1.0,
     "torchtune": 0.6989,
 }

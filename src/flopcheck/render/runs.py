@@ -28,7 +28,7 @@ def runs_document(result: RunsResult, explain: bool) -> Document:
             _pct(r.implied_mfu),
             _pct(r.implied_mfu_attention),
             _pct(r.reported_mfu),
-            _pct(r.predicted_mfu),
+            _pct(r.predicted_mfu) + ("*" if r.predicted_from == "configuration" else ""),
             format_count(r.predicted_gpu_hours),
             f"{r.error:+.0%}",
         )
@@ -46,8 +46,9 @@ def runs_document(result: RunsResult, explain: bool) -> Document:
         "n: accelerators; GPU-h: accelerator-hours, reported or n × wall-clock time",
         "MFU: 6·N·D / (GPU-h × 3600 × dense peak) (PaLM, Appendix B); +attn: with PaLM's 12·L·H·Q·T term; "
         "stated: the MFU the source reports",
-        "pred.: the MFU flopcheck predicts from each run's model, GPUs, precision and sequence length (above one "
-        "node the fastest layout flopcheck layout finds), or --mfu, and the GPU-hours at it with the goodput expected "
+        "pred.: the MFU flopcheck predicts from each run's model, GPUs, precision and sequence length, at the layout "
+        "and batch the run published (marked *; its row of data/throughput-measured.yaml) or else the fastest layout "
+        "flopcheck layout finds above one node, or --mfu, and the GPU-hours at it with the goodput expected "
         "at the run's size; error: pred. / reported − 1; reported "
         "hours include restarts, evaluation and idle time that a prediction of steady training does not",
         "sources and where in them: flopcheck runs --json",

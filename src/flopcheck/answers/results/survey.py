@@ -151,9 +151,12 @@ class RunResult(_Result):
     predicted_gpu_hours: float
     """What flopcheck predicts: at its predicted MFU, or at --mfu."""
     predicted_mfu: float
+    """The MFU the prediction uses: predicted from the run's configuration, or --mfu."""
+    predicted_from: str = "searched"
+    """``configuration`` (the layout and batch the run published, a row of data/throughput-measured.yaml),
+    ``searched`` (the layout ``fits`` would choose) or ``--mfu``."""
     predicted_goodput: float = 1.0
     """The effective-time fraction the predicted GPU-hours assume (``core.goodput`` at the run's GPU count)."""
-    """The MFU the prediction uses: predicted from the run's configuration, or --mfu."""
     error: float
     """predicted / reported − 1."""
     note: str | None
