@@ -195,3 +195,15 @@ def test_llama_3_405b_table_4_throughput() -> None:
     assert len(errors) == 3
     assert max(abs(e) for e in errors) <= 0.15, errors
     assert accuracy.tuned_vp(126, 16) == list(range(2, 8))
+
+
+def test_model_parallel_rows_within_ten_percent_median(cli: RunCli) -> None:
+    # every measured row with tensor or pipeline parallelism (Megatron-LM 2021 Table 1, NeMo and Megatron-Bridge
+    # tables, torchtitan, Llama 3, BLOOM, MT-NLG), fit and holdout split alike
+    data = cli("accuracy", "throughput", "--json").json()["throughput"]
+    fit, holdout = data["model_parallel"]
+    assert (fit["split"], holdout["split"]) == ("fit", "holdout")
+    assert fit["rows"] >= 40 and holdout["rows"] >= 15
+    assert fit["median_abs_error"] <= 0.10 and holdout["median_abs_error"] <= 0.10
+    rows = [r for r in data["rows"] if r["model_parallel"] and r["consistent"]]
+    assert len(rows) == fit["rows"] + holdout["rows"]

@@ -211,7 +211,10 @@ def _summary(rows: Sequence[AccuracyRow], split: str) -> AccuracySummary:
 def _result(
     kind: str, unit: str, rows: list[AccuracyRow], skipped: int, verdicts: tuple[int, int] | None
 ) -> AccuracyResult:
+    split_models = [r for r in rows if r.model_parallel]
+    by_layout = () if kind == "memory" else (_summary(split_models, "fit"), _summary(split_models, "holdout"))
     return AccuracyResult(
+        model_parallel=by_layout,
         kind=kind,
         unit=unit,
         rows=tuple(rows),
@@ -273,6 +276,7 @@ def _row(row: Measurement, predicted: float, measured: float, consistent: bool =
         measured=measured,
         error=predicted / measured - 1.0,
         consistent=consistent,
+        model_parallel=row.parallel.tp > 1 or row.parallel.pp > 1,
     )
 
 

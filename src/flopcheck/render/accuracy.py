@@ -50,6 +50,10 @@ def accuracy_document(results: tuple[AccuracyResult, ...], every_row: bool) -> D
                 worst = max(group, key=lambda r: abs(r.error))
                 rows.add(source, split, str(len(group)), f"{errors[len(errors) // 2]:.0%}", f"{worst.error:+.0%}")
         lines = [_summary_line(result, result.fit), _summary_line(result, result.holdout)]
+        lines += [
+            _summary_line(result, s).replace(f"{result.kind}, ", f"{result.kind} with tensor or pipeline parallelism, ")
+            for s in result.model_parallel
+        ]
         if result.inconsistent:
             lines.append(
                 f"{result.inconsistent} rows measured below their stated configuration's own model states "

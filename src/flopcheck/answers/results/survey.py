@@ -207,6 +207,8 @@ class AccuracyRow(_Result):
     consistent: bool = True
     """False when the measurement is below what the stated configuration's weights, gradients and optimizer
     states alone occupy: the run used a setting its source does not state. Listed, not counted in the errors."""
+    model_parallel: bool = False
+    """The run splits each model replica: tensor or pipeline parallelism above 1."""
 
 
 class AccuracySummary(_Result):
@@ -233,6 +235,8 @@ class AccuracyResult(_Result):
     in the catalog)."""
     inconsistent: int = 0
     """Rows left out of the errors because the measurement contradicts the stated configuration."""
+    model_parallel: tuple[AccuracySummary, ...] = ()
+    """Throughput: the fit and holdout summaries over the rows with tensor or pipeline parallelism."""
     verdicts_right: int | None
     """Memory: measured runs (which fit their GPU) that flopcheck also says fit."""
     verdicts: int | None
