@@ -13,6 +13,11 @@ from flopcheck.catalog import store as catalog
 from flopcheck.core.architecture import count_params
 
 RELEASED: dict[str, tuple[int, str]] = {
+    "llama-1-7b": (6_738_415_616, "third-party table of HF LLaMA counts; paper 6.7B"),
+    "llama-1-13b": (13_015_864_320, "juncongmoo/pyllama README; paper 13.0B"),
+    "llama-1-33b": (32_528_943_616, "juncongmoo/pyllama README ('llama-30b'); paper 32.5B"),
+    "llama-1-65b": (65_285_660_672, "juncongmoo/pyllama README; paper 65.2B"),
+    "tinyllama-1.1b": (1_100_048_384, "numel of TinyLlama-1.1B-intermediate-step-1431k-3T; GGUF n_params"),
     "llama-3.2-1b": (1_235_814_400, "HF Llama-3.2-1B-Instruct; card 1.23B"),
     "llama-3.2-3b": (3_212_749_824, "HF Llama-3.2-3B-Instruct; card 3.21B"),
     "llama-3.3-70b": (70_553_706_496, "HF Llama-3.3-70B-Instruct"),
