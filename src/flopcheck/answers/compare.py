@@ -8,12 +8,11 @@ from dataclasses import replace
 
 from flopcheck.answers import run as plan
 from flopcheck.answers.results import CompareMemory, CompareResult, CompareRow, FitsResult, MatrixCell, MatrixResult
+from flopcheck.answers.settings import SORT_KEYS as SORT_KEYS
 from flopcheck.answers.settings import Settings, resolve_tokens
 from flopcheck.catalog.entries import GpuSpec
 from flopcheck.catalog.model_ref import ModelRef
 from flopcheck.core.errors import InputError
-
-SORT_KEYS = ("time", "cost", "energy")
 
 
 def compare(

@@ -4,21 +4,19 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from flopcheck.answers.memory import Resolved, allocated_budget, memory_assumptions, required_bytes
-from flopcheck.answers.results import (
-    Assumptions,
-    FeasibleResult,
-    GpuInfo,
-    LawResult,
-    NearestModel,
-    OptimalResult,
-    OptimalSection,
-)
-from flopcheck.catalog.entries import ModelSpec
+from flopcheck.answers.results import OptimalSection
 from flopcheck.core import fitting, memory, scaling
 from flopcheck.core.errors import InputError
 from flopcheck.core.units import format_count, format_ratio
+
+if TYPE_CHECKING:
+    from flopcheck.answers.results import Assumptions, FeasibleResult, GpuInfo, LawResult, NearestModel, OptimalResult
+    from flopcheck.catalog.entries import ModelSpec
+
+# The optimal command's result classes are imported where they are built: fits needs only OptimalSection.
 
 REFERENCE_SEQ_LEN = 2048
 """Context length assumed for a hypothetical model: Chinchilla and Gopher train with 2048 tokens."""
@@ -59,6 +57,8 @@ def _guard(*values: float) -> None:
 
 
 def _law_result(law: scaling.Law, budget_flop: float) -> LawResult:
+    from flopcheck.answers.results import LawResult
+
     try:
         params, tokens = law.optimum(budget_flop)
         loss = law.loss(params, tokens)
@@ -83,6 +83,8 @@ def _feasible(
 ) -> FeasibleResult:
     """The best run within the memory, counting the ways to fit as ``fits`` does; its tokens are what the
     budget buys at that way's hardware FLOP per model FLOP (recomputation included)."""
+    from flopcheck.answers.results import FeasibleResult
+
     config = resolved.config
     as_given = max_params_that_fit(config, available_bytes)
     limit = max_params_that_fit(config, available_bytes, ways=True)
@@ -130,6 +132,8 @@ def _model_budget(law: scaling.Law, budget_flop: float, config: memory.Config | 
 
 
 def nearest_models(models: Iterable[ModelSpec], params: float, count: int = 3) -> tuple[NearestModel, ...]:
+    from flopcheck.answers.results import NearestModel
+
     ranked = sorted(models, key=lambda m: abs(math.log(m.params / params)))
     return tuple(NearestModel(id=m.id, name=m.name, params=m.params) for m in ranked[:count])
 
@@ -146,6 +150,8 @@ def optimal(
 ) -> OptimalResult:
     """The compute-optimal model for ``budget_flop`` under ``law``, the other laws alongside, the catalog
     models nearest in size and, given a GPU's memory, the best run that fits it."""
+    from flopcheck.answers.results import OptimalResult
+
     model_flop, factor = _model_budget(law, budget_flop, None if memory_config is None else memory_config.config)
     best = _law_result(law, model_flop)
     others = [scaling.law(name) for name in scaling.LAW_NAMES if name not in (law.name, "tokens-per-param")]

@@ -13,6 +13,8 @@ from flopcheck.core import compute, scaling
 from flopcheck.core.errors import InputError
 from flopcheck.core.units import SECONDS_PER_YEAR
 
+SORT_KEYS = ("time", "cost", "energy")
+"""The orders ``compare`` ranks its rows by."""
 REFERENCE_FINETUNE_TOKENS = 100_000_000
 FINETUNE_SOURCE = "no data size given: a reference 100M tokens (give --tokens, or --samples with --epochs)"
 

@@ -13,37 +13,34 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from flopcheck.answers import compare as compare_plan
-from flopcheck.answers import optimal_budget
 from flopcheck.answers import run as plan
-from flopcheck.answers import runs as runs_plan
-from flopcheck.answers.results import (
-    AccuracyResult,
-    BudgetResult,
-    CalibrationResult,
-    CompareResult,
-    FitsResult,
-    FlopsResult,
-    LayoutSearchResult,
-    MatrixResult,
-    MemoryReport,
-    OptimalResult,
-    RunsResult,
-)
+from flopcheck.answers.settings import SORT_KEYS as SORT_KEYS
 from flopcheck.answers.settings import Settings, resolve_precision
 from flopcheck.api import inputs, ranges
-from flopcheck.api.options import Quantity, accept
+from flopcheck.api.options import Quantity, RunOptions, accept
 from flopcheck.catalog import store as catalog
-from flopcheck.catalog.entries import GpuSpec, ModelSpec
 from flopcheck.catalog.model_ref import ModelRef
 from flopcheck.core.errors import InputError
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack
 
-from flopcheck.api.options import RunOptions
+    from flopcheck.answers.results import (
+        AccuracyResult,
+        BudgetResult,
+        CalibrationResult,
+        CompareResult,
+        FitsResult,
+        FlopsResult,
+        LayoutSearchResult,
+        MatrixResult,
+        MemoryReport,
+        OptimalResult,
+        RunsResult,
+    )
+    from flopcheck.catalog.entries import GpuSpec, ModelSpec
 
-SORT_KEYS = compare_plan.SORT_KEYS
+# Each function imports the planning modules only it uses: a command loads what its own answer needs.
 DEFAULT_MATRIX_MODELS = ("gpt2", "gpt2-xl", "pythia-1.4b", "llama-2-7b", "llama-3-8b", "llama-2-13b", "llama-2-70b")
 DEFAULT_MATRIX_GPUS = ("rtx-3090", "rtx-4070-ti", "rtx-4090", "rtx-5090", "a100-sxm-80gb", "h100-sxm")
 
@@ -80,6 +77,8 @@ def memory(model: ModelInput, **options: Unpack[RunOptions]) -> MemoryReport:
 def optimal(**options: Unpack[RunOptions]) -> OptimalResult:
     """The compute-optimal model for a budget (``flop``, or what ``gpu`` delivers) under a scaling law
     (Hoffmann et al. 2022; Besiroglu et al. 2024); with a GPU, the best model its memory can train."""
+    from flopcheck.answers import optimal_budget
+
     o = accept("optimal", options)
     settings = inputs.settings(o)
     flop = o.get("flop")
@@ -117,6 +116,8 @@ def compare(
     **options: Unpack[RunOptions],
 ) -> CompareResult:
     """``model`` on each GPU (``gpus``, or ``all`` of the catalog): each row is ``fits`` for that GPU."""
+    from flopcheck.answers import compare as compare_plan
+
     o = accept("compare", options)
     settings = inputs.settings(o)
     ref = inputs.model(model, o)
@@ -133,6 +134,8 @@ def matrix(
 ) -> MatrixResult:
     """A verdict for every model × GPU: yes, compute-only, memory-only or no, with the time to train; ``gpus``
     defaults to a few common cards, ``all`` takes the whole catalog."""
+    from flopcheck.answers import compare as compare_plan
+
     o = accept("matrix", options)
     settings = inputs.settings(o)
     refs = [inputs.model(name, o) for name in _names(models)]
@@ -159,6 +162,8 @@ def layout(model: ModelInput, top: int = 10, **options: Unpack[RunOptions]) -> L
 def runs(mfu: Quantity | None = None) -> RunsResult:
     """Published training runs: the MFU each implies (PaLM Appendix B) and the GPU-hours flopcheck predicts, at
     the MFU it predicts for each run's configuration or at ``mfu``."""
+    from flopcheck.answers import runs as runs_plan
+
     rate = None if mfu is None else inputs.fraction(mfu, "mfu")
     from flopcheck.catalog import measurements
 
@@ -177,6 +182,8 @@ def calibrate(
     batch_tokens: Quantity | None = None,
 ) -> CalibrationResult:
     """The MFU a measured throughput implies: 6·N × tokens/s over the GPUs' peak (PaLM Appendix B)."""
+    from flopcheck.answers import runs as runs_plan
+
     if gpu is None:
         raise InputError("give --gpu GPU")
     rate = inputs.throughput(tokens_per_second, step_time, batch_tokens)

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from flopcheck.catalog import fastload
+from flopcheck.catalog import construct, fastload
 from flopcheck.catalog.entries import CatalogEntry, GpuSpec, ModelSpec, RunSpec
 from flopcheck.catalog.names import KINDS, Problem, normalize
 from flopcheck.catalog.paths import FileRefused, read_bounded
@@ -33,11 +33,13 @@ _user_files: tuple[str, ...] = ()
 @dataclass(frozen=True)
 class Unchecked:
     """A packaged entry not validated yet: the package's tests validate every one, so a run validates only
-    the entries it looks up."""
+    the entries it looks up. ``trusted``: from the fast form, which holds only files that validated in full,
+    so it is built without validating again (``construct``)."""
 
     id: str
     aliases: tuple[str, ...]
     data: dict[str, Any]
+    trusted: bool = False
 
 
 class Index(Generic[EntryT]):
@@ -76,10 +78,16 @@ class Index(Generic[EntryT]):
 
     def _entry(self, entry_id: str) -> EntryT:
         item = self._items[entry_id]
+        if isinstance(item, Unchecked) and item.trusted:
+            entry = construct.build(self._spec, item.data)
+            self._items[entry_id] = entry
+            return entry
         if isinstance(item, Unchecked):
             try:
                 entry = self._spec.model_validate(item.data, context={"packaged": True})
             except ValidationError as exc:
+                from flopcheck.catalog import files as catalog_file
+
                 field, message = catalog_file.describe(exc.errors(include_url=False)[0], self._spec)
                 where = ": ".join(part for part in (self.origin(entry_id), entry_id, field, message) if part)
                 raise CatalogError(where) from None
@@ -179,12 +187,13 @@ def _packaged(kind: str) -> tuple[Unchecked, ...]:
     filename = f"{kind}.yaml"
     raw = packaged_bytes(filename)
     items = fastload.entries(kind, raw)
+    trusted = items is not None
     try:
         if items is None:
             import yaml
 
             items = yaml.load(raw, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))[kind]
-        return tuple(Unchecked(str(item["id"]), tuple(item.get("aliases") or ()), item) for item in items)
+        return tuple(Unchecked(str(item["id"]), tuple(item.get("aliases") or ()), item, trusted) for item in items)
     except Exception:
         _raise_first(_parse(filename, raw, (kind,), packaged=True))
         raise CatalogError(f"{filename}: not a catalog of {kind}") from None

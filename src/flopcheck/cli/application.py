@@ -11,7 +11,7 @@ import importlib
 import os
 import sys
 import traceback
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Annotated
 
 import typer
@@ -129,12 +129,35 @@ COMMAND_MODULES = {
 options instead of all of them, which is most of the start-up time a command spends before its answer."""
 
 
+def _command_name(args: Sequence[str]) -> str | None:
+    return next((arg for arg in args if not arg.startswith("-")), None)
+
+
 def load_commands(args: Sequence[str]) -> None:
     """Register the command named in ``args`` (all of them for help, no command or an unknown one)."""
-    name = next((arg for arg in args if not arg.startswith("-")), None)
+    name = _command_name(args)
     modules = [COMMAND_MODULES[name]] if name in COMMAND_MODULES else list(dict.fromkeys(COMMAND_MODULES.values()))
     for module in modules:
         importlib.import_module(f"flopcheck.cli.{module}")
+
+
+@contextlib.contextmanager
+def only_command(args: Sequence[str]) -> Iterator[None]:
+    """While a known command runs, Typer sees only that one: it builds the options of every command it holds
+    (a module defines several), and the one named is all a run needs."""
+    name = _command_name(args)
+    held = app.registered_commands
+    if name in COMMAND_MODULES:
+        app.registered_commands = [info for info in held if _name_of(info) == name] or held
+    try:
+        yield
+    finally:
+        app.registered_commands = held
+
+
+def _name_of(info: typer.models.CommandInfo) -> str:
+    callback = info.callback.__name__.replace("_", "-") if info.callback is not None else ""
+    return info.name or callback
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -171,7 +194,8 @@ def _answer(args: list[str], debug: bool) -> int:
         env_files = [p for p in os.environ.get("FLOPCHECK_CATALOG", "").split(os.pathsep) if p]
         catalog.use_files([*env_files, *files])
         load_commands(args)
-        status = app(args=args, prog_name="flopcheck", standalone_mode=False)
+        with only_command(args):
+            status = app(args=args, prog_name="flopcheck", standalone_mode=False)
         for note in catalog.notes():
             streams.write_error(f"flopcheck: note: {printable(note)}\n")
     except streams.StdoutFailed:

@@ -13,6 +13,8 @@ from flopcheck.catalog import store as catalog
 from flopcheck.cli.application import app
 from flopcheck.cli.options import Output, takes
 from flopcheck.core.errors import ExitStatus, InputError
+from flopcheck.render.catalog import entry_document, gpus_document, models_document
+from flopcheck.render.document import Document
 
 
 def _show(
@@ -21,7 +23,7 @@ def _show(
     entry_id: str | None,
     fmt: str,
     extra: Callable[[Any], dict[str, Any]],
-    listing: Callable[[list[Any], dict[str, str | None]], render.Document],
+    listing: Callable[[list[Any], dict[str, str | None]], Document],
 ) -> None:
     """A catalog listing, or one entry in full, in the asked format; records note entries not packaged."""
     entries = list(index) if entry_id is None else [index.get(entry_id)]
@@ -32,7 +34,7 @@ def _show(
     elif entry_id is None:
         render.show(listing(entries, origins), fmt)
     else:
-        render.show(render.entry_document(records[0], entries[0].name), fmt)
+        render.show(entry_document(records[0], entries[0].name), fmt)
 
 
 @app.command()
@@ -42,7 +44,7 @@ def gpus(
     gpu_id: Annotated[str | None, typer.Argument(metavar="[ID]", help="Show one accelerator in full.")] = None,
 ) -> None:
     """The accelerator catalog, or one entry with its sources."""
-    _show("gpus", catalog.gpus(), gpu_id, out.fmt, _memory_bytes, render.gpus_document)
+    _show("gpus", catalog.gpus(), gpu_id, out.fmt, _memory_bytes, gpus_document)
 
 
 @app.command()
@@ -52,7 +54,7 @@ def models(
     model_id: Annotated[str | None, typer.Argument(metavar="[ID]", help="Show one model in full.")] = None,
 ) -> None:
     """The language-model catalog, or one entry with its sources."""
-    _show("models", catalog.models(), model_id, out.fmt, lambda e: {}, render.models_document)
+    _show("models", catalog.models(), model_id, out.fmt, lambda e: {}, models_document)
 
 
 @app.command()

@@ -3,18 +3,22 @@
 from __future__ import annotations
 
 import sys
+from typing import TYPE_CHECKING
 
 import typer
-from pydantic import BaseModel
 
 from flopcheck import render
 from flopcheck.answers.costing import failure_line
-from flopcheck.answers.results import GateResult
 from flopcheck.api import questions
 from flopcheck.api.options import RunOptions
 from flopcheck.cli.application import app
 from flopcheck.cli.options import ModelArg, Output, takes
 from flopcheck.core.errors import ExitStatus
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel
+
+    from flopcheck.answers.results import GateResult
 
 
 def finish(

@@ -11,6 +11,7 @@ from flopcheck import render
 from flopcheck.api import questions
 from flopcheck.cli.application import app
 from flopcheck.cli.options import ModelArg, Output, PrecisionChoice, takes
+from flopcheck.render.accuracy import accuracy_document
 
 GpuOpt = Annotated[
     str | None, typer.Option("--gpu", "-g", metavar="GPU", help="The accelerator the throughput was measured on.")
@@ -58,7 +59,7 @@ def accuracy(out: Output, kind: KindArg = "all", rows: RowsOpt = False) -> None:
     the errors on the fit split (what the fitted parameters saw) and the holdout split (sources they never saw)."""
     results = questions.accuracy(kind)
     if out.fmt in ("table", "markdown"):
-        render.show(render.accuracy_document(results, rows), out.fmt)
+        render.show(accuracy_document(results, rows), out.fmt)
     else:
         render.output("accuracy", results, out.fmt)
 

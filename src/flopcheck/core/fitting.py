@@ -145,13 +145,17 @@ def ways_to_fit(
     it, only recomputation's extra FLOPs count."""
     cost = slowdown or (lambda c: recompute_factor(c.recompute, params, shape, c.seq_len))
     found: list[Strategy] = []
+    # Each dimension tries "unchanged" first, so every subset of a combination comes before it: a combination
+    # with a subset that already fits is never kept (see ``minimal``) and is not estimated at all.
     for combo in itertools.product(*([None, *dimension] for dimension in _levers(base, shape, include_lora))):
         chosen = [change for change in combo if change is not None]
         if not chosen:
             continue
-        config = base
-        for change in chosen:
-            config = replace(config, **dict(change.changes))  # type: ignore[arg-type]
+        labels = frozenset(change.label for change in chosen)
+        if any(other.changes < labels for other in found):
+            continue
+        merged = {name: value for change in chosen for name, value in change.changes}  # later changes win
+        config = replace(base, **merged)  # type: ignore[arg-type]
         if not _valid(config):
             continue
         result = estimate(params, shape, config)
@@ -160,7 +164,7 @@ def ways_to_fit(
         found.append(
             Strategy(
                 name=" + ".join(change.label for change in chosen),
-                changes=frozenset(change.label for change in chosen),
+                changes=labels,
                 flags=tuple(flag for change in chosen for flag in change.flags),
                 config=config,
                 estimate=result,

@@ -32,11 +32,13 @@ _BYTE_UNITS = {
 }
 # Thousands separators: "7,000" and "1_000" but never a decimal comma ("1,5" is refused, not read as 15).
 _NUMBER = r"[+-]?(?:(?:\d{1,3}(?:,\d{3})+|\d+(?:_\d+)*)(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?|[+-]?(?:nan|inf|infinity)"
-_COUNT_RE = re.compile(rf"^\s*({_NUMBER})\s*([kmbgtp]?)\s*$", re.IGNORECASE | re.ASCII)
-_BYTES_RE = re.compile(rf"^\s*({_NUMBER})\s*([kmgt]?i?b(?:ytes?)?)?\s*$", re.IGNORECASE | re.ASCII)
-_FLOPS_RE = re.compile(rf"^\s*({_NUMBER})\s*([kmgtp]?)\s*(flop/s|flops|flop)?\s*$", re.IGNORECASE | re.ASCII)
-_FRACTION_RE = re.compile(rf"^\s*({_NUMBER})\s*(%?)\s*$", re.IGNORECASE | re.ASCII)
-_DECIMAL_COMMA = re.compile(r"\d,(?!\d{3}(?:\D|$))\d|\d,\d{3}\d", re.ASCII)
+# Patterns as text: ``re`` compiles each on first use and keeps it (nothing is compiled at import time).
+_COUNT_RE = rf"^\s*({_NUMBER})\s*([kmbgtp]?)\s*$"
+_BYTES_RE = rf"^\s*({_NUMBER})\s*([kmgt]?i?b(?:ytes?)?)?\s*$"
+_FLOPS_RE = rf"^\s*({_NUMBER})\s*([kmgtp]?)\s*(flop/s|flops|flop)?\s*$"
+_FRACTION_RE = rf"^\s*({_NUMBER})\s*(%?)\s*$"
+_FLAGS = re.IGNORECASE | re.ASCII
+_DECIMAL_COMMA = r"\d,(?!\d{3}(?:\D|$))\d|\d,\d{3}\d"
 
 MIN_GPU_FLOP_PER_S = 1e12
 """A GPU peak under 1 TFLOP/s given without a unit is a unit slip (``88`` meant 88 TFLOP/s): no training GPU
@@ -62,7 +64,7 @@ def _finite_positive(value: float, text: str, what: str, allow_zero: bool = Fals
 
 def _unreadable(text: str, what: str, examples: str) -> InputError:
     """The error for text that does not parse; a decimal comma gets its own explanation."""
-    if _DECIMAL_COMMA.search(text):
+    if re.search(_DECIMAL_COMMA, text, re.ASCII):
         dotted = re.sub(r"(\d),(\d)", r"\1.\2", text.strip())
         return InputError(
             f"cannot read {what} {text!r}: write decimals with a point ({dotted}); a comma only separates "
@@ -77,7 +79,7 @@ def parse_count(text: str, what: str = "quantity") -> float:
     Suffixes are SI powers of 1000, in either case: k, M, B or G (1e9), T, P. ``B`` is billion. A comma
     separates thousands only; ``1,5B`` is refused rather than read as 15B.
     """
-    match = _COUNT_RE.match(text)
+    match = re.match(_COUNT_RE, text, _FLAGS)
     if match is None:
         raise _unreadable(text, what, "10B, 300e9, 1.5T, 350M")
     value = _to_float(match.group(1), text, what) * _SI[match.group(2).lower()]
@@ -88,7 +90,7 @@ def parse_flop_per_s(text: str, what: str = "peak", minimum_unitless: float | No
     """Parse a rate in FLOP/s: ``40T``, ``4e13``, ``88TFLOPS``, ``88 TFLOP/s``, ``312T FLOP/s``.
 
     A bare number under ``minimum_unitless`` is refused with the value it most likely meant (88 -> 88T)."""
-    match = _FLOPS_RE.match(text)
+    match = re.match(_FLOPS_RE, text, _FLAGS)
     if match is None:
         raise _unreadable(text, what, "40T, 4e13, 88TFLOPS, 88 TFLOP/s")
     number, prefix, unit = match.group(1), match.group(2), match.group(3)
@@ -106,7 +108,7 @@ def parse_bytes(
 ) -> float:
     """Parse a memory size: ``12GB`` (1e9 bytes), ``24GiB`` (2**30 bytes), ``16 GB``, ``512MB``, or plain
     bytes. A bare number under ``minimum_unitless`` bytes is refused with the size it most likely meant."""
-    match = _BYTES_RE.match(text)
+    match = re.match(_BYTES_RE, text, _FLAGS)
     if match is None:
         if re.fullmatch(rf"\s*({_NUMBER})\s*[kmgt]\s*", text, re.IGNORECASE | re.ASCII):
             raise InputError(
@@ -127,7 +129,7 @@ def parse_bytes(
 
 def parse_fraction(text: str, what: str = "fraction") -> float:
     """Parse a fraction in (0, 1]: ``0.4``, ``40%``. ``40`` is refused with "did you mean 40%?"."""
-    match = _FRACTION_RE.match(text)
+    match = re.match(_FRACTION_RE, text, _FLAGS)
     if match is None:
         raise _unreadable(text, what, "0.4, 40%")
     value = _to_float(match.group(1), text, what)

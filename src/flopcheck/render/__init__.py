@@ -3,8 +3,8 @@ arithmetic.
 
 Tables and Markdown are made from the same document (``document``): a compact answer by default, every
 assumption with its source with ``explain``. CSV is flat (``flat``). JSON is written with the standard
-library straight to stdout, never through Rich. Rich is imported only when a table is printed; it writes no
-colour or ANSI codes when stdout is not a terminal or NO_COLOR is set.
+library straight to stdout, never through Rich, and imports none of the table modules. Rich is imported only
+when a table is printed; it writes no colour or ANSI codes when stdout is not a terminal or NO_COLOR is set.
 """
 
 from __future__ import annotations
@@ -12,14 +12,12 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from pydantic import BaseModel
+if TYPE_CHECKING:
+    from pydantic import BaseModel
 
-from flopcheck.render import flat
-from flopcheck.render.accuracy import accuracy_document
-from flopcheck.render.catalog import entry_document, gpus_document, models_document
-from flopcheck.render.document import Blank, Document, Prose, table
+    from flopcheck.render.document import Document
 
 DOCUMENTS: dict[str, tuple[str, str]] = {
     "fits": ("run", "fits_document"),
@@ -36,12 +34,12 @@ DOCUMENTS: dict[str, tuple[str, str]] = {
 """Each command's document builder, imported only when a table or Markdown is printed (JSON needs none)."""
 
 
-def document(kind: str) -> Callable[[Any, bool], Document]:
+def builder(kind: str) -> Callable[[Any, bool], Document]:
     import importlib
 
     module, name = DOCUMENTS[kind]
-    builder: Callable[[Any, bool], Document] = getattr(importlib.import_module(f"flopcheck.render.{module}"), name)
-    return builder
+    found: Callable[[Any, bool], Document] = getattr(importlib.import_module(f"flopcheck.render.{module}"), name)
+    return found
 
 
 def show(doc: Document, fmt: str) -> None:
@@ -64,6 +62,8 @@ def output(kind: str, result: Any, fmt: str, explain: bool = False, notes: Seque
     elif fmt == "json":
         write_json(result)
     elif fmt == "csv":
+        from flopcheck.render import flat
+
         if kind == "layout":
             from flopcheck.render.layout import flat_rows as layout_rows
 
@@ -71,7 +71,9 @@ def output(kind: str, result: Any, fmt: str, explain: bool = False, notes: Seque
         else:
             flat.write_csv(*flat.rows(kind, result))
     else:
-        doc = document(kind)(result, explain)
+        from flopcheck.render.document import Blank, Prose
+
+        doc = builder(kind)(result, explain)
         if notes:
             doc += [Blank(), *(Prose(note) for note in notes)]
         show(doc, fmt)
@@ -79,11 +81,15 @@ def output(kind: str, result: Any, fmt: str, explain: bool = False, notes: Seque
 
 def output_records(kind: str, records: Sequence[dict[str, Any]], fmt: str) -> None:
     """Catalog entries (``gpus``, ``models``) or ``validate`` problems as JSON, CSV or Markdown."""
+    from flopcheck.render import flat
+
     if fmt == "json":
         write_json(records)
     elif fmt == "csv":
         flat.write_csv(*flat.rows(kind, records))
     else:
+        from flopcheck.render.document import table
+
         columns, body = flat.rows(kind, records)
         rows = table(*columns, wrap=columns)
         for row in body:
@@ -94,7 +100,7 @@ def output_records(kind: str, records: Sequence[dict[str, Any]], fmt: str) -> No
 def write_json(data: BaseModel | Sequence[dict[str, Any]] | dict[str, Any]) -> None:
     """One JSON document on stdout; with ``\\u`` escapes where the stream cannot encode a character (an ASCII
     locale), so the document stays exact."""
-    payload = data.model_dump(mode="json") if isinstance(data, BaseModel) else data
+    payload = data.model_dump(mode="json") if hasattr(data, "model_dump") else data
     text = json.dumps(payload, indent=2, ensure_ascii=False, allow_nan=False)
     try:
         text.encode(getattr(sys.stdout, "encoding", None) or "utf-8")
@@ -104,11 +110,6 @@ def write_json(data: BaseModel | Sequence[dict[str, Any]] | dict[str, Any]) -> N
 
 
 __all__ = [
-    "Document",
-    "accuracy_document",
-    "entry_document",
-    "gpus_document",
-    "models_document",
     "output",
     "output_records",
     "show",

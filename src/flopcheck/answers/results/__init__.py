@@ -2,48 +2,99 @@
 
 Keys carry their units (``_flop``, ``_flop_per_s``, ``_bytes``, ``_s``). FLOP and FLOP/s are floats;
 parameter, token and byte counts are integers. Scripts depend on these names: change them only with a
-version bump. ``run`` holds the answers about one run, ``memory`` its memory, ``survey`` the answers about many.
+version bump. ``run`` holds the answers about one run, ``memory`` its memory, ``parallel`` its layouts,
+``optimal`` compute-optimality, ``survey`` the answers about many. Each module is imported when one of its
+classes is first asked for, so a command builds only the result classes it returns.
 """
 
-from flopcheck.answers.results.memory import (
-    GpuBrief,
-    MemoryAssumptions,
-    MemoryBreakdown,
-    MemoryReport,
-    MemoryResult,
-    ModelBrief,
-    StrategyResult,
-)
-from flopcheck.answers.results.parallel import LayoutResult, LayoutSearchResult
-from flopcheck.answers.results.run import (
-    Assumptions,
-    BudgetResult,
-    ComputeResult,
-    CostResult,
-    FitsResult,
-    FlopsResult,
-    GateResult,
-    GpuInfo,
-    ModelInfo,
-    OptimalSection,
-)
-from flopcheck.answers.results.survey import (
-    AccuracyResult,
-    AccuracyRow,
-    AccuracySummary,
-    CalibrationResult,
-    CompareMemory,
-    CompareResult,
-    CompareRow,
-    FeasibleResult,
-    LawResult,
-    MatrixCell,
-    MatrixResult,
-    NearestModel,
-    OptimalResult,
-    RunResult,
-    RunsResult,
-)
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+MODULES: dict[str, str] = {
+    "AccuracyResult": "survey",
+    "AccuracyRow": "survey",
+    "AccuracySummary": "survey",
+    "Assumptions": "run",
+    "BudgetResult": "run",
+    "CalibrationResult": "survey",
+    "CompareMemory": "survey",
+    "CompareResult": "survey",
+    "CompareRow": "survey",
+    "ComputeResult": "run",
+    "CostResult": "run",
+    "FeasibleResult": "optimal",
+    "FitsResult": "run",
+    "FlopsResult": "run",
+    "GateResult": "run",
+    "GpuBrief": "memory",
+    "GpuInfo": "run",
+    "LawResult": "optimal",
+    "LayoutResult": "parallel",
+    "LayoutSearchResult": "parallel",
+    "MatrixCell": "survey",
+    "MatrixResult": "survey",
+    "MemoryAssumptions": "memory",
+    "MemoryBreakdown": "memory",
+    "MemoryReport": "memory",
+    "MemoryResult": "memory",
+    "ModelBrief": "memory",
+    "ModelInfo": "run",
+    "NearestModel": "optimal",
+    "OptimalResult": "optimal",
+    "OptimalSection": "run",
+    "RunResult": "survey",
+    "RunsResult": "survey",
+    "StrategyResult": "memory",
+}
+"""The module that defines each result class."""
+
+if TYPE_CHECKING:
+    from flopcheck.answers.results.memory import (
+        GpuBrief,
+        MemoryAssumptions,
+        MemoryBreakdown,
+        MemoryReport,
+        MemoryResult,
+        ModelBrief,
+        StrategyResult,
+    )
+    from flopcheck.answers.results.optimal import (
+        FeasibleResult,
+        LawResult,
+        NearestModel,
+        OptimalResult,
+    )
+    from flopcheck.answers.results.parallel import (
+        LayoutResult,
+        LayoutSearchResult,
+    )
+    from flopcheck.answers.results.run import (
+        Assumptions,
+        BudgetResult,
+        ComputeResult,
+        CostResult,
+        FitsResult,
+        FlopsResult,
+        GateResult,
+        GpuInfo,
+        ModelInfo,
+        OptimalSection,
+    )
+    from flopcheck.answers.results.survey import (
+        AccuracyResult,
+        AccuracyRow,
+        AccuracySummary,
+        CalibrationResult,
+        CompareMemory,
+        CompareResult,
+        CompareRow,
+        MatrixCell,
+        MatrixResult,
+        RunResult,
+        RunsResult,
+    )
 
 __all__ = [
     "AccuracyResult",
@@ -81,3 +132,11 @@ __all__ = [
     "RunsResult",
     "StrategyResult",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    """A result class, importing its module on first use (PEP 562)."""
+    module = MODULES.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(f"{__name__}.{module}"), name)
