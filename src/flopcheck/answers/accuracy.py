@@ -87,7 +87,7 @@ def config(row: Measurement, gpu: GpuSpec | None = None, vp: int | None = None) 
     zero = row.parallel.zero
     if zero is None:
         zero = 1 if row.stack == "megatron" and not lay.trivial else 0  # NeMo: use_distributed_optimizer=True
-    batches = None
+    batches = row.grad_accum if isinstance(row, MemoryMeasurement) else None
     if isinstance(row, ThroughputMeasurement) and row.global_batch and row.micro_batch:
         batches = max(1, row.global_batch // (dp * row.micro_batch))
     base = memory.Config(
@@ -114,6 +114,8 @@ def config(row: Measurement, gpu: GpuSpec | None = None, vp: int | None = None) 
         quantized_keep_inputs=stack is not None and stack.quantized_keep_inputs,
         layout=lay,
         micro_batches=batches,
+        unsharded_accumulation=stack is not None and stack.unsharded_accumulation,
+        frozen_unit_gradients=_block_units(row),
     )
     return base if gpu is None or not isinstance(row, ThroughputMeasurement) else settle(row, base, gpu)
 
@@ -150,6 +152,13 @@ def _lora_dropout(row: Measurement) -> bool:
         return float(found.group(1).rstrip(".")) > 0
     stack = STACKS.get(row.stack)
     return stack is not None and stack.lora_dropout
+
+
+def _block_units(row: Measurement) -> bool:
+    """LoRA whose FSDP units are whole blocks, adapters with frozen weights, as the row's notes state the
+    recipe's wrap policy (the schema has no field for it): LitGPT's finetune/lora.py used
+    ``FSDPStrategy(auto_wrap_policy={Block})`` until Lightning-AI/litgpt#1538 (2025-03)."""
+    return row.method in ("lora", "qlora") and "auto_wrap_policy=Block" in row.notes
 
 
 def predicted_memory(row: MemoryMeasurement, reserve: float) -> float:

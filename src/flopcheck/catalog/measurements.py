@@ -122,6 +122,8 @@ class Measurement(_Frozen):
     paged: Flag
     in_backward: Flag
     micro_batch: PosInt | None
+    grad_accum: PosInt | None
+    """Micro-batches per optimizer step on each data-parallel rank (gradient accumulation); None: not stated."""
     seq_len: PosInt | None
     recompute: Recompute | None
     offload_activations: Flag | None
@@ -153,7 +155,6 @@ class ThroughputMeasurement(Measurement):
 
     gpus_per_node: PosInt | None
     global_batch: PosInt | None
-    grad_accum: PosInt | None
     tokens_per_s_per_gpu: PosFloat
     derived: Flag
     quality: Quality

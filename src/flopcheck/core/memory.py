@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from flopcheck.core import activations
+from flopcheck.core import activations, sharding
 from flopcheck.core import layout as parallel
 from flopcheck.core.activations import Saving
 from flopcheck.core.training import (
@@ -67,7 +67,8 @@ MODELLED = (
     "recomputation: selective drops the s×s scores, full keeps each layer's input plus one layer being rebuilt "
     "(Korthikanti Sec. 4.2); activation offload keeps two layers on the GPU",
     "ZeRO 1-3 / FSDP shard optimizer states, gradients, parameters over the data-parallel GPUs, with two layers "
-    "of gathered weights in flight; offload keeps states in host RAM (ZeRO-Offload, Ren et al. 2021)",
+    "of gathered weights in flight (a pipeline stage's all of them); unsharded gradients while accumulating under "
+    "FSDP no_sync and over pipeline micro-batches; offload keeps states in host RAM (ZeRO-Offload, Ren et al. 2021)",
     "tensor/pipeline/context/expert parallelism (Megatron-LM): weights split over tp and the pipeline stages "
     "(each end stage holds a vocabulary matrix), experts over ep; activations per Korthikanti et al. 2022 Table 2 "
     "with and without sequence parallelism, s/cp tokens per GPU, the first stage's in-flight micro-batches "
@@ -202,6 +203,7 @@ def estimate(params: float, shape: Shape | None, config: Config) -> Estimate:
     the GPU. Paged optimizer states (bitsandbytes) live in unified memory that the driver pages to the host under
     pressure: counted apart, not in the GPU peak. The optimizer step fused into the backward pass (torchtune
     ``optimizer_in_bwd``) frees each gradient as soon as it is applied: one matrix's gradient at a time.
+    Accumulating under FSDP's ``no_sync()`` keeps gradients unsharded (``sharding.accumulates_unsharded``).
     """
     full = config.precision is TrainPrecision.FP32
     weight = 4.0 if full else 2.0
@@ -228,7 +230,11 @@ def estimate(params: float, shape: Shape | None, config: Config) -> Estimate:
     shard_weights = n if config.zero >= 3 else 1.0
 
     weights = (frozen_bytes + trainable * weight) / shard_weights
-    gradients = trainable * weight / shard_gradients
+    gradients = sharding.gradient_params(params, shape, config, trainable, local) * weight / shard_gradients
+    if sharding.accumulates_unsharded(config, n):
+        # unsharded, and in the reduce dtype: FSDP2 upcasts accumulated gradients to it (FSDPParam
+        # .to_accumulated_grad_if_needed), float32 under mixed precision (torchtitan mixed_precision_reduce)
+        gradients *= shard_gradients * (4.0 / weight if master else 1.0)
     if config.optimizer_in_backward:
         gradients = min(gradients, weight * _largest_matrix(shape, params))
     master_weights = trainable * master / shard_optimizer
@@ -247,7 +253,9 @@ def estimate(params: float, shape: Shape | None, config: Config) -> Estimate:
         host += weights
         weights = 2.0 * layer_weights
     workspace = 0.0
-    if config.zero >= 3 and config.gpus > 1 and config.offload is not Offload.ALL:
+    if sharding.pipelined_fsdp(config, n) and config.offload is not Offload.ALL:
+        workspace += weights * (n - 1.0)  # the stage's weights stay gathered through the step
+    elif config.zero >= 3 and config.gpus > 1 and config.offload is not Offload.ALL:
         # gathered weights of the layer in use and the next, never more than the unsharded model
         workspace += min(2.0 * layer_weights, weights * (n - 1.0))
     if config.finetune is Finetune.QLORA:

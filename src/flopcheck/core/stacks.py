@@ -36,6 +36,8 @@ class Stack:
     lora_dropout: bool = False
     """The stack's LoRA recipes drop out the adapter input (LitGPT: lora_dropout 0.05); PEFT's LoraConfig,
     torchtune and Unsloth default to 0."""
+    unsharded_accumulation: bool = False
+    """Gradient accumulation under FSDP keeps unsharded gradients (the step is wrapped in ``no_sync()``)."""
 
 
 STACKS: dict[str, Stack] = {
@@ -82,9 +84,11 @@ STACKS: dict[str, Stack] = {
             upcast_unquantized=False,
             source="LitGPT finetune scripts: SDPA, lm_head and cross-entropy in 128-token chunks; bitsandbytes NF4 "
             "for nn.Linear with bf16 embeddings and norms (bitsandbytes' MatMul4Bit saves each input); LoRA "
-            "dropout 0.05",
+            "dropout 0.05; gradient accumulation under FSDP in Fabric's no_backward_sync, which calls FSDP's "
+            "no_sync() (FSDP2: set_requires_gradient_sync(False)): unsharded gradients between steps",
             lora_dropout=True,
             quantized_keep_inputs=True,
+            unsharded_accumulation=True,
         ),
         Stack(
             "torchtitan",

@@ -158,4 +158,11 @@ class Config:
     layout: Layout = field(default_factory=Layout)
     """Tensor, pipeline, context and expert parallelism; ``gpus`` is then the data-parallel replicas."""
     micro_batches: int | None = None
-    """Micro-batches per optimizer step on each pipeline (None: at least one per stage)."""
+    """Micro-batches per optimizer step on each pipeline (None: at least one per stage); without pipelining, the
+    gradient accumulation steps."""
+    unsharded_accumulation: bool = False
+    """Sharded data parallelism accumulates gradients unsharded between optimizer steps: FSDP's ``no_sync()``
+    (FSDP2: ``set_requires_gradient_sync(False)``), which Lightning Fabric's ``no_backward_sync`` calls."""
+    frozen_unit_gradients: bool = False
+    """LoRA under FSDP1 with ``use_orig_params=True`` and whole transformer blocks as FSDP units: a unit's flat
+    gradient covers its frozen weights too."""

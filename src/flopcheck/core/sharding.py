@@ -1,0 +1,36 @@
+"""How sharded data parallelism (ZeRO / FSDP) holds gradients and weights beyond the ZeRO paper's even split:
+gradient accumulation without syncing, FSDP units that mix frozen and trainable weights, FSDP inside pipeline
+stages. Pure."""
+
+from __future__ import annotations
+
+from flopcheck.core.training import Config, Finetune, Shape
+
+
+def gradient_params(params: float, shape: Shape | None, config: Config, trainable: float, local: float) -> float:
+    """Elements with a gradient buffer: the trainable ones, or with LoRA in FSDP1 units that hold whole blocks
+    (``use_orig_params=True``) every weight of the blocks, frozen or not: PyTorch's FSDP documentation, "FSDP
+    supports mixing frozen and non-frozen, but we recommend not doing so since then the gradient memory usage
+    will be higher than expected (namely, equivalent to not freezing those parameters)"."""
+    if not config.frozen_unit_gradients or config.finetune is Finetune.FULL or config.zero < 2 or shape is None:
+        return trainable
+    return max(trainable, (params - shape.embedding_params) * local)
+
+
+def pipelined_fsdp(config: Config, shards: float) -> bool:
+    """FSDP (ZeRO-3) inside pipeline stages, as torchtitan runs it: the stage's weights are not resharded after
+    forward ("For PP, do not reshard after forward to avoid per-microbatch all-gathers", torchtitan
+    ``apply_fsdp``), and torch.distributed.pipelining runs every micro-batch's backward but the last with
+    ``set_requires_gradient_sync(False)`` and ``set_reshard_after_backward(False)`` (``stage.py``,
+    ``backward_maybe_with_nosync``)."""
+    return config.zero >= 3 and config.layout.pp > 1 and shards > 1
+
+
+def accumulates_unsharded(config: Config, shards: float) -> bool:
+    """Gradient accumulation under FSDP's ``no_sync()``: "FSDP will accumulate the full model gradients (instead
+    of gradient shards) until the eventual sync" (``FullyShardedDataParallel.no_sync`` docstring), so every
+    rank holds unsharded gradients between optimizer steps; likewise over a pipeline's micro-batches."""
+    steps = config.micro_batches or 1
+    if pipelined_fsdp(config, shards):
+        return True
+    return config.unsharded_accumulation and config.zero >= 2 and config.layout.pp == 1 and steps > 1
