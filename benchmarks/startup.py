@@ -6,6 +6,7 @@ Each command runs N times as a separate process (stdout to /dev/null); the media
 peak RSS are reported, with ratios to the floor of any Typer + pydantic CLI (a two-command Typer app that builds
 one pydantic model, ``FLOOR``) and to ``python -c pass``. The run fails (exit 1) when a command misses its target
 (``TARGETS``, ``MAX_PEAK_MIB``). Ratios measured in one run on one machine are comparable; absolute times are not.
+Every command gets one unmeasured warm-up run and cached bytecode, as an installed command has (``environment``).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -45,11 +47,19 @@ FLOOR_DOC = "a two-command Typer app that builds one pydantic model and prints i
 """The floor of any Typer + pydantic CLI: what it costs before it does anything of its own."""
 
 
-def measure(argv: list[str], runs: int) -> tuple[float, float]:
-    """Median wall seconds and max peak RSS (MiB) over ``runs`` executions."""
+def environment(cache: str) -> dict[str, str]:
+    """Every command runs as an installed one does: with its modules' bytecode cached (pip compiles a wheel's
+    modules at install; an editable install under PYTHONDONTWRITEBYTECODE would recompile flopcheck's own
+    modules on every run while the floor's libraries read theirs), here into a temporary cache prefix."""
+    env = {key: value for key, value in os.environ.items() if key != "PYTHONDONTWRITEBYTECODE"}
+    return {**env, "NO_COLOR": "1", "PYTHONPYCACHEPREFIX": cache}
+
+
+def measure(argv: list[str], runs: int, env: dict[str, str]) -> tuple[float, float]:
+    """Median wall seconds and max peak RSS (MiB) over ``runs`` executions, after one warm-up run."""
     times: list[float] = []
     peak_kib = 0
-    env = {**os.environ, "NO_COLOR": "1"}
+    subprocess.run(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env, check=False)
     for _ in range(runs):
         start = time.perf_counter()
         proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
@@ -85,7 +95,9 @@ def main() -> None:
         "gpus --json": [fc, "gpus", "--json"],
         "compare gpt2-xl --all --json": [fc, "compare", "gpt2-xl", "--all", "--json"],
     }
-    results = {name: measure(argv, runs) for name, argv in cases.items()}
+    with tempfile.TemporaryDirectory(prefix="flopcheck-bench-") as cache:
+        env = environment(cache)
+        results = {name: measure(argv, runs, env) for name, argv in cases.items()}
     base_floor = results[floor][0]
     base_pass = results["python -c pass"][0]
     print(f"{'command':40} {'median ms':>10} {'× floor':>8} {'× pass':>8} {'peak MiB':>9}   ({runs} runs)")
