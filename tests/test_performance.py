@@ -101,3 +101,16 @@ def test_accuracy_command_reports_both_splits(cli: RunCli, kind: str) -> None:
     data = cli("accuracy", kind, "--json").json()[kind]
     assert data["fit"]["rows"] > 0 and data["holdout"]["rows"] > 0
     assert all(row["url"].startswith("http") for row in data["rows"])
+
+
+def test_eager_scores_move_more_unfused_than_fused() -> None:
+    # op by op (core.performance.eager_score_bytes): a fused scale-mask-softmax reads and writes the scores once
+    # each way; the unfused path adds the scaling's and the mask's passes and, under 16-bit autocast, softmax's fp32
+    # copy; dropout adds a read, a write and a one-byte mask in each direction
+    from flopcheck.core.performance import eager_score_bytes
+
+    fused, unfused = eager_score_bytes(2.0, False, True), eager_score_bytes(2.0, False, False)
+    assert fused == (8.0, 14.0)
+    assert unfused[0] > fused[0] + 8 and unfused[1] > fused[1] + 8
+    dropped = eager_score_bytes(2.0, True, True)
+    assert (dropped[0] - fused[0], dropped[1] - fused[1]) == (5.0, 5.0)

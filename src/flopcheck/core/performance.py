@@ -148,6 +148,30 @@ class _Micro:
     communication_s: float
 
 
+def eager_score_bytes(element: float, dropout: bool, fused: bool) -> tuple[float, float]:
+    """Bytes each attention-score element moves through memory per layer, (forward, backward), when the s×s
+    scores are materialised, counted op by op. Unfused PyTorch (nanoGPT's manual path, transformers'
+    ``eager_attention_forward``): QKᵀ writes the scores; the scaling and the causal mask each read and write
+    them; softmax reads them and, under 16-bit autocast, writes fp32 probabilities that a cast brings back to
+    16 bits (transformers: ``softmax(..., dtype=torch.float32).to(query.dtype)``; autocast runs softmax in
+    fp32); dropout reads, writes and stores a one-byte mask; P·V reads the probabilities. The backward mirrors
+    each op: dP written and P read for dV, dropout's mask applied, softmax's backward reading dP and P and
+    writing dS (with the casts in fp32), the mask and scaling passed back, and dS read for dQ and for dK.
+    Fused (Megatron-LM's ``FusedScaleMaskSoftmax``, or torch.compile) does scale, mask and softmax in one read
+    and one write, forward and backward."""
+    e = element
+    wide = 4.0 if e < 4.0 else e  # softmax's dtype: fp32 under 16-bit autocast
+    drop_forward, drop_backward = (2.0 * e + 1.0, 2.0 * e + 1.0) if dropout else (0.0, 0.0)
+    if fused:
+        return e + 2.0 * e + drop_forward + e, e + e + drop_backward + 3.0 * e + 2.0 * e
+    cast = (wide + e) if wide > e else 0.0
+    softmax_forward = e + wide + cast
+    softmax_backward = (e + wide) + 3.0 * wide + (wide + e) if wide > e else 3.0 * e
+    forward = e + 2.0 * e + 2.0 * e + softmax_forward + drop_forward + e
+    backward = e + e + drop_backward + softmax_backward + 2.0 * e + 2.0 * e + 2.0 * e
+    return forward, backward
+
+
 def _micro(run: Run, machine: Machine, eff: Efficiency, links: comm.Links, dp: int) -> _Micro:
     """Forward, backward and recomputation of one micro-batch on the fullest stage (its layers and the output
     layer), with the tensor-, context-, expert- and pipeline-parallel communication it waits for."""
@@ -178,7 +202,8 @@ def _micro(run: Run, machine: Machine, eff: Efficiency, links: comm.Links, dp: i
 
     flash = run.attention is Attention.FLASH
     attn_forward = 4.0 * m * s * q * (0.5 if flash else 1.0)
-    attn_passes = 1.0 + 2.5 + (1.0 if run.recompute in ("full", "selective") else 0.0)
+    backward = 2.5 if flash else 2.0  # eager: dP, dV, dQ, dK are four GEMMs to the forward's two
+    attn_passes = 1.0 + backward + (1.0 if run.recompute in ("full", "selective") else 0.0)
     attn_rate = rate * (eff.attention if flash else 1.0) * (0.5 if machine.fp8 else 1.0)  # attention stays bf16
     attention_s = layers * attn_forward * attn_passes / attn_rate
 
@@ -187,7 +212,9 @@ def _micro(run: Run, machine: Machine, eff: Efficiency, links: comm.Links, dp: i
     traffic = layers * e * m * per_token * (3.0 + recompute_forward)
     if not flash:
         heads = float(shape.n_head) / t
-        traffic += layers * e * float(run.micro_batch) * heads * (s / c) * s * (8.0 + 3.0 * recompute_forward)
+        forward, backward = eager_score_bytes(e, shape.dropout, run.compiled)
+        per_score = forward * (1.0 + recompute_forward) + backward
+        traffic += layers * float(run.micro_batch) * heads * (s / c) * s * per_score
     traffic += m * vocab * max(4.0, 2.0 * run.loss_bytes_per_logit)
     if run.quantized:
         traffic += 2.5 * (run.params - shape.embedding_params) / (t * lay.pp) * (2.0 + recompute_forward)
