@@ -22,9 +22,14 @@ from collections.abc import Callable
 from pathlib import Path
 
 from flopcheck.answers import accuracy, throughput
+from flopcheck.answers import layout as layout_plan
+from flopcheck.answers import memory as memory_plan
 from flopcheck.catalog import measurements
 from flopcheck.catalog import store as catalog
+from flopcheck.catalog.entries import Precision
+from flopcheck.core.layout import Layout
 from flopcheck.core.performance import Efficiency, Machine, Run, step_time
+from flopcheck.core.stacks import STACKS
 
 FITTED = Path(__file__).resolve().parent.parent / "src" / "flopcheck" / "core" / "fitted.py"
 Case = tuple[str, str, str, Run, Machine, bool, float]
@@ -52,15 +57,51 @@ def _predict(case: Case, p: Params) -> float:
     _, _, stack, run, machine, published, _ = case
     if not published:
         machine = dataclasses.replace(machine, matmul_efficiency=p["matmul"])
-    eff = Efficiency(
+    return step_time(run, machine, _efficiency(p, stack)).tokens_per_s
+
+
+def _efficiency(p: Params, stack: str) -> Efficiency:
+    return Efficiency(
         kernel_s=p["kernel_s"],
         attention=p["attention"],
         overlap=p["overlap"],
-        stack=p[f"stack:{stack}"],
+        stack=p.get(f"stack:{stack}", statistics.median(v for k, v in p.items() if k.startswith("stack:"))),
         tp_overlap=p["tp_overlap"],
         expert=p["expert"],
     )
-    return step_time(run, machine, eff).tokens_per_s
+
+
+SEARCH_MIN_GPUS = 16
+
+
+def search_ratios(p: Params, split: str = "fit") -> list[float]:
+    """Measured throughput over the throughput of the fastest layout the search finds for the same model, GPUs,
+    global batch, sequence length and stack, on the multi-GPU pre-training rows of ``split`` (dense, bf16):
+    how the layouts teams published compare with the one flopcheck recommends, at parameters ``p``."""
+    out = []
+    for row in measurements.throughput_measurements():
+        usable = row.gpus >= SEARCH_MIN_GPUS and row.method == "pretrain" and row.compute == "bf16"
+        if not usable or row.split != split or row.gpu_id is None or row.model.n_experts or row.quality == "low":
+            continue
+        gpu = catalog.gpus().find(row.gpu_id)
+        if gpu is None or not accuracy.expressible(row) or row.model.params is None or row.seq_len is None:
+            continue
+        stack = row.stack if row.stack in STACKS else "megatron"
+        shape = accuracy.shape(row)
+        base = accuracy.config(row)
+        base = dataclasses.replace(base, layout=Layout(), gpus=row.gpus, zero=0, micro_batches=None)
+        machine = throughput.machine(gpu, Precision.BF16, row.gpus_per_node)
+        if gpu.id not in throughput.MATMUL_EFFICIENCY:
+            machine = dataclasses.replace(machine, matmul_efficiency=p["matmul"])
+        batch = row.global_batch or layout_plan.default_global_batch(row.seq_len, row.gpus)
+        usable_bytes = memory_plan.usable_bytes(gpu.memory_bytes) if gpu.memory_known else math.inf
+        found = layout_plan.search(
+            row.model.params, shape, base, row.gpus, batch, machine, _efficiency(p, stack), usable_bytes, keep=1,
+            exact=row.global_batch is not None,
+        )  # fmt: skip
+        if found.candidates:
+            out.append(row.tokens_per_s_per_gpu / (found.candidates[0].tokens_per_s / row.gpus))
+    return sorted(out)
 
 
 def _objective(cases: list[Case], p: Params) -> float:
@@ -127,7 +168,10 @@ def _errors(cases: list[Case], p: Params, split: str) -> tuple[int, float, float
     return len(errors), statistics.median(abs(e) for e in errors), max(errors, key=abs)
 
 
-def render(p: Params, reserve: float, low: float, high: float, notes: list[str]) -> str:
+def render(
+    p: Params, reserve: float, config_range: tuple[float, float], search_range: tuple[float, float], notes: list[str]
+) -> str:
+    low, high = config_range
     stacks = {k.split(":", 1)[1]: round(v, 4) for k, v in p.items() if k.startswith("stack:")}
     default = round(statistics.median(stacks.values()), 4) if stacks else 0.8
     lines = [
@@ -166,6 +210,11 @@ def render(p: Params, reserve: float, low: float, high: float, notes: list[str])
         f"RATIO_HIGH = {high:.4f}",
         '"""The range printed around a predicted MFU: the 10th and 90th percentiles of measured / predicted',
         'throughput on the fit split."""',
+        f"SEARCH_RATIO_LOW = {search_range[0]:.4f}",
+        f"SEARCH_RATIO_HIGH = {search_range[1]:.4f}",
+        '"""The range printed around the MFU of a searched layout: the 10th and 90th percentiles of measured',
+        "throughput over the searched layout's predicted throughput, on the fit split's multi-GPU pre-training",
+        'rows (the layouts teams published against the one flopcheck finds for the same model, GPUs and batch)."""',
         "",
     ]
     return "\n".join(lines)
@@ -180,12 +229,18 @@ def main(argv: list[str] | None = None) -> int:
     p = fit_throughput(fit_cases)
     ratios = sorted(c[6] / _predict(c, p) for c in fit_cases)
     low, high = ratios[len(ratios) // 10], ratios[(9 * len(ratios)) // 10]
+    searched = search_ratios(p)
+    search_low, search_high = searched[len(searched) // 10], searched[(9 * len(searched)) // 10]
     reserve = fit_reserve()
     notes = []
     for split in ("fit", "holdout"):
         n, median, worst = _errors(cases, p, split)
         notes.append(f"Throughput, {split}: {n} rows, median |error| {median:.1%}, worst {worst:+.1%}.")
-    text = render(p, reserve, low, high, notes)
+    notes.append(
+        f"Searched layouts: {len(searched)} measured multi-GPU rows ran at {statistics.median(searched):.2f}x the "
+        "fastest layout's predicted throughput (median)."
+    )
+    text = render(p, reserve, (low, high), (search_low, search_high), notes)
     sys.stdout.write("\n".join(notes) + "\n")
     if args.check:
         if FITTED.read_text(encoding="utf-8") != text:

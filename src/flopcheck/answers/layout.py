@@ -18,7 +18,7 @@ from flopcheck.answers.results import LayoutResult
 from flopcheck.answers.settings import Settings, resolve_precision
 from flopcheck.catalog.entries import GpuSpec
 from flopcheck.catalog.model_ref import ModelRef
-from flopcheck.core import memory
+from flopcheck.core import fitted, memory
 from flopcheck.core.errors import InputError
 from flopcheck.core.layout import Layout, divisors, problem
 from flopcheck.core.memory import Finetune, Recompute
@@ -267,6 +267,14 @@ def best_layout(model: ModelRef, gpu: GpuSpec, settings: Settings) -> tuple[Sett
     if not found.candidates:
         return settings, False
     return apply(settings, found.candidates[0]), True
+
+
+def searched_range(rate: speed.Rate) -> speed.Rate:
+    """A searched layout's likely MFU: the layouts teams published for the same model, GPUs and batch ran at
+    ``fitted.SEARCH_RATIO_LOW``–``HIGH`` of the searched best's predicted throughput (``scripts.calibrate``),
+    wider than the error at a given configuration; the range is the wider of the two."""
+    low = min(rate.mfu_low, rate.mfu * fitted.SEARCH_RATIO_LOW)
+    return replace(rate, mfu_low=low, mfu_high=max(rate.mfu_high, rate.mfu * fitted.SEARCH_RATIO_HIGH))
 
 
 def used(config: memory.Config, batch: int, rate: speed.Rate, required: int, searched: bool) -> LayoutResult | None:

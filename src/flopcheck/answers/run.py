@@ -191,6 +191,8 @@ def fits(model: ModelRef, gpu: GpuSpec, settings: Settings, tokens: int, tokens_
     required = model_flops * factor
     timed = speed.throughput_resolved(settings, resolved, memory_result.max_micro_batch)
     rate = speed.rate(model, gpu, settings, timed, per_token, peak)
+    if searched and rate.source == "predicted":
+        rate = layout_plan.searched_range(rate)
     effective, effective_source = _goodput(settings)
     settings = dataclasses.replace(settings, uptime=effective)
     time_s = tokens / (rate.tokens_per_s * settings.uptime)

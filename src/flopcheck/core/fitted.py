@@ -6,6 +6,7 @@ reproduces these numbers.
 
 Throughput, fit: 218 rows, median |error| 8.2%, worst +85.6%.
 Throughput, holdout: 107 rows, median |error| 10.0%, worst +99.1%.
+Searched layouts: 47 measured multi-GPU rows ran at 0.83x the fastest layout's predicted throughput (median).
 """
 
 ALLOCATOR_RESERVE = 0.0531
@@ -40,3 +41,8 @@ RATIO_LOW = 0.8099
 RATIO_HIGH = 1.2545
 """The range printed around a predicted MFU: the 10th and 90th percentiles of measured / predicted
 throughput on the fit split."""
+SEARCH_RATIO_LOW = 0.6702
+SEARCH_RATIO_HIGH = 1.1407
+"""The range printed around the MFU of a searched layout: the 10th and 90th percentiles of measured
+throughput over the searched layout's predicted throughput, on the fit split's multi-GPU pre-training
+rows (the layouts teams published against the one flopcheck finds for the same model, GPUs and batch)."""

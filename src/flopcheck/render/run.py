@@ -54,9 +54,22 @@ def assumption_lines(result: FitsResult | BudgetResult) -> list[str]:
         *(f"{g.id}: {change}" for change in g.overrides),
         f"MFU {_mfu_text(result.compute) if isinstance(result, FitsResult) else format_percent(a.mfu)}, "
         f"uptime {format_percent(a.uptime)}, {_gpus(g)}",
+        *_range_source(result),
         f"window {format_duration(a.duration_s)} = {a.duration_s:,.0f} s (a year: 365.25 days = {a.year_s:,.0f} s)",
         f"training FLOP = {a.flop_formula}",
     ]
+
+
+def _range_source(result: FitsResult | BudgetResult) -> list[str]:
+    if not isinstance(result, FitsResult) or result.compute.mfu_source != "predicted":
+        return []
+    where = (
+        "measured throughput of published multi-GPU configurations over the searched layout's prediction for "
+        "the same model, GPUs and batch"
+        if result.layout is not None and result.layout.source == "searched"
+        else "measured over predicted throughput at the measured configurations"
+    )
+    return [f"likely MFU range: the 10th to 90th percentile of {where} (fit split; python -m scripts.calibrate)"]
 
 
 def key_assumptions(result: FitsResult | BudgetResult) -> str:
