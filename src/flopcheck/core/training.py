@@ -149,6 +149,18 @@ class Config:
     lora_dropout: bool = False
     quantized_keep_inputs: bool = False
     """QLoRA's 4-bit linears keep their inputs (bitsandbytes' MatMul4Bit through 2024)."""
+    untied_output: bool = False
+    """The stack keeps its own output layer where the checkpoint ties it to the embedding (LitGPT)."""
+    quantized_output: bool = False
+    """QLoRA quantizes the output layer too (LitGPT through Lightning's bitsandbytes plugin)."""
+    double_quant: bool = True
+    """NF4 with double quantization (QLoRA's default); False: one float32 absmax per block of 64."""
+    dequant_copies: int = 1
+    """16-bit copies of a dequantized 4-bit weight alive at once (2: an fp16 quantization state cast to bf16)."""
+    holds_last_graph: bool = False
+    """The training loop keeps the last micro-step's logits, and so its graph, until the next forward returns."""
+    peak_batch_repeats: bool = True
+    """The peak batch follows one as large (packed or length-capped data); False: only one batch is that long."""
     op_selective: bool = False
     """Selective recomputation as torchtitan's per-op policy instead of Korthikanti's attention core."""
     upcast_unquantized: bool = False
