@@ -31,7 +31,10 @@ def memory_table(mem: MemoryResult, gpu_id: str | None) -> Table:
     ]
     if b.recompute_buffer_bytes is not None:
         entries.append(("layer being recomputed", b.recompute_buffer_bytes, ""))
-    entries += [("embedding + output/logits", b.output_bytes, ""), ("overhead allowance", b.overhead_bytes, "")]
+    entries.append(("embedding + output/logits", b.output_bytes, ""))
+    if b.workspace_bytes:
+        entries.append(("workspace (gathered, dequantized, held)", b.workspace_bytes, ""))
+    entries.append(("overhead allowance", b.overhead_bytes, ""))
     for name, value, bpp in entries:
         share = "" if value is None or not mem.required_bytes else format_percent(value / mem.required_bytes)
         rows.add(name, _bytes(value), share, bpp)
@@ -60,6 +63,7 @@ def where_it_goes(mem: MemoryResult, parts: int | None = None) -> str:
         ("activations", b.activations_bytes),
         ("layer being recomputed", b.recompute_buffer_bytes),
         ("embedding + logits", b.output_bytes),
+        ("workspace", b.workspace_bytes),
         ("allowance", b.overhead_bytes),
     ]
     shown = sorted(((v, n) for n, v in named if v), reverse=True)
