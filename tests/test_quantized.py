@@ -1,4 +1,5 @@
-"""QLoRA's 4-bit base and LitGPT's output layer, against the QLoRA paper, the code and LitGPT's measured table."""
+"""QLoRA's 4-bit base, LitGPT's output layer and soft-capped attention, against the QLoRA paper, the code and
+LitGPT's measured table."""
 
 from __future__ import annotations
 
@@ -12,8 +13,9 @@ from flopcheck.answers import accuracy
 from flopcheck.catalog import measurements
 from flopcheck.catalog.measurements import MemoryMeasurement
 from flopcheck.core import fitted, memory, quantized
-from flopcheck.core.activations import Loss
+from flopcheck.core.activations import Attention, Layer, Loss, Saving, layer_bytes
 from flopcheck.core.memory import Config, Finetune, Shape
+from flopcheck.core.stacks import STACKS
 
 LLAMA2_7B = Shape(
     n_layer=32, d_model=4096, n_head=32, vocab_size=32000, d_ff=11008, gated_mlp=True, tied_embeddings=False
@@ -118,3 +120,21 @@ def test_litgpt_2023_peak_is_the_lone_longest_batch() -> None:
     row = _row("lg-rt-llama2-7b-nf4-mb1")
     assert not accuracy.config(row).peak_batch_repeats
     assert accuracy.predicted_memory(row, fitted.ALLOCATOR_RESERVE) == pytest.approx(14.14e9, rel=0.06)
+
+
+def test_softcapped_eager_attention_stores_the_tanh_and_a_float32_softmax() -> None:
+    # Gemma 2's soft-capped scores as LitGPT's CausalSelfAttention (@00af8b0d) and transformers' eager attention
+    # compute them: tanh(scores / cap) * cap, softmax(..., dtype=torch.float).to(bf16), then @ v: per score the
+    # tanh output (2 bytes), the float32 softmax (4) and its bf16 cast (2), against the softmax output alone.
+    layer = Layer(d_model=2304, n_head=8, q_dim=2048, kv_dim=1024, ff=9216, gated_mlp=True, rmsnorm=True)
+    eager = Saving(attention=Attention.EAGER)
+    capped = layer_bytes(512, 2, replace(layer, softcap=True), eager)
+    assert capped - layer_bytes(512, 2, layer, eager) == 6 * 512 * 512 * 2 * 8
+    assert layer_bytes(512, 2, replace(layer, softcap=True), Saving()) == layer_bytes(512, 2, layer, Saving())
+
+
+def test_litgpt_runs_soft_capped_attention_eagerly() -> None:
+    # litgpt/model.py: "with softcapping we cannot use SDPA"; other stacks keep their fused kernel.
+    assert STACKS["litgpt"].attention_for(softcapped=True) is Attention.EAGER
+    assert STACKS["litgpt"].attention_for(softcapped=False) is Attention.FLASH
+    assert STACKS["hf"].attention_for(softcapped=True) is Attention.FLASH

@@ -42,6 +42,7 @@ def shape(row: Measurement) -> memory.Shape:
         tied_embeddings=bool(m.tied_embeddings),
         n_expert=m.n_experts or 1,
         n_expert_per_token=m.experts_per_token or 1,
+        attn_softcap=bool(m.attn_logit_softcap),
     )
 
 

@@ -115,7 +115,7 @@ def resolve(
             finetune=finetune,
             lora_rank=opts.lora_rank or 8,
             lora_targets=opts.lora_targets or memory.LORA_TARGETS["qv"],
-            attention=opts.attention or stack.attention,
+            attention=opts.attention or stack.attention_for(shape is not None and shape.attn_softcap),
             loss=opts.loss or stack.loss,
             optimizer_in_backward=opts.optimizer_in_backward,
             paged_optimizer=opts.paged_optimizer,

@@ -50,6 +50,12 @@ class Stack:
     holds_last_graph: bool = False
     """The training loop keeps the last micro-step's logits, and so its autograd graph, until the next forward
     returns."""
+    softcap_eager: bool = False
+    """Attention with soft-capped scores runs eagerly, not in a fused kernel."""
+
+    def attention_for(self, softcapped: bool) -> Attention:
+        """The attention kernel this stack runs for a model with (or without) soft-capped attention scores."""
+        return Attention.EAGER if softcapped and self.softcap_eager else self.attention
 
 
 STACKS: dict[str, Stack] = {
@@ -102,7 +108,8 @@ STACKS: dict[str, Stack] = {
             "(compress_statistics=False: no double quantization); bitsandbytes 0.42 (LitGPT's pin) MatMul4Bit "
             "keeps each input on ctx, and fit() holds the last logits until the next forward; LoRA dropout 0.05; "
             "gradient accumulation under FSDP in Fabric's no_backward_sync, which calls FSDP's no_sync() (FSDP2: "
-            "set_requires_gradient_sync(False)): unsharded gradients between steps",
+            "set_requires_gradient_sync(False)): unsharded gradients between steps; CausalSelfAttention computes "
+            "soft-capped attention (Gemma 2) eagerly ('with softcapping we cannot use SDPA')",
             lora_dropout=True,
             quantized_keep_inputs=True,
             unsharded_accumulation=True,
@@ -111,6 +118,7 @@ STACKS: dict[str, Stack] = {
             double_quant=False,
             dequant_copies=2,
             holds_last_graph=True,
+            softcap_eager=True,
         ),
         Stack(
             "torchtitan",

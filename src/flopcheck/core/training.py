@@ -85,6 +85,8 @@ class Shape:
     tied_embeddings: bool = True
     n_expert: int = 1
     n_expert_per_token: int = 1
+    attn_softcap: bool = False
+    """Attention scores soft-capped with tanh before the softmax (Gemma 2)."""
 
     @property
     def q_dim(self) -> int:
@@ -121,6 +123,7 @@ class Shape:
             gated_mlp=self.gated_mlp,
             rmsnorm=self.rmsnorm,
             dropout=self.dropout,
+            softcap=self.attn_softcap,
         )
 
 
