@@ -36,6 +36,8 @@ class MemoryAssumptions(_Result):
     """Bytes per trainable parameter for weights, gradients, master weights and each optimizer state (for
     LoRA/QLoRA, ``weights`` is the frozen base's)."""
     micro_batch: int
+    gradient_accumulation: int
+    """Micro-batches per optimizer step on each data-parallel replica (from --global-batch; 1 without it)."""
     seq_len: int | None
     recompute: str
     zero_stage: int
