@@ -11,7 +11,8 @@ from flopcheck.answers import memory as memory_plan
 from flopcheck.catalog import measurements
 from flopcheck.catalog import store as catalog
 from flopcheck.catalog.measurements import MemoryMeasurement
-from flopcheck.core import fitted, memory
+from flopcheck.core import fitted, memory, sharding
+from tests.conftest import RunCli
 
 GIB = 2**30
 
@@ -56,3 +57,36 @@ def test_torchtitan_fsdp_inside_pipeline_stages() -> None:
     row = _row("titan2412-405b-512gpu-3d-1f1b")
     assert row.measured_bytes == round(82.5 * GIB)
     assert accuracy.predicted_memory(row, fitted.ALLOCATOR_RESERVE) == pytest.approx(row.measured_bytes, rel=0.25)
+
+
+def test_accumulation_steps_from_the_global_batch() -> None:
+    # 128 sequences per step over micro-batch 1 on 4 data-parallel GPUs: 32 backward passes per optimizer step
+    # (LitGPT's train.gradient_accumulation_iters: global_batch_size // devices // micro_batch_size).
+    assert sharding.accumulation_steps(128, 1, 4) == 32
+    assert sharding.accumulation_steps(4, 1, 4) == 1
+    assert sharding.accumulation_steps(2, 1, 4) == 1
+    assert sharding.accumulation_steps(None, 1, 4) is None
+
+
+LITGPT_FSDP = ("memory", "llama-2-7b", "--finetune", "lora", "--count", "4", "--zero", "3", "--seq-len", "512")
+
+
+def test_the_memory_answer_accumulates_unsharded_where_the_stack_does(cli: RunCli) -> None:
+    # Fabric's no_backward_sync calls FSDP's no_sync(): between optimizer steps every rank holds unsharded
+    # gradients, in fp32 under mixed precision; one micro-batch per step syncs every backward.
+    accumulated = cli(*LITGPT_FSDP, "--stack", "litgpt", "--global-batch", "64", "--json").json()
+    synced = cli(*LITGPT_FSDP, "--stack", "litgpt", "--global-batch", "4", "--json").json()
+    assert accumulated["assumptions"]["gradient_accumulation"] == 16
+    assert synced["assumptions"]["gradient_accumulation"] == 1
+    ratio = accumulated["breakdown"]["gradients_bytes"] / synced["breakdown"]["gradients_bytes"]
+    assert ratio == pytest.approx(4 * 2, rel=1e-3)
+    # a stack that reshards gradients after every backward (torchtitan's FSDP2 outside pipelines) is unchanged
+    titan = [cli(*LITGPT_FSDP, "--stack", "torchtitan", "--global-batch", b, "--json").json() for b in ("64", "4")]
+    assert titan[0]["breakdown"]["gradients_bytes"] == titan[1]["breakdown"]["gradients_bytes"]
+
+
+def test_fits_carries_the_accumulation_into_its_memory_answer(cli: RunCli) -> None:
+    args = ("fits", "llama-2-7b", "--gpu", "a100", "--count", "4", "--finetune", "lora", "--stack", "litgpt")
+    data = cli(*args, "--zero", "3", "--seq-len", "512", "--global-batch", "64", "--json").json()
+    assert data["memory"]["assumptions"]["gradient_accumulation"] == 16
+    assert "16 accumulated" in cli(*args, "--zero", "3", "--seq-len", "512", "--global-batch", "64").out

@@ -42,6 +42,7 @@ def shape(row: Measurement) -> memory.Shape:
         tied_embeddings=bool(m.tied_embeddings),
         n_expert=m.n_experts or 1,
         n_expert_per_token=m.experts_per_token or 1,
+        attn_softcap=bool(m.attn_logit_softcap),
     )
 
 
@@ -112,6 +113,12 @@ def config(row: Measurement, gpu: GpuSpec | None = None, vp: int | None = None) 
         op_selective=stack is not None and stack.op_selective,
         lora_dropout=_lora_dropout(row),
         quantized_keep_inputs=stack is not None and stack.quantized_keep_inputs,
+        untied_output=stack is not None and stack.untied_output,
+        quantized_output=stack is not None and stack.quantized_output,
+        double_quant=_double_quant(row),
+        dequant_copies=stack.dequant_copies if stack is not None else 1,
+        holds_last_graph=stack is not None and stack.holds_last_graph,
+        peak_batch_repeats="forced into the first batch" not in row.notes,
         layout=lay,
         micro_batches=batches,
         unsharded_accumulation=stack is not None and stack.unsharded_accumulation,
@@ -152,6 +159,16 @@ def _lora_dropout(row: Measurement) -> bool:
         return float(found.group(1).rstrip(".")) > 0
     stack = STACKS.get(row.stack)
     return stack is not None and stack.lora_dropout
+
+
+def _double_quant(row: Measurement) -> bool:
+    """NF4 with or without double quantization as the row's notes state it (the schema has no field for it), else
+    the stack's."""
+    found = re.search(r"(with|without) double quantization", row.notes)
+    if found:
+        return found.group(1) == "with"
+    stack = STACKS.get(row.stack)
+    return stack is None or stack.double_quant
 
 
 def _block_units(row: Measurement) -> bool:

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from flopcheck.answers.results import MemoryAssumptions, MemoryBreakdown, MemoryResult, StrategyResult
-from flopcheck.core import fitted, memory
+from flopcheck.core import fitted, memory, sharding
 from flopcheck.core import fitting as strategies
 from flopcheck.core.activations import Attention, Loss
 from flopcheck.core.errors import InputError
@@ -43,6 +43,8 @@ class MemoryOptions:
     overhead_bytes: float | None = None
     layout: Layout | None = None
     """None: not given (plain data parallelism, or the best layout above one node)."""
+    global_batch: int | None = None
+    """Sequences per optimizer step: the accumulation steps (``sharding.accumulation_steps``); None: none."""
 
 
 @dataclass(frozen=True)
@@ -102,6 +104,7 @@ def resolve(
     wrong = problem(lay, shape, count, opts.seq_len or n_ctx or 0)
     if wrong is not None:
         raise InputError(wrong)
+    dp = count // lay.model_parallel
     return Resolved(
         memory.Config(
             precision=precision,
@@ -110,12 +113,12 @@ def resolve(
             seq_len=opts.seq_len or n_ctx or 0,
             recompute=recompute,
             zero=zero,
-            gpus=count // lay.model_parallel,
+            gpus=dp,
             offload=opts.offload,
             finetune=finetune,
             lora_rank=opts.lora_rank or 8,
             lora_targets=opts.lora_targets or memory.LORA_TARGETS["qv"],
-            attention=opts.attention or stack.attention,
+            attention=opts.attention or stack.attention_for(shape is not None and shape.attn_softcap),
             loss=opts.loss or stack.loss,
             optimizer_in_backward=opts.optimizer_in_backward,
             paged_optimizer=opts.paged_optimizer,
@@ -125,8 +128,15 @@ def resolve(
             op_selective=stack.op_selective,
             lora_dropout=stack.lora_dropout,
             quantized_keep_inputs=stack.quantized_keep_inputs,
+            untied_output=stack.untied_output,
+            quantized_output=stack.quantized_output,
+            double_quant=stack.double_quant,
+            dequant_copies=stack.dequant_copies,
+            holds_last_graph=stack.holds_last_graph,
             overhead_bytes=fixed if opts.overhead_bytes is None else opts.overhead_bytes,
             layout=lay,
+            micro_batches=sharding.accumulation_steps(opts.global_batch, opts.micro_batch or 1, dp),
+            unsharded_accumulation=stack.unsharded_accumulation,
         ),
         stack,
     )
@@ -184,6 +194,7 @@ def memory_assumptions(resolved: Resolved, e: memory.Estimate) -> MemoryAssumpti
         optimizer=config.optimizer.value,
         bytes_per_param=e.bytes_per_param,
         micro_batch=config.micro_batch,
+        gradient_accumulation=config.micro_batches or 1,
         seq_len=config.seq_len or None,
         recompute=config.recompute.value,
         zero_stage=config.zero,

@@ -160,6 +160,7 @@ def memory_options(o: RunOptions) -> MemoryOptions:
         stack=None if stack is None else one_of(stack, tuple(STACKS), "stack"),
         overhead_bytes=None if overhead is None else size(overhead, "overhead", allow_zero=True),
         layout=layout(o),
+        global_batch=None if o.get("global_batch") is None else integer(o.get("global_batch"), "global_batch", 1),
     )
 
 

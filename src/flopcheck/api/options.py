@@ -148,7 +148,7 @@ RUN = (
 
 COMMANDS: dict[str, tuple[str, ...]] = {
     "fits": (*HARDWARE, "tokens_per_second", *RUN),
-    "memory": ("gpu", "gpu_memory", "count", "precision", *MEMORY, *FINETUNE, *SHAPE, *LAYOUT),
+    "memory": ("gpu", "gpu_memory", "count", "precision", *MEMORY, "global_batch", *FINETUNE, *SHAPE, *LAYOUT),
     "layout": ("gpu", "count", "precision", "seq_len", "optimizer", "stack", *THROUGHPUT),
     "optimal": ("flop", *HARDWARE, *WINDOW, *LAW, *MEMORY, *THROUGHPUT),
     "budget": ("gpu", "gpu_flops", "count", "precision", *WINDOW, *PRICE, *ENERGY),

@@ -68,6 +68,8 @@ class Architecture(_Frozen):
     dropout: Flag | None
     n_experts: PosInt | None
     experts_per_token: PosInt | None
+    attn_logit_softcap: Flag | None = None
+    """Attention scores soft-capped with tanh (Gemma 2's attn_logit_softcapping); null: none."""
 
     @model_validator(mode="after")
     def _consistent(self) -> Architecture:

@@ -36,6 +36,7 @@ def shape_of(arch: Architecture) -> memory.Shape:
         tied_embeddings=bool(arch.tied_embeddings),
         n_expert=arch.n_expert or 1,
         n_expert_per_token=arch.n_expert_per_token or 1,
+        attn_softcap=arch.attn_logit_softcap is not None,
     )
 
 

@@ -163,6 +163,11 @@ PER_COMMAND: dict[str, dict[str, str]] = {
         "gpu_memory": "Memory per GPU to check against (12GB, 24GiB), by hand or replacing --gpu's.",
         "count": "Data-parallel GPUs: ZeRO shards over them (default: 1).",
         "precision": "Compute precision: fp32/tf32 train with fp32 states, 16-bit ones mixed (default: auto).",
+        "global_batch": (
+            "Sequences per optimizer step: over micro-batch × data-parallel GPUs, the gradient-accumulation steps "
+            "(unsharded FSDP gradients where the stack accumulates in no_sync, a pipeline's micro-batches) "
+            "(default: micro-batch × GPUs, no accumulation)."
+        ),
     },
     "optimal": {
         "gpu": "The accelerator whose time window sets the budget and whose memory limits the model.",

@@ -61,6 +61,8 @@ class Layer:
     gated_mlp: bool = False
     rmsnorm: bool = False
     dropout: bool = False
+    softcap: bool = False
+    """Scores soft-capped with tanh (Gemma 2): computed eagerly, the tanh output is stored too."""
 
 
 @dataclass(frozen=True)
@@ -103,7 +105,7 @@ def layer_bytes(s: int, b: int, layer: Layer, saving: Saving) -> float:
     if saving.attention is Attention.FLASH:
         total += 4.0 * a * sb  # float32 log-sum-exp per head and token
     else:
-        total += e * scores + mask * (1.0 + e) * scores  # softmax output; dropout mask and output
+        total += _score_bytes(layer, saving) * scores + mask * (1.0 + e) * scores  # softmax; dropout mask, output
     total += mask * sb * h  # dropout after the output projection
     mlp_saves = _saves_input("mlp", saving)
     if mlp_saves:
@@ -144,7 +146,16 @@ def scores_bytes(s: int, b: int, layer: Layer, saving: Saving) -> float:
         return 0.0
     e, mask = saving.element_bytes, 1.0 if layer.dropout else 0.0
     scores = float(s) * float(s) * float(b) * float(layer.n_head)
-    return e * scores + mask * (1.0 + e) * scores
+    return _score_bytes(layer, saving) * scores + mask * (1.0 + e) * scores
+
+
+def _score_bytes(layer: Layer, saving: Saving) -> float:
+    """Bytes stored per attention score by eager attention: the softmax output (Korthikanti et al. 2022, Sec.
+    4.1); with soft-capping (Gemma 2, as LitGPT's ``CausalSelfAttention`` and transformers' eager Gemma 2 attention
+    write it: ``tanh(scores / cap) * cap``, ``softmax(..., dtype=torch.float).to(q.dtype)``) the tanh output,
+    the float32 softmax output and its 16-bit cast that the product with V keeps."""
+    e = saving.element_bytes
+    return 2.0 * e + 4.0 if layer.softcap else e
 
 
 def op_selective_bytes(s: int, b: int, layer: Layer, saving: Saving) -> float:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from flopcheck.core import activations, sharding
+from flopcheck.core import activations, quantized, sharding
 from flopcheck.core import layout as parallel
 from flopcheck.core.activations import Saving
 from flopcheck.core.training import (
@@ -46,9 +46,7 @@ EIGHT_BIT_STATE_BYTES = 1.0 + 4.0 / 256
 """8-bit block-wise states (Dettmers et al. 2021): 1 byte per value plus one fp32 absmax per block of 256, as
 bitsandbytes' Optimizer2State allocates them (``blocksize = 256``): 2.03125 bytes per parameter for AdamW."""
 
-QLORA_BYTES_PER_PARAM = 4.127 / 8
-"""4-bit NormalFloat with double quantization: 4 + 0.127 bits per parameter (Dettmers et al. 2023, "QLoRA",
-Sec. 3, "Double Quantization")."""
+QLORA_BYTES_PER_PARAM = quantized.QLORA_BYTES_PER_PARAM
 
 CUDA_CONTEXT_BYTES = 0.4e9
 """The CUDA context a PyTorch process holds on each GPU with lazy module loading (CUDA ≥ 11.7): "around 400MB"
@@ -73,8 +71,10 @@ MODELLED = (
     "(each end stage holds a vocabulary matrix), experts over ep; activations per Korthikanti et al. 2022 Table 2 "
     "with and without sequence parallelism, s/cp tokens per GPU, the first stage's in-flight micro-batches "
     "(1F1B: L layers' worth; interleaved: L·(1 + (p−1)/(p·v)))",
-    "LoRA/QLoRA: frozen base in 16-bit, or NF4 for linear layers with the embedding and output layer in 16-bit "
-    "(bitsandbytes/PEFT); one layer's weight dequantized at a time",
+    "LoRA/QLoRA: frozen base in 16-bit, or NF4 (with or without double quantization) for linear layers with the "
+    "embedding and output layer in 16-bit (bitsandbytes/PEFT; LitGPT quantizes its output layer too and keeps it "
+    "untied); one layer's weight dequantized at a time; bitsandbytes' saved 4-bit inputs held into the next "
+    "forward where the loop keeps the last graph (LitGPT)",
 )
 NOT_MODELLED = (
     "allocator fragmentation beyond the stack's reserve, DDP gradient buckets, NCCL and fused-kernel scratch",
@@ -173,17 +173,6 @@ def _activations(config: Config, shape: Shape | None) -> tuple[float | None, flo
     return stored, buffer, output
 
 
-def _frozen_bytes(params: float, shape: Shape | None, config: Config) -> float:
-    """The frozen base of LoRA (16-bit) or QLoRA: NF4 linear layers, the embedding, output layer and norms in
-    16-bit (bitsandbytes/PEFT quantize nn.Linear layers and keep the output layer, ``lm_head``, unquantized)."""
-    if config.finetune is not Finetune.QLORA:
-        return 2.0 * params
-    if shape is None:
-        return QLORA_BYTES_PER_PARAM * params
-    kept = min(params, shape.embedding_params + 2.0 * shape.n_layer * shape.d_model)
-    return QLORA_BYTES_PER_PARAM * (params - kept) + (4.0 if config.upcast_unquantized else 2.0) * kept
-
-
 def _largest_matrix(shape: Shape | None, params: float) -> float:
     if shape is None:
         return params / 12.0
@@ -204,7 +193,10 @@ def estimate(params: float, shape: Shape | None, config: Config) -> Estimate:
     pressure: counted apart, not in the GPU peak. The optimizer step fused into the backward pass (torchtune
     ``optimizer_in_bwd``) frees each gradient as soon as it is applied: one matrix's gradient at a time.
     Accumulating under FSDP's ``no_sync()`` keeps gradients unsharded (``sharding.accumulates_unsharded``).
+    QLoRA's base, its dequantized weight and what a 4-bit layer holds come from ``quantized``; a stack that keeps
+    its own output layer where the checkpoint ties it trains one more vocabulary matrix (``quantized.untied``).
     """
+    params, shape = quantized.untied(params, shape, config)
     full = config.precision is TrainPrecision.FP32
     weight = 4.0 if full else 2.0
     master = 4.0 if config.precision is TrainPrecision.MIXED else 0.0
@@ -222,7 +214,7 @@ def estimate(params: float, shape: Shape | None, config: Config) -> Estimate:
         if shape is None:
             raise ValueError("LoRA needs the model's architecture")
         total_trainable = lora_params(shape, config.lora_rank, config.lora_targets)
-        frozen_bytes = _frozen_bytes(params, shape, config) * local
+        frozen_bytes = quantized.frozen_bytes(params, shape, config) * local
     trainable = total_trainable * local
 
     shard_optimizer = n if config.zero >= 1 else 1.0
@@ -259,7 +251,7 @@ def estimate(params: float, shape: Shape | None, config: Config) -> Estimate:
         # gathered weights of the layer in use and the next, never more than the unsharded model
         workspace += min(2.0 * layer_weights, weights * (n - 1.0))
     if config.finetune is Finetune.QLORA:
-        workspace += 2.0 * _largest_matrix(shape, params)  # one weight dequantized to bf16 at a time
+        workspace += quantized.dequantized_bytes(shape, params, config) + quantized.held_bytes(shape, config)
 
     stored, buffer, output = _activations(config, shape)
     return Estimate(

@@ -34,3 +34,13 @@ def accumulates_unsharded(config: Config, shards: float) -> bool:
     if pipelined_fsdp(config, shards):
         return True
     return config.unsharded_accumulation and config.zero >= 2 and config.layout.pp == 1 and steps > 1
+
+
+def accumulation_steps(global_batch: int | None, micro_batch: int, data_parallel: int) -> int | None:
+    """Micro-batches per optimizer step on each data-parallel replica: the global batch over micro-batch ×
+    replicas, rounded as the throughput model rounds it (``answers.throughput.run``); None without a global batch.
+    The memory model reads it where accumulation changes what is held: unsharded FSDP gradients
+    (``accumulates_unsharded``) and a pipeline's micro-batches in flight (``layout.stored_layers``)."""
+    if global_batch is None:
+        return None
+    return max(1, round(global_batch / (micro_batch * data_parallel)))

@@ -38,6 +38,24 @@ class Stack:
     torchtune and Unsloth default to 0."""
     unsharded_accumulation: bool = False
     """Gradient accumulation under FSDP keeps unsharded gradients (the step is wrapped in ``no_sync()``)."""
+    untied_output: bool = False
+    """The model class has its own output layer for every checkpoint: where the checkpoint ties it to the
+    embedding, the converter copies the embedding into it (LitGPT)."""
+    quantized_output: bool = False
+    """QLoRA quantizes the output layer with the rest (no layer is left out)."""
+    double_quant: bool = True
+    """QLoRA's recipes quantize with double quantization (``bnb_4bit_use_double_quant``, torchao's NF4)."""
+    dequant_copies: int = 1
+    """16-bit copies of a dequantized 4-bit weight alive at once."""
+    holds_last_graph: bool = False
+    """The training loop keeps the last micro-step's logits, and so its autograd graph, until the next forward
+    returns."""
+    softcap_eager: bool = False
+    """Attention with soft-capped scores runs eagerly, not in a fused kernel."""
+
+    def attention_for(self, softcapped: bool) -> Attention:
+        """The attention kernel this stack runs for a model with (or without) soft-capped attention scores."""
+        return Attention.EAGER if softcapped and self.softcap_eager else self.attention
 
 
 STACKS: dict[str, Stack] = {
@@ -82,13 +100,25 @@ STACKS: dict[str, Stack] = {
             Loss.CHUNKED,
             compiled=False,
             upcast_unquantized=False,
-            source="LitGPT finetune scripts: SDPA, lm_head and cross-entropy in 128-token chunks; bitsandbytes NF4 "
-            "for nn.Linear with bf16 embeddings and norms (bitsandbytes' MatMul4Bit saves each input); LoRA "
-            "dropout 0.05; gradient accumulation under FSDP in Fabric's no_backward_sync, which calls FSDP's "
-            "no_sync() (FSDP2: set_requires_gradient_sync(False)): unsharded gradients between steps",
+            source="LitGPT finetune scripts: SDPA, lm_head and cross-entropy in 128-token chunks; its GPT class "
+            "always has its own lm_head (convert_hf_checkpoint copies the embedding into it where the checkpoint "
+            "ties them); QLoRA through Lightning's BitsandbytesPrecision, which replaces every torch.nn.Linear "
+            "while the model is built (lm_head included), quantizes weight.to(torch.half) (an fp16 state: the "
+            "dequantized fp16 weight is cast to bf16 in MatMul4Bit), and the config hub's qlora.yaml use bnb.nf4 "
+            "(compress_statistics=False: no double quantization); bitsandbytes 0.42 (LitGPT's pin) MatMul4Bit "
+            "keeps each input on ctx, and fit() holds the last logits until the next forward; LoRA dropout 0.05; "
+            "gradient accumulation under FSDP in Fabric's no_backward_sync, which calls FSDP's no_sync() (FSDP2: "
+            "set_requires_gradient_sync(False)): unsharded gradients between steps; CausalSelfAttention computes "
+            "soft-capped attention (Gemma 2) eagerly ('with softcapping we cannot use SDPA')",
             lora_dropout=True,
             quantized_keep_inputs=True,
             unsharded_accumulation=True,
+            untied_output=True,
+            quantized_output=True,
+            double_quant=False,
+            dequant_copies=2,
+            holds_last_graph=True,
+            softcap_eager=True,
         ),
         Stack(
             "torchtitan",

@@ -85,6 +85,8 @@ class Shape:
     tied_embeddings: bool = True
     n_expert: int = 1
     n_expert_per_token: int = 1
+    attn_softcap: bool = False
+    """Attention scores soft-capped with tanh before the softmax (Gemma 2)."""
 
     @property
     def q_dim(self) -> int:
@@ -121,6 +123,7 @@ class Shape:
             gated_mlp=self.gated_mlp,
             rmsnorm=self.rmsnorm,
             dropout=self.dropout,
+            softcap=self.attn_softcap,
         )
 
 
@@ -149,6 +152,18 @@ class Config:
     lora_dropout: bool = False
     quantized_keep_inputs: bool = False
     """QLoRA's 4-bit linears keep their inputs (bitsandbytes' MatMul4Bit through 2024)."""
+    untied_output: bool = False
+    """The stack keeps its own output layer where the checkpoint ties it to the embedding (LitGPT)."""
+    quantized_output: bool = False
+    """QLoRA quantizes the output layer too (LitGPT through Lightning's bitsandbytes plugin)."""
+    double_quant: bool = True
+    """NF4 with double quantization (QLoRA's default); False: one float32 absmax per block of 64."""
+    dequant_copies: int = 1
+    """16-bit copies of a dequantized 4-bit weight alive at once (2: an fp16 quantization state cast to bf16)."""
+    holds_last_graph: bool = False
+    """The training loop keeps the last micro-step's logits, and so its graph, until the next forward returns."""
+    peak_batch_repeats: bool = True
+    """The peak batch follows one as large (packed or length-capped data); False: only one batch is that long."""
     op_selective: bool = False
     """Selective recomputation as torchtitan's per-op policy instead of Korthikanti's attention core."""
     upcast_unquantized: bool = False

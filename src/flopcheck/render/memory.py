@@ -31,7 +31,10 @@ def memory_table(mem: MemoryResult, gpu_id: str | None) -> Table:
     ]
     if b.recompute_buffer_bytes is not None:
         entries.append(("layer being recomputed", b.recompute_buffer_bytes, ""))
-    entries += [("embedding + output/logits", b.output_bytes, ""), ("overhead allowance", b.overhead_bytes, "")]
+    entries.append(("embedding + output/logits", b.output_bytes, ""))
+    if b.workspace_bytes:
+        entries.append(("workspace (gathered, dequantized, held)", b.workspace_bytes, ""))
+    entries.append(("overhead allowance", b.overhead_bytes, ""))
     for name, value, bpp in entries:
         share = "" if value is None or not mem.required_bytes else format_percent(value / mem.required_bytes)
         rows.add(name, _bytes(value), share, bpp)
@@ -60,6 +63,7 @@ def where_it_goes(mem: MemoryResult, parts: int | None = None) -> str:
         ("activations", b.activations_bytes),
         ("layer being recomputed", b.recompute_buffer_bytes),
         ("embedding + logits", b.output_bytes),
+        ("workspace", b.workspace_bytes),
         ("allowance", b.overhead_bytes),
     ]
     shown = sorted(((v, n) for n, v in named if v), reverse=True)
@@ -113,7 +117,8 @@ def memory_assumption_lines(mem: MemoryResult) -> list[str]:
     return [
         f"stack {a.stack}: {a.stack_source}",
         f"training: {training}; optimizer {optimizer}; {a.trainable_params:,} trainable parameters ({tune})",
-        f"micro-batch {a.micro_batch}, sequence length {seq}, recomputation {a.recompute}; " + ", ".join(switches),
+        f"micro-batch {a.micro_batch}{_accumulation(a.gradient_accumulation)}, sequence length {seq}, recomputation "
+        f"{a.recompute}; " + ", ".join(switches),
         (
             f"ZeRO stage {a.zero_stage} over {a.data_parallel_gpus} data-parallel GPU(s)"
             if a.zero_stage
@@ -127,13 +132,18 @@ def memory_assumption_lines(mem: MemoryResult) -> list[str]:
     ]
 
 
+def _accumulation(steps: int) -> str:
+    return f" × {steps} accumulated" if steps > 1 else ""
+
+
 def key_memory_assumptions(mem: MemoryResult) -> str:
     """The memory settings in a few words, for the one line of key assumptions."""
     a = mem.assumptions
     training = {"mixed": "mixed-precision", "fp32": "fp32", "pure-bf16": "pure bf16"}[a.training_precision]
     seq = "unknown sequence" if a.seq_len is None else f"sequence {a.seq_len:,}"
     recompute = "no recomputation" if a.recompute == "none" else f"{a.recompute} recomputation"
-    parts = [f"stack {a.stack}", f"{training} {a.optimizer}", f"micro-batch {a.micro_batch}", seq, recompute]
+    batch = f"micro-batch {a.micro_batch}{_accumulation(a.gradient_accumulation)}"
+    parts = [f"stack {a.stack}", f"{training} {a.optimizer}", batch, seq, recompute]
     if a.zero_stage:
         parts.append(f"ZeRO-{a.zero_stage}")
     if a.offload != "none":

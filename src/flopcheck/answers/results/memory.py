@@ -21,7 +21,8 @@ class MemoryBreakdown(_Result):
     output_bytes: int | None
     """Final norm, output-layer input and the loss path's logits; None when the vocabulary is unknown."""
     workspace_bytes: int
-    """Gathered ZeRO-3/FSDP weights in flight and QLoRA's dequantized weight."""
+    """Gathered ZeRO-3/FSDP weights in flight, QLoRA's dequantized weight, and the 4-bit inputs a stack holds from the
+    previous micro-step (``core.quantized.held_bytes``)."""
     reserve_bytes: int
     """The caching allocator's reserve above its allocated peak (fitted on measured runs)."""
     overhead_bytes: int
@@ -35,6 +36,8 @@ class MemoryAssumptions(_Result):
     """Bytes per trainable parameter for weights, gradients, master weights and each optimizer state (for
     LoRA/QLoRA, ``weights`` is the frozen base's)."""
     micro_batch: int
+    gradient_accumulation: int
+    """Micro-batches per optimizer step on each data-parallel replica (from --global-batch; 1 without it)."""
     seq_len: int | None
     recompute: str
     zero_stage: int
