@@ -13,7 +13,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from scripts import calibrate
 
-from flopcheck.answers import accuracy, throughput
+from flopcheck.answers import accuracy_report, throughput
 from flopcheck.catalog import measurements
 from flopcheck.catalog import store as catalog
 from flopcheck.catalog.entries import Precision
@@ -82,7 +82,7 @@ def test_accuracy_on_the_measured_throughput() -> None:
     # Issue target: median |error| <= 10 % on the repository's measured data; the held-out sources may not be
     # more than a few points worse.
     found = catalog.gpus().find
-    result = accuracy.throughput_accuracy(measurements.throughput_measurements(), found)
+    result = accuracy_report.throughput_accuracy(measurements.throughput_measurements(), found)
     assert result.fit.median_abs_error is not None and result.fit.median_abs_error <= 0.10
     assert result.holdout.median_abs_error is not None and result.holdout.median_abs_error <= 0.12
     assert result.fit.rows >= 100 and result.holdout.rows >= 40
@@ -90,7 +90,7 @@ def test_accuracy_on_the_measured_throughput() -> None:
 
 def test_memory_accuracy_does_not_regress() -> None:
     found = catalog.gpus().find
-    result = accuracy.memory_accuracy(measurements.memory_measurements(), found)
+    result = accuracy_report.memory_accuracy(measurements.memory_measurements(), found)
     assert result.fit.median_abs_error is not None and result.fit.median_abs_error <= 0.15
     assert result.verdicts is not None and result.verdicts_right is not None
     assert result.verdicts_right >= result.verdicts - 1

@@ -198,7 +198,7 @@ def calibrate(
 def accuracy(kind: str = "all") -> tuple[AccuracyResult, ...]:
     """flopcheck against published measurements (data/memory-measured.yaml, data/throughput-measured.yaml):
     each row predicted from its configuration alone, with errors on the fit and holdout splits."""
-    from flopcheck.answers import accuracy as checks
+    from flopcheck.answers import accuracy_report as checks
     from flopcheck.catalog import measurements
 
     chosen = inputs.one_of(kind, ("all", "memory", "throughput"), "kind")
