@@ -106,6 +106,7 @@ def config(row: Measurement, gpu: GpuSpec | None = None, vp: int | None = None) 
         paged_optimizer=row.paged,
         offload_activations=bool(row.offload_activations),
         compiled=bool(row.compile) if row.compile is not None else (stack.compiled if stack else False),
+        compiled_loss=_compiled_loss(row),
         upcast_unquantized=row.stack == "hf",
         op_selective=stack is not None and stack.op_selective,
         lora_dropout=_lora_dropout(row),
@@ -166,6 +167,13 @@ def _double_quant(row: Measurement) -> bool:
         return found.group(1) == "with"
     stack = STACKS.get(row.stack)
     return stack is None or stack.double_quant
+
+
+def _compiled_loss(row: Measurement) -> bool:
+    """The stack compiles the loss with the model unless the row's notes say the code it ran did not (torchtitan
+    before bbb1b616, 2025-04, kept the loss eager; the schema has no field for it)."""
+    stack = STACKS.get(row.stack)
+    return stack is not None and stack.compiles_loss and "loss not compiled" not in row.notes
 
 
 def _block_units(row: Measurement) -> bool:

@@ -79,6 +79,8 @@ class Saving:
     frozen_keep_inputs: bool = False
     """Frozen linears keep their input anyway: bitsandbytes' 4-bit matmul as released through 2024 saves it
     (``MatMul4Bit.forward``: ``ctx.tensors = (A, B)``); later releases keep only the packed weight."""
+    compiled_loss: bool = False
+    """The stack compiles the standard loss when it compiles the model (``COMPILED_STANDARD_BYTES_PER_LOGIT``)."""
     lora_dropout: bool = False
     """Dropout on each adapter's input (LitGPT's recipes: 0.05): a dropped copy and its 1-byte mask are stored."""
 
@@ -180,9 +182,21 @@ COMPILED_CHUNKED_BYTES_PER_LOGIT = 2.0
 ``compile=True``): the bf16 logits stay; the float32 upcast and log-softmax are fused and not stored."""
 
 
-def loss_bytes_per_logit(loss: Loss, compiled: bool) -> float:
+COMPILED_STANDARD_BYTES_PER_LOGIT = 4.0
+"""The standard loss compiled on its own (torchtitan's ``build_cross_entropy_loss`` wraps
+``cross_entropy(pred.flatten(0, 1).float(), ...)`` in ``torch.compile`` when ``training.compile`` is set, since
+pytorch/torchtitan bbb1b616 (2025-04-02; #1033: "reduction of memory"), in ``torchtitan/components/loss.py`` at
+e7c0cae): the upcast, log-softmax and its gradient are fused, so the graph keeps the bf16 logits (2 bytes; the
+training loop deletes its own reference, ``del pred``) and the backward writes their bf16 gradient (2 bytes)
+while they are alive."""
+
+
+def loss_bytes_per_logit(loss: Loss, compiled: bool, compiled_loss: bool = False) -> float:
+    """Bytes per logit at the loss's peak; ``compiled_loss``: the stack compiles the standard loss itself."""
     if loss is Loss.CHUNKED and compiled:
         return COMPILED_CHUNKED_BYTES_PER_LOGIT
+    if loss is Loss.STANDARD and compiled and compiled_loss:
+        return COMPILED_STANDARD_BYTES_PER_LOGIT
     return LOSS_BYTES_PER_LOGIT[loss]
 
 
@@ -192,5 +206,5 @@ def output_bytes(s: int, b: int, d_model: int, vocab: int, loss: Loss, saving: S
     Sec. 4.3 count 4·s·b·h·(1 + V/h): the same terms with a single float32 copy of the logits."""
     sb = float(s) * float(b)
     mask = sb * d_model if dropout else 0.0
-    logits = loss_bytes_per_logit(loss, saving.compiled) * sb * vocab
+    logits = loss_bytes_per_logit(loss, saving.compiled, saving.compiled_loss) * sb * vocab
     return mask + 2.0 * saving.element_bytes * sb * d_model + logits

@@ -129,6 +129,7 @@ def _saving(config: Config, shape: Shape) -> Saving:
         attention=config.attention,
         element_bytes=4.0 if config.precision is TrainPrecision.FP32 else 2.0,
         compiled=config.compiled,
+        compiled_loss=config.compiled_loss,
         adapted=None if config.finetune is Finetune.FULL else config.lora_targets,
         lora_rank=0 if config.finetune is Finetune.FULL else config.lora_rank,
         lora_dropout=config.lora_dropout,

@@ -88,5 +88,5 @@ def held_bytes(shape: Shape | None, config: Config) -> float:
     if config.quantized_output:
         inputs += shape.d_model
     vocab = float(shape.vocab_size or 0)
-    logits = (2.0 + 2.0 - loss_bytes_per_logit(config.loss, config.compiled)) * tokens * vocab
+    logits = (2.0 + 2.0 - loss_bytes_per_logit(config.loss, config.compiled, config.compiled_loss)) * tokens * vocab
     return max(0.0, e * tokens * inputs + logits)

@@ -52,6 +52,8 @@ class Stack:
     returns."""
     softcap_eager: bool = False
     """Attention with soft-capped scores runs eagerly, not in a fused kernel."""
+    compiles_loss: bool = False
+    """Compiling the model compiles the standard loss with it (``activations.COMPILED_STANDARD_BYTES_PER_LOGIT``)."""
 
     def attention_for(self, softcapped: bool) -> Attention:
         """The attention kernel this stack runs for a model with (or without) soft-capped attention scores."""
@@ -127,9 +129,11 @@ STACKS: dict[str, Stack] = {
             Loss.STANDARD,
             compiled=True,
             upcast_unquantized=False,
-            source="torchtitan: SDPA, torch.compile per block, the loss upcasts the full logits (pred.float()); "
-            "selective recomputation is its per-op policy (selective_ac_option op)",
+            source="torchtitan: SDPA, torch.compile per block, the loss upcasts the full logits (pred.float()) and "
+            "is compiled with training.compile (components/loss.py build_cross_entropy_loss, since bbb1b616, "
+            "2025-04); selective recomputation is its per-op policy (selective_ac_option op)",
             op_selective=True,
+            compiles_loss=True,
         ),
         Stack(
             "megatron",

@@ -149,6 +149,8 @@ class Config:
     paged_optimizer: bool = False
     offload_activations: bool = False
     compiled: bool = False
+    compiled_loss: bool = False
+    """With ``compiled``, the standard loss is compiled too (torchtitan since 2025-04)."""
     lora_dropout: bool = False
     quantized_keep_inputs: bool = False
     """QLoRA's 4-bit linears keep their inputs (bitsandbytes' MatMul4Bit through 2024)."""
