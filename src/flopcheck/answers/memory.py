@@ -126,6 +126,7 @@ def resolve(
             compiled=stack.compiled if opts.compiled is None else opts.compiled,
             upcast_unquantized=stack.upcast_unquantized,
             op_selective=stack.op_selective,
+            compiled_loss=stack.compiles_loss,
             lora_dropout=stack.lora_dropout,
             quantized_keep_inputs=stack.quantized_keep_inputs,
             untied_output=stack.untied_output,

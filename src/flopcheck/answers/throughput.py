@@ -140,7 +140,7 @@ def run(shape: memory.Shape, params: float, trainable: float, config: memory.Con
         element_bytes=4.0 if config.precision is TrainPrecision.FP32 else 2.0,
         grad_bytes=2.0 if config.precision is TrainPrecision.PURE16 else 4.0,
         optimizer_bytes_per_param=_optimizer_bytes(config),
-        loss_bytes_per_logit=loss_bytes_per_logit(config.loss, config.compiled),
+        loss_bytes_per_logit=loss_bytes_per_logit(config.loss, config.compiled, config.compiled_loss),
         layout=config.layout,
     )
 
