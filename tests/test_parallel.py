@@ -201,7 +201,7 @@ def test_model_parallel_rows_median_error(cli: RunCli) -> None:
     # every measured row with tensor or pipeline parallelism (Megatron-LM 2021 Table 1, NeMo and Megatron-Bridge
     # tables, torchtitan, Llama 3, BLOOM, MT-NLG): within 10 % at the median on the fit split. The holdout split
     # holds BigScience's 2022 layout sweep of a 181B model on 384 A100 (28 layouts, Megatron-DeepSpeed on Jean Zay),
-    # predicted 4-57 % fast at low pipeline depth; with it the holdout median is above the 10 % target (issue
+    # predicted 1-57 % fast, most at low pipeline depth; with it the holdout median is above the 10 % target (issue
     # open), and this bound only guards it from getting worse
     data = cli("accuracy", "throughput", "--json").json()["throughput"]
     fit, holdout = data["model_parallel"]
