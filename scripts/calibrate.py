@@ -68,6 +68,7 @@ def _efficiency(p: Params, stack: str) -> Efficiency:
         stack=p.get(f"stack:{stack}", statistics.median(v for k, v in p.items() if k.startswith("stack:"))),
         tp_overlap=p["tp_overlap"],
         expert=p["expert"],
+        pipeline_engine=(preset := STACKS.get(stack)) is not None and preset.pipeline_engine,
     )
 
 

@@ -197,17 +197,15 @@ def test_llama_3_405b_table_4_throughput() -> None:
     assert accuracy.tuned_vp(126, 16) == list(range(2, 8))
 
 
-def test_model_parallel_rows_median_error(cli: RunCli) -> None:
+def test_model_parallel_rows_within_ten_percent_median(cli: RunCli) -> None:
     # every measured row with tensor or pipeline parallelism (Megatron-LM 2021 Table 1, NeMo and Megatron-Bridge
-    # tables, torchtitan, Llama 3, BLOOM, MT-NLG): within 10 % at the median on the fit split. The holdout split
-    # holds BigScience's 2022 layout sweep of a 181B model on 384 A100 (28 layouts, Megatron-DeepSpeed on Jean Zay),
-    # predicted 1-57 % fast, most at low pipeline depth; with it the holdout median is above the 10 % target (issue
-    # open), and this bound only guards it from getting worse
+    # tables, torchtitan, Llama 3, BLOOM, MT-NLG; holdout: Megatron-LM's README, Megatron-Bridge 26.04 and
+    # BigScience's 2022 layout sweep on 384 A100), fit and holdout split alike
     data = cli("accuracy", "throughput", "--json").json()["throughput"]
     fit, holdout = data["model_parallel"]
     assert (fit["split"], holdout["split"]) == ("fit", "holdout")
     assert fit["rows"] >= 40 and holdout["rows"] >= 40
-    assert fit["median_abs_error"] <= 0.10 and holdout["median_abs_error"] <= 0.15
+    assert fit["median_abs_error"] <= 0.10 and holdout["median_abs_error"] <= 0.10
     rows = [r for r in data["rows"] if r["model_parallel"] and r["consistent"]]
     assert len(rows) == fit["rows"] + holdout["rows"]
 
@@ -223,3 +221,17 @@ def test_searched_layout_range_covers_llama_65b(cli: RunCli) -> None:
     measured_mfu = 380 * 6 * 65_285_660_672 / 312e12
     assert data["compute"]["mfu_low"] < measured_mfu < data["compute"]["mfu_high"]
     assert data["compute"]["time_low_s"] < 21 * 86400 < data["compute"]["time_high_s"]
+
+
+def test_layout_ranking_on_bigscience_sweeps() -> None:
+    # BigScience's layout sweeps of one 181B model on 384 A100 after the 2022-02-25 cluster fix (chronicles-prequel):
+    # of the layouts measured at one global batch, the one flopcheck predicts fastest is the fastest measured
+    # (within the sweep's ~3 % run-to-run spread), on Jean Zay's measured Omni-Path bus bandwidth and with DeepSpeed's
+    # pipeline engine reducing gradients after its schedule
+    a100 = catalog.gpus().get("a100-sxm-80gb")
+    for prefix in ("bigscience-tr11-181b-g384-0225-gbs2048-", "bigscience-tr11-181b-g384-0225-gbs2016-"):
+        rows = [r for r in measurements.throughput_measurements() if r.id.startswith(prefix)]
+        assert len(rows) >= 6
+        top = max(rows, key=lambda r: accuracy.predicted_tokens_per_s(r, a100))
+        best = max(r.tokens_per_s_per_gpu for r in rows)
+        assert top.tokens_per_s_per_gpu >= 0.97 * best, (prefix, top.id)

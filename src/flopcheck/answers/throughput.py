@@ -10,6 +10,7 @@ from flopcheck.core import fitted, memory
 from flopcheck.core.activations import loss_bytes_per_logit
 from flopcheck.core.memory import Finetune, Offload, Optimizer, TrainPrecision
 from flopcheck.core.performance import Efficiency, Machine, Run, StepTime, step_time
+from flopcheck.core.stacks import STACKS
 
 MATMUL_EFFICIENCY: dict[str, float] = {
     # Maximum achievable BF16 matmul over dense peak, brute-force shape search (Stas Bekman, ml-engineering,
@@ -94,6 +95,7 @@ def machine(
         gpus_per_node=gpus_per_node or per_node,
         host_bw=PCIE_BW,
         fp8=precision is Precision.FP8,
+        fp16=precision is Precision.FP16,
     )
 
 
@@ -153,6 +155,7 @@ def efficiency(stack: str) -> Efficiency:
         stack=fitted.STACK.get(stack, fitted.STACK_DEFAULT),
         tp_overlap=fitted.TP_OVERLAP,
         expert=fitted.EXPERT,
+        pipeline_engine=(preset := STACKS.get(stack)) is not None and preset.pipeline_engine,
     )
 
 

@@ -156,6 +156,11 @@ class ThroughputMeasurement(Measurement):
     """A published training throughput in tokens per second per GPU, with how it was obtained."""
 
     gpus_per_node: PosInt | None
+    network_busbw_gb_per_s: PosFloat | None = None
+    """Measured NCCL bus bandwidth per GPU between nodes on the row's cluster, GB/s: a node's busbw over its GPUs
+    (each GPU's data-parallel ring shares the node's NICs); its measurement is quoted in ``network_source``. None:
+    the GPU's platform default (``answers.throughput.LINKS``)."""
+    network_source: Text | None = None
     global_batch: PosInt | None
     tokens_per_s_per_gpu: PosFloat
     derived: Flag

@@ -77,3 +77,33 @@ def pipeline_p2p_s(activation_bytes: float, vp: int, span: int, links: Links) ->
     model chunk under interleaving (Narayanan et al. 2021, Sec. 2.2.2: interleaving multiplies the communication
     by v)."""
     return 2.0 * vp * activation_bytes / links.within(span)
+
+
+def deepspeed_pipeline_tail_s(
+    trainable: float,
+    grad_bytes: float,
+    tied_bytes: float,
+    dp: int,
+    zero: int,
+    dp_bandwidth: float,
+    links: Links,
+) -> float:
+    """Seconds of data-parallel communication DeepSpeed's pipeline engine adds after its schedule, none of it hidden,
+    for ``trainable`` parameters on one GPU.
+    ``TrainSchedule.steps`` (deepspeed/runtime/pipe/schedule.py) issues ``ReduceTiedGrads``, ``ReduceGrads`` and
+    ``OptimizerStep`` only after the last backward pass of the batch, and the engine turns the backward hooks'
+    reduction off (``PipelineEngine._exec_reduce_tied_grads``/``_exec_reduce_grads``, pipe/engine.py, DeepSpeed
+    2022-02). The tied embedding's gradient (``tied_bytes``, the first and last stages' shared weight) is
+    all-reduced between those two stages (``PipelineModule.allreduce_tied_weight_gradients``), a 2-rank all-reduce
+    on the network. ZeRO-1 (stage_1_and_2.py ``reduce_gradients``/``average_tensor``) then reduces each rank's
+    partition of the 16-bit gradients to its owner with one NCCL reduce per partition (busbw = algbw for reduce,
+    nccl-tests doc/PERFORMANCE.md: the whole gradient once over the bus) and, after the step, all-gathers the updated
+    16-bit weights (``dist.all_gather`` in allgather_bucket_size shards): (n−1)/n of them. Without ZeRO the gradients
+    are all-reduced (``buffered_allreduce_fallback``)."""
+    tied_s = all_reduce_s(tied_bytes, 2, links.network_bw) if tied_bytes > 0 else 0.0
+    if dp <= 1:
+        return tied_s
+    gradients = trainable * grad_bytes
+    if zero >= 1:
+        return tied_s + gradients / dp_bandwidth + all_to_all_s(2.0 * trainable, dp, dp_bandwidth)
+    return tied_s + all_reduce_s(gradients, dp, dp_bandwidth)

@@ -61,6 +61,12 @@ class Machine:
     host_bw: float
     """Bytes per second per direction between host and GPU (PCIe)."""
     fp8: bool = False
+    fp16: bool = False
+    """Compute in fp16 (not bf16): DeepSpeed's fp16 optimizers keep and reduce 16-bit gradients."""
+    dp_network_bw: float | None = None
+    """A cluster's measured bus bandwidth per GPU for data-parallel collectives between nodes when every GPU of a
+    node is in a different data-parallel group (None: ``network_bw``). Groups with k ranks on a node share its
+    links among fewer groups: k times this."""
 
 
 @dataclass(frozen=True)
@@ -80,6 +86,9 @@ class Efficiency:
     expert: float = 1.0
     """Mixture-of-experts grouped GEMMs' FLOP rate relative to dense GEMMs (routing skew, small per-expert
     batches)."""
+    pipeline_engine: bool = False
+    """Not fitted: the stack pipelines with DeepSpeed's ``PipelineEngine``, which reduces data-parallel gradients
+    after the whole schedule (``comm.deepspeed_pipeline_tail_s``)."""
 
 
 @dataclass(frozen=True)
@@ -266,6 +275,9 @@ def step_time(run: Run, machine: Machine, eff: Efficiency) -> StepTime:
     if run.offload_optimizer:
         optimizer_s = 0.0
     link = links.within(span)
+    if machine.dp_network_bw is not None and span > machine.gpus_per_node:
+        ranks_per_node = max(1, machine.gpus_per_node // (lay.tp * lay.cp))
+        link = machine.dp_network_bw * ranks_per_node
     comm_s, collectives = 0.0, 0.0
     for weights, size, n in groups:
         if n <= 1 or size <= 0:
@@ -287,6 +299,10 @@ def step_time(run: Run, machine: Machine, eff: Efficiency) -> StepTime:
     passes = run.grad_accum + parallel.bubble_fraction(lay.pp, lay.vp, run.grad_accum) * run.grad_accum
     compute_s = passes * micro_s
     exposed = max(comm_s - eff.overlap * compute_s, (1.0 - eff.overlap) * comm_s)
+    if eff.pipeline_engine and lay.pp > 1 and run.zero < 3:
+        grad_bytes = 2.0 if machine.fp16 else run.grad_bytes
+        tied = float(run.shape.vocab_size or 0) * run.shape.d_model / lay.tp if run.shape.tied_embeddings else 0.0
+        exposed = comm.deepspeed_pipeline_tail_s(trainable, grad_bytes, tied * grad_bytes, dp, run.zero, link, links)
     offload_s = 4.0 * trainable / machine.host_bw if run.offload_optimizer else 0.0
     step_s = compute_s + exposed + optimizer_s + offload_s
     tokens = float(run.grad_accum) * run.micro_batch * run.seq_len / lay.model_parallel

@@ -54,6 +54,10 @@ class Stack:
     """Attention with soft-capped scores runs eagerly, not in a fused kernel."""
     compiles_loss: bool = False
     """Compiling the model compiles the standard loss with it (``activations.COMPILED_STANDARD_BYTES_PER_LOGIT``)."""
+    pipeline_engine: bool = False
+    """Pipeline parallelism runs in DeepSpeed's ``PipelineEngine`` (Megatron-DeepSpeed, DeepSpeed's own pipeline):
+    data-parallel gradients are reduced after the schedule, not behind the backward pass
+    (``communication.deepspeed_pipeline_tail_s``). Megatron-LM and NeMo overlap them."""
 
     def attention_for(self, softcapped: bool) -> Attention:
         """The attention kernel this stack runs for a model with (or without) soft-capped attention scores."""
@@ -152,7 +156,10 @@ STACKS: dict[str, Stack] = {
             Loss.STANDARD,
             compiled=False,
             upcast_unquantized=False,
-            source="DeepSpeed ZeRO with transformers models: SDPA attention and the transformers loss",
+            source="DeepSpeed ZeRO with transformers models: SDPA attention and the transformers loss; with pipeline "
+            "parallelism DeepSpeed's PipelineEngine (Megatron-DeepSpeed: BLOOM, MT-NLG), whose TrainSchedule reduces "
+            "gradients after the last backward pass (deepspeed/runtime/pipe/schedule.py)",
+            pipeline_engine=True,
         ),
         Stack(
             "nanogpt",
