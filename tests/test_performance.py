@@ -107,7 +107,7 @@ def test_eager_scores_move_more_unfused_than_fused() -> None:
     # op by op (core.performance.eager_score_bytes): a fused scale-mask-softmax reads and writes the scores once
     # each way; the unfused path adds the scaling's and the mask's passes and, under 16-bit autocast, softmax's fp32
     # copy; dropout adds a read, a write and a one-byte mask in each direction
-    from flopcheck.core.performance import eager_score_bytes
+    from flopcheck.core.activations import eager_score_bytes
 
     fused, unfused = eager_score_bytes(2.0, False, True), eager_score_bytes(2.0, False, False)
     assert fused == (8.0, 14.0)

@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 
 from flopcheck.core import communication as comm
 from flopcheck.core import layout as parallel
-from flopcheck.core.activations import Attention
+from flopcheck.core.activations import Attention, eager_score_bytes
 from flopcheck.core.layout import Layout
 from flopcheck.core.memory import Shape
 
@@ -155,30 +155,6 @@ class _Micro:
     memory_s: float
     kernels_s: float
     communication_s: float
-
-
-def eager_score_bytes(element: float, dropout: bool, fused: bool) -> tuple[float, float]:
-    """Bytes each attention-score element moves through memory per layer, (forward, backward), when the s×s
-    scores are materialised, counted op by op. Unfused PyTorch (nanoGPT's manual path, transformers'
-    ``eager_attention_forward``): QKᵀ writes the scores; the scaling and the causal mask each read and write
-    them; softmax reads them and, under 16-bit autocast, writes fp32 probabilities that a cast brings back to
-    16 bits (transformers: ``softmax(..., dtype=torch.float32).to(query.dtype)``; autocast runs softmax in
-    fp32); dropout reads, writes and stores a one-byte mask; P·V reads the probabilities. The backward mirrors
-    each op: dP written and P read for dV, dropout's mask applied, softmax's backward reading dP and P and
-    writing dS (with the casts in fp32), the mask and scaling passed back, and dS read for dQ and for dK.
-    Fused (Megatron-LM's ``FusedScaleMaskSoftmax``, or torch.compile) does scale, mask and softmax in one read
-    and one write, forward and backward."""
-    e = element
-    wide = 4.0 if e < 4.0 else e  # softmax's dtype: fp32 under 16-bit autocast
-    drop_forward, drop_backward = (2.0 * e + 1.0, 2.0 * e + 1.0) if dropout else (0.0, 0.0)
-    if fused:
-        return e + 2.0 * e + drop_forward + e, e + e + drop_backward + 3.0 * e + 2.0 * e
-    cast = (wide + e) if wide > e else 0.0
-    softmax_forward = e + wide + cast
-    softmax_backward = (e + wide) + 3.0 * wide + (wide + e) if wide > e else 3.0 * e
-    forward = e + 2.0 * e + 2.0 * e + softmax_forward + drop_forward + e
-    backward = e + e + drop_backward + softmax_backward + 2.0 * e + 2.0 * e + 2.0 * e
-    return forward, backward
 
 
 def _micro(run: Run, machine: Machine, eff: Efficiency, links: comm.Links, dp: int) -> _Micro:
