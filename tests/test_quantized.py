@@ -138,3 +138,27 @@ def test_litgpt_runs_soft_capped_attention_eagerly() -> None:
     assert STACKS["litgpt"].attention_for(softcapped=True) is Attention.EAGER
     assert STACKS["litgpt"].attention_for(softcapped=False) is Attention.FLASH
     assert STACKS["hf"].attention_for(softcapped=True) is Attention.FLASH
+
+
+def test_unchunked_nf4_conversion_peaks_at_68_bytes_per_element_of_the_largest_weight() -> None:
+    # torchao 0.1 NF4Tensor.from_tensor: bf16 weight (2) + block-scaled copy (2) + ``value - nf4`` over 16 codes
+    # in bf16 (32) alive while ``.abs()`` writes its own (32). Llama 2 7B's largest NF4 matrix is an MLP
+    # projection, 11008 × 4096 (the output layer stays bf16 in torchtune).
+    config = replace(STATES, nf4_unchunked=True)
+    assert quantized.load_bytes(1e9, LLAMA2_7B, 6.738e9, config) == pytest.approx(1e9 + 68 * 11008 * 4096)
+    assert quantized.load_bytes(1e9, LLAMA2_7B, 6.738e9, STATES) == 0.0
+    lora = replace(config, finetune=Finetune.LORA)
+    assert quantized.load_bytes(1e9, LLAMA2_7B, 6.738e9, lora) == 0.0
+
+
+def test_torchtune_2404_qlora_reserved_peak_keeps_the_load() -> None:
+    # torchtune's QLoRA tutorial (0914d5cf) reports 9.13 GB reserved after model init and 9.29 GB in training
+    # for 7B_qlora_single_device: the training step alone allocates far less; the cached load is kept.
+    row = _row("tt2404-llama2-7b-qlora-4090")
+    cfg = accuracy.config(row)
+    assert cfg.nf4_unchunked
+    assert row.model.params is not None
+    e = memory.estimate(row.model.params, accuracy.shape(row), cfg)
+    step = (e.total_bytes - e.overhead_bytes) * (1 + fitted.ALLOCATOR_RESERVE)
+    predicted = accuracy.predicted_memory(row, fitted.ALLOCATOR_RESERVE)
+    assert step < 0.7 * 9.13e9 < predicted <= 9.13e9

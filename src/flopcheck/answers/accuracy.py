@@ -13,7 +13,7 @@ from flopcheck.answers import throughput
 from flopcheck.catalog.entries import GpuSpec, Precision
 from flopcheck.catalog.measurements import MemoryMeasurement, ThroughputMeasurement
 from flopcheck.core import layout as parallel
-from flopcheck.core import memory
+from flopcheck.core import memory, quantized
 from flopcheck.core.activations import Attention, Loss
 from flopcheck.core.layout import Layout
 from flopcheck.core.memory import Finetune, Offload, Optimizer, Recompute, TrainPrecision
@@ -116,6 +116,7 @@ def config(row: Measurement, gpu: GpuSpec | None = None, vp: int | None = None) 
         double_quant=_double_quant(row),
         dequant_copies=stack.dequant_copies if stack is not None else 1,
         holds_last_graph=stack is not None and stack.holds_last_graph,
+        nf4_unchunked=_nf4_unchunked(row),
         peak_batch_repeats="forced into the first batch" not in row.notes,
         layout=lay,
         micro_batches=batches,
@@ -183,12 +184,27 @@ def _block_units(row: Measurement) -> bool:
     return row.method in ("lora", "qlora") and "auto_wrap_policy=Block" in row.notes
 
 
+def _nf4_unchunked(row: Measurement) -> bool:
+    """QLoRA through torchao 0.1, whose NF4 conversion is not chunked, as the row's notes state the release the
+    stack pinned (the schema has no field for it): torchtune's pyproject.toml has ``torchao==0.1`` through
+    2024-05 (fef3ed10, 0217d44c)."""
+    return row.method == "qlora" and "torchao==0.1" in row.notes
+
+
 def predicted_memory(row: MemoryMeasurement, reserve: float) -> float:
-    """Bytes the allocator reports: the allocated peak, plus the reserve for reserved-memory metrics."""
+    """Bytes the allocator reports: the allocated peak, plus the reserve for reserved-memory metrics. A reserved
+    peak also keeps what loading the model cached (``quantized.load_bytes``) where the recipe resets the peak
+    statistics after model init without emptying the cache: torchtune's single-device LoRA recipe (fef3ed10,
+    ``memory_stats_log(reset_stats=True)``, no ``torch.cuda.empty_cache``), whose QLoRA tutorial (0914d5cf)
+    reports 9.13 GB reserved after model init and 9.29 GB in training."""
     assert row.model.params is not None
-    e = memory.estimate(row.model.params, shape(row), config(row))
+    cfg, the_shape = config(row), shape(row)
+    e = memory.estimate(row.model.params, the_shape, cfg)
     allocated = e.total_bytes - e.overhead_bytes
-    return allocated if row.metric == "allocated" else allocated * (1.0 + reserve)
+    if row.metric == "allocated":
+        return allocated
+    loaded = quantized.load_bytes(e.weights_bytes, the_shape, row.model.params, cfg)
+    return max(allocated, loaded) * (1.0 + reserve)
 
 
 def predicted_tokens_per_s(row: ThroughputMeasurement, gpu: GpuSpec, eff: Efficiency | None = None) -> float:

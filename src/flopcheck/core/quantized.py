@@ -24,6 +24,15 @@ NF4_BYTES_PER_PARAM = (4.0 + 32.0 / 64.0) / 8
 "32/64 = 0.5 bits per parameter"; bitsandbytes ``quantize_4bit(blocksize=64)``, ``compress_statistics=False``)."""
 
 
+UNCHUNKED_NF4_BYTES_PER_ELEMENT = 68.0
+"""Peak bytes per element of the weight being converted by torchao 0.1's ``to_nf4`` (``NF4Tensor.from_tensor``,
+torchao ff288954, the release torchtune pinned as ``torchao==0.1`` through 2024-05): the bf16 weight (2), its
+block-scaled copy (2, ``convert_to_norm_float_weight``), and in ``quantize_tensor_nearest`` the bf16
+differences to the 16 NF4 values, ``value.unsqueeze(-1) - nf4`` (16 × 2 = 32), alive while ``.abs()`` writes
+its own 32. torchao #196 (6081796b, 2024-05-01, in 0.2) converts in chunks of 1024² elements because "this can
+cause a large memory spike due to intermediates of the quantization process"."""
+
+
 def untied(params: float, shape: Shape | None, config: Config) -> tuple[float, Shape | None]:
     """The parameters and shape a stack trains when it keeps its own output layer where the checkpoint ties it to
     the embedding (``Config.untied_output``): one more vocabulary × width matrix."""
@@ -90,3 +99,15 @@ def held_bytes(shape: Shape | None, config: Config) -> float:
     vocab = float(shape.vocab_size or 0)
     logits = (2.0 + 2.0 - loss_bytes_per_logit(config.loss, config.compiled, config.compiled_loss)) * tokens * vocab
     return max(0.0, e * tokens * inputs + logits)
+
+
+def load_bytes(weights: float, shape: Shape | None, params: float, config: Config) -> float:
+    """Peak bytes allocated while a QLoRA model is built and loaded with an unchunked NF4 conversion
+    (``Config.nf4_unchunked``): the model's ``weights`` plus the conversion of its largest 4-bit matrix
+    (``UNCHUNKED_NF4_BYTES_PER_ELEMENT``); 0 otherwise. torchtune 2024-04 builds each ``LoRALinear`` on the GPU
+    and quantizes its bf16 weight there (``_create_weight_and_bias``: ``to_nf4(linear.weight)``), then converts
+    every checkpoint weight again on load (``_register_nf4_dispatch_ops.inplace_copy``:
+    ``to_nf4(args[0][1].to(dest_tensor.device))``, torchtune fef3ed10), when the rest of the model is held."""
+    if not config.nf4_unchunked or config.finetune is not Finetune.QLORA:
+        return 0.0
+    return weights + UNCHUNKED_NF4_BYTES_PER_ELEMENT * largest_quantized(shape, params, config)
