@@ -162,3 +162,11 @@ def test_torchtune_2404_qlora_reserved_peak_keeps_the_load() -> None:
     step = (e.total_bytes - e.overhead_bytes) * (1 + fitted.ALLOCATOR_RESERVE)
     predicted = accuracy.predicted_memory(row, fitted.ALLOCATOR_RESERVE)
     assert step < 0.7 * 9.13e9 < predicted <= 9.13e9
+
+
+def test_torchtune_keeps_the_standard_loss_eager_under_compile() -> None:
+    # torchtune's recipes call training.compile_loss(self._loss_fn) without keeping its result; for
+    # torch.nn.CrossEntropyLoss that result is the compiled module (training/_compile.py at 30b8519e), so only
+    # the chunked loss, patched in place, is compiled.
+    assert not STACKS["torchtune"].compiles_loss
+    assert not accuracy.config(_row("tt2409-llama31-405b-qlora-8xa100")).compiled_loss
