@@ -18,15 +18,17 @@ import math
 import statistics
 import sys
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from flopcheck.answers import accuracy, throughput
 from flopcheck.answers import layout as layout_plan
 from flopcheck.answers import memory as memory_plan
+from flopcheck.answers.layout import Candidate
 from flopcheck.catalog import measurements
 from flopcheck.catalog import store as catalog
-from flopcheck.catalog.entries import Precision
+from flopcheck.catalog.entries import GpuSpec, Precision
+from flopcheck.catalog.measurements import ThroughputMeasurement
 from flopcheck.core.layout import Layout
 from flopcheck.core.performance import Efficiency, Machine, Run, step_time
 from flopcheck.core.stacks import STACKS
@@ -75,33 +77,49 @@ def _efficiency(p: Params, stack: str) -> Efficiency:
 SEARCH_MIN_GPUS = 16
 
 
-def search_ratios(p: Params, split: str = "fit") -> list[float]:
-    """Measured throughput over the throughput of the fastest layout the search finds for the same model, GPUs,
-    global batch, sequence length and stack, on the multi-GPU pre-training rows of ``split`` (dense, bf16):
-    how the layouts teams published compare with the one flopcheck recommends, at parameters ``p``."""
-    out = []
+def search_rows(split: str | None = None) -> Iterator[tuple[ThroughputMeasurement, GpuSpec]]:
+    """The measured multi-GPU pre-training rows (dense, bf16, expressible, not low quality) of ``split`` (None:
+    both) whose layouts the search can be compared with, each with its catalog GPU."""
     for row in measurements.throughput_measurements():
         usable = row.gpus >= SEARCH_MIN_GPUS and row.method == "pretrain" and row.compute == "bf16"
-        if not usable or row.split != split or row.gpu_id is None or row.model.n_experts or row.quality == "low":
+        if not usable or row.gpu_id is None or row.model.n_experts or row.quality == "low":
+            continue
+        if split is not None and row.split != split:
             continue
         gpu = catalog.gpus().find(row.gpu_id)
-        if gpu is None or not accuracy.expressible(row) or row.model.params is None or row.seq_len is None:
-            continue
-        stack = row.stack if row.stack in STACKS else "megatron"
-        shape = accuracy.shape(row)
-        base = accuracy.config(row)
-        base = dataclasses.replace(base, layout=Layout(), gpus=row.gpus, zero=0, micro_batches=None)
-        machine = throughput.machine(gpu, Precision.BF16, row.gpus_per_node)
-        if gpu.id not in throughput.MATMUL_EFFICIENCY:
-            machine = dataclasses.replace(machine, matmul_efficiency=p["matmul"])
-        batch = row.global_batch or layout_plan.default_global_batch(row.seq_len, row.gpus)
-        usable_bytes = memory_plan.usable_bytes(gpu.memory_bytes) if gpu.memory_known else math.inf
-        found = layout_plan.search(
-            row.model.params, shape, base, row.gpus, batch, machine, _efficiency(p, stack), usable_bytes, keep=1,
-            exact=row.global_batch is not None,
-        )  # fmt: skip
-        if found.candidates:
-            out.append(row.tokens_per_s_per_gpu / (found.candidates[0].tokens_per_s / row.gpus))
+        if gpu is not None and accuracy.expressible(row) and row.model.params is not None and row.seq_len:
+            yield row, gpu
+
+
+def searched_best(
+    row: ThroughputMeasurement, gpu: GpuSpec, efficiency: Callable[[str], Efficiency], matmul: float
+) -> Candidate | None:
+    """The fastest layout the search finds for a measured row's model, GPUs, global batch, sequence length and
+    stack (``efficiency`` of the stack; ``matmul`` for GPUs without a published GEMM efficiency)."""
+    assert row.model.params is not None and row.seq_len is not None
+    stack = row.stack if row.stack in STACKS else "megatron"
+    base = dataclasses.replace(accuracy.config(row), layout=Layout(), gpus=row.gpus, zero=0, micro_batches=None)
+    machine = throughput.machine(gpu, Precision.BF16, row.gpus_per_node)
+    if gpu.id not in throughput.MATMUL_EFFICIENCY:
+        machine = dataclasses.replace(machine, matmul_efficiency=matmul)
+    batch = row.global_batch or layout_plan.default_global_batch(row.seq_len, row.gpus)
+    usable_bytes = memory_plan.usable_bytes(gpu.memory_bytes) if gpu.memory_known else math.inf
+    found = layout_plan.search(
+        row.model.params, accuracy.shape(row), base, row.gpus, batch, machine, efficiency(stack), usable_bytes,
+        keep=1, exact=row.global_batch is not None,
+    )  # fmt: skip
+    return found.candidates[0] if found.candidates else None
+
+
+def search_ratios(p: Params, split: str = "fit") -> list[float]:
+    """Measured throughput over the throughput of the fastest layout the search finds (``searched_best``) on the
+    rows of ``search_rows(split)``: how the layouts teams published compare with the one flopcheck recommends, at
+    parameters ``p``."""
+    out = []
+    for row, gpu in search_rows(split):
+        best = searched_best(row, gpu, lambda stack: _efficiency(p, stack), p["matmul"])
+        if best is not None:
+            out.append(row.tokens_per_s_per_gpu / (best.tokens_per_s / row.gpus))
     return sorted(out)
 
 

@@ -184,3 +184,13 @@ def test_runs_with_a_published_configuration_are_predicted_at_it(cli: RunCli, tm
     path.write_text(broken, encoding="utf-8")
     result = cli("runs", "--catalog", str(path), "--json")
     assert result.code == 2 and "synthetic" in result.err and "no-such-row" in result.err
+
+
+def test_a_configuration_measured_on_another_gpu_is_bad_input(cli: RunCli, tmp_path: Path) -> None:
+    # the synthetic run is on an A100 80GB; BLOOM's configuration row was measured on the same card, Llama 3's on
+    # H100: predicting the run at the H100 row would price another GPU's configuration
+    path = tmp_path / "runs.yaml"
+    linked = SYNTHETIC.replace("    source:", "    configuration: llama3-405B-table4-g16384-s8192\n    source:", 1)
+    path.write_text(linked, encoding="utf-8")
+    result = cli("runs", "--catalog", str(path), "--json")
+    assert result.code == 2 and "synthetic" in result.err and "h100-sxm" in result.err

@@ -222,9 +222,10 @@ def case(row: ThroughputMeasurement, gpu: GpuSpec) -> tuple[Run, Machine]:
     machine = throughput.machine(gpu, Precision(row.compute), per_node)
     if row.network_busbw_gb_per_s is not None:
         machine = replace(machine, dp_network_bw=row.network_busbw_gb_per_s * 1e9)
-    runs = [_run(row, cfg, params)]
     if row.parallel.schedule == "interleaved" and row.parallel.vp is None:
         runs = [_run(row, config(row, gpu, vp), params) for vp in tuned_vp(the_shape.n_layer, cfg.layout.pp)]
+    else:
+        runs = [_run(row, cfg, params)]
     eff = throughput.efficiency(row.stack)
     return min(runs, key=lambda run: step_time(run, machine, eff).step_s), machine
 

@@ -162,12 +162,18 @@ def evaluate_all(
     rows = {row.id: row for row in measured}
     out = []
     for run in runs:
+        gpu = gpus.get(run.gpu)
         configured = None
         if run.configuration is not None:
             configured = rows.get(run.configuration)
             if configured is None:
                 raise InputError(f"runs: {run.id}: configuration {run.configuration!r} is not a measured row")
-        out.append(evaluate(run, model_of(run, models), gpus.get(run.gpu), mfu, configured))
+            if configured.gpu_id != gpu.id:
+                raise InputError(
+                    f"runs: {run.id}: configuration {run.configuration!r} was measured on {configured.gpu_id}, "
+                    f"not on the run's {gpu.id}"
+                )
+        out.append(evaluate(run, model_of(run, models), gpu, mfu, configured))
     return out
 
 

@@ -63,12 +63,12 @@ def assumption_lines(result: FitsResult | BudgetResult) -> list[str]:
 def _range_source(result: FitsResult | BudgetResult) -> list[str]:
     if not isinstance(result, FitsResult) or result.compute.mfu_source != "predicted":
         return []
-    where = (
-        "measured throughput of published multi-GPU configurations over the searched layout's prediction for "
-        "the same model, GPUs and batch"
-        if result.layout is not None and result.layout.source == "searched"
-        else "measured over predicted throughput at the measured configurations"
-    )
+    where = "measured over predicted throughput at the measured configurations"
+    if result.layout is not None and result.layout.source == "searched":
+        where += (
+            " or, wider, of the measured throughput of published multi-GPU configurations over the searched "
+            "layout's prediction for the same model, GPUs and batch"
+        )
     return [f"likely MFU range: the 10th to 90th percentile of {where} (fit split; python -m scripts.calibrate)"]
 
 
