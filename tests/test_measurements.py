@@ -133,6 +133,73 @@ def test_megatron_2021_row_reproduces_the_published_tflops() -> None:
     assert row.derived
 
 
+# Korthikanti et al. 2022, "Reducing Activation Recomputation in Large Transformer Models" (arXiv 2205.05198v1).
+# Table 3: size -> (attention heads, hidden, layers, tensor / pipeline parallel, GPUs, global batch, micro-batch)
+KORTHIKANTI_TABLE_3 = {
+    "22B": (64, 6144, 48, 8, 1, 8, 4, 4),
+    "175B": (96, 12288, 96, 8, 8, 64, 64, 1),
+    "530B": (128, 20480, 105, 8, 35, 280, 280, 1),
+    "1T": (160, 25600, 128, 8, 64, 512, 512, 1),
+}
+# Table 5: size -> (iteration time s, full recompute; present work; throughput increase; model and hardware FLOPs
+# utilization of the present work)
+KORTHIKANTI_TABLE_5 = {
+    "22B": (1.42, 1.10, 0.290, 0.415, 0.437),
+    "175B": (18.13, 13.75, 0.318, 0.514, 0.528),
+    "530B": (49.05, 37.83, 0.297, 0.560, 0.570),
+    "1T": (94.42, 71.49, 0.321, 0.563, 0.570),
+}
+A100_PEAK = 312e12  # the paper's footnote 5
+
+
+def _korthikanti_utilization(row: ThroughputMeasurement, recompute_term: int) -> float:
+    """The row's rate over the A100 peak by Appendix A, per token 72·L·h²·(1 + s/6h + V/12hL) model FLOPs (Eq. 7)
+    or, with s/3h, hardware FLOPs (Eq. 8)."""
+    layers, h, vocab, seq = row.model.layers, row.model.hidden, row.model.vocab, row.seq_len
+    assert vocab is not None and seq is not None
+    per_token = 72 * layers * h**2 * (1 + seq / (recompute_term * h) + vocab / (12 * h * layers))
+    return row.tokens_per_s_per_gpu * per_token / A100_PEAK
+
+
+@pytest.mark.parametrize("size", list(KORTHIKANTI_TABLE_3))
+def test_korthikanti_2022_table_5_rows(size: str) -> None:
+    # Table 5: end-to-end iteration time with full recomputation (no sequence parallelism) and with the present work
+    # (sequence parallelism + selective recomputation) on Table 3's configurations; Sec. 6: s = 2048, v = 51200,
+    # the interleaved schedule with m = 3 for 175B and 530B
+    heads, hidden, layers, tp, pp, gpus, batch, micro = KORTHIKANTI_TABLE_3[size]
+    full_s, present_s, increase, mfu, hfu = KORTHIKANTI_TABLE_5[size]
+    full = _throughput(f"korthikanti2022-t5-{size}-g{gpus}-full")
+    present = _throughput(f"korthikanti2022-t5-{size}-g{gpus}-sp-selective")
+    for row, seconds in ((full, full_s), (present, present_s)):
+        assert (row.model.heads, row.model.hidden, row.model.layers) == (heads, hidden, layers)
+        layout = (row.parallel.tp, row.parallel.pp, row.gpus, row.global_batch, row.micro_batch)
+        assert layout == (tp, pp, gpus, batch, micro)
+        assert (row.seq_len, row.model.vocab, row.parallel.vp) == (2048, 51200, 3 if size in ("175B", "530B") else None)
+        assert row.tokens_per_s_per_gpu * row.gpus * seconds == pytest.approx(batch * 2048, rel=1e-3)
+        assert (row.split, row.gpu_id, row.derived) == ("holdout", "a100-sxm-80gb", True)
+    assert (full.recompute, full.parallel.sequence_parallel) == ("full", False)
+    assert (present.recompute, present.parallel.sequence_parallel) == ("selective", True)
+    assert present.tokens_per_s_per_gpu / full.tokens_per_s_per_gpu - 1 == pytest.approx(increase, abs=2e-3)
+    # the published MFU and HFU follow from the published iteration time by Appendix A's counts (to their rounding)
+    assert _korthikanti_utilization(present, 6) == pytest.approx(mfu, abs=2e-3)
+    assert _korthikanti_utilization(present, 3) == pytest.approx(hfu, abs=2e-3)
+
+
+def test_korthikanti_2022_530b_on_2240_gpus() -> None:
+    # Sec. 6.3: 530B with 8-way data parallelism (2240 GPUs, batch per model instance kept): 37.83 s -> 39.15 s per
+    # iteration, MFU 56.0 % -> 54.2 %; abstract: "54.2%, which is 29% faster than the 42.1% we achieve using
+    # recomputation"
+    present = _throughput("korthikanti2022-s63-530B-g2240-sp-selective")
+    full = _throughput("korthikanti2022-abstract-530B-g2240-full")
+    for row in (present, full):
+        assert (row.gpus, row.global_batch, row.parallel.tp, row.parallel.pp) == (2240, 2240, 8, 35)
+    assert present.tokens_per_s_per_gpu * present.gpus * 39.15 == pytest.approx(2240 * 2048, rel=1e-3)
+    assert _korthikanti_utilization(present, 6) == pytest.approx(0.542, abs=2e-3)
+    assert _korthikanti_utilization(full, 6) == pytest.approx(0.421, rel=1e-3)
+    assert present.tokens_per_s_per_gpu / full.tokens_per_s_per_gpu == pytest.approx(1.29, abs=5e-3)
+    assert (full.recompute, full.parallel.sequence_parallel, full.quality) == ("full", False, "medium")
+
+
 def _first_row() -> dict[str, Any]:
     """The first packaged row as plain data, to be broken in one place."""
     row: dict[str, Any] = memory_measurements()[0].model_dump(mode="json")

@@ -199,8 +199,8 @@ def test_llama_3_405b_table_4_throughput() -> None:
 
 def test_model_parallel_rows_within_ten_percent_median(cli: RunCli) -> None:
     # every measured row with tensor or pipeline parallelism (Megatron-LM 2021 Table 1, NeMo and Megatron-Bridge
-    # tables, torchtitan, Llama 3, BLOOM, MT-NLG; holdout: Megatron-LM's README, Megatron-Bridge 26.04 and
-    # BigScience's 2022 layout sweep on 384 A100), fit and holdout split alike
+    # tables, torchtitan, Llama 3, BLOOM, MT-NLG; holdout: Megatron-LM's README, Megatron-Bridge 26.04, BigScience's
+    # 2022 layout sweep on 384 A100 and Korthikanti et al. 2022), fit and holdout split alike
     data = cli("accuracy", "throughput", "--json").json()["throughput"]
     fit, holdout = data["model_parallel"]
     assert (fit["split"], holdout["split"]) == ("fit", "holdout")

@@ -5,7 +5,7 @@ Each value is fitted on the 'fit' split of data/memory-measured.yaml or data/thr
 reproduces these numbers.
 
 Throughput, fit: 218 rows, median |error| 8.2%, worst +85.7%.
-Throughput, holdout: 136 rows, median |error| 9.6%, worst +104.5%.
+Throughput, holdout: 146 rows, median |error| 9.6%, worst +104.5%.
 Searched layouts: 47 measured multi-GPU rows ran at 0.84x the fastest layout's predicted throughput (median).
 """
 
