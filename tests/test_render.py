@@ -8,6 +8,7 @@ from collections import Counter
 import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
+from rich.cells import cell_len
 
 from flopcheck.render._rich import wrap
 from flopcheck.render.document import chunks
@@ -103,11 +104,19 @@ words = st.lists(
 @given(words, st.integers(min_value=8, max_value=120))
 def test_wrapping_loses_nothing_and_keeps_pieces_whole(text_words: list[str], width: int) -> None:
     text = " ".join(text_words)
-    assume(all(len(piece) <= width for piece in chunks(text)))  # longer ones are folded: the only cut
+    # widths are terminal cells (a full-width digit, which \d also matches, takes two)
+    assume(all(cell_len(piece) <= width for piece in chunks(text)))  # longer ones are folded: the only cut
     lines = wrap(text, width)
     assert " ".join(lines) == text
     pieces = chunks(text)
     for line in lines:
-        assert len(line) <= width or line in pieces
+        assert cell_len(line) <= width or line in pieces
     rejoined = [piece for line in lines for piece in chunks(line)]
-    assert all(piece in rejoined for piece in pieces if len(piece) <= width)
+    assert all(piece in rejoined for piece in pieces if cell_len(piece) <= width)
+
+
+def test_folding_counts_terminal_cells() -> None:
+    # a piece wider than the line is cut into lines no wider than it, wide characters counted as two cells
+    lines = wrap("０１２３４５", 5)
+    assert "".join(lines) == "０１２３４５"
+    assert all(cell_len(line) <= 5 for line in lines)

@@ -59,9 +59,10 @@ def wrap(text: str, full: int) -> list[str]:
             else:
                 lines.append(line)
                 line = piece
-            while cell_len(line) > width:
-                lines.append(line[:width])
-                line = line[width:]
+            while cell_len(line) > width:  # fold by terminal cells: a wide character takes two
+                cut = max(1, next((i for i in range(len(line), 0, -1) if cell_len(line[:i]) <= width), 1))
+                lines.append(line[:cut])
+                line = line[cut:]
         lines.append(line)
         lines[start:] = [indent + piece for piece in lines[start:]]
     return lines
