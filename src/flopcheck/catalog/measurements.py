@@ -101,6 +101,9 @@ class Parallel(_Frozen):
     sequence_parallel: Flag | None
     schedule: Literal["1f1b", "interleaved"] | None = None
     """The pipeline schedule where the source names it; interleaved with vp null: virtual stages not published."""
+    tp_comm_overlap: Flag = False
+    """Tensor-parallel communication overlapped with the forward GEMMs too, where the source says so (Megatron-LM
+    ``--tp-comm-overlap``, NeMo ``tp_comm_overlap``, torchtitan async TP)."""
 
 
 class Measurement(_Frozen):
