@@ -68,7 +68,6 @@ def _efficiency(p: Params, stack: str) -> Efficiency:
         attention=p["attention"],
         overlap=p["overlap"],
         stack=p.get(f"stack:{stack}", statistics.median(v for k, v in p.items() if k.startswith("stack:"))),
-        tp_overlap=p["tp_overlap"],
         expert=p["expert"],
         pipeline_engine=(preset := STACKS.get(stack)) is not None and preset.pipeline_engine,
     )
@@ -152,14 +151,13 @@ BOUNDS = {
     "attention": (0.2, 1.0),
     "overlap": (0.0, 1.0),
     "matmul": (0.3, 1.0),
-    "tp_overlap": (0.0, 1.0),
     "expert": (0.1, 1.0),
 }
 
 
 def fit_throughput(cases: list[Case]) -> Params:
     stacks = sorted({case[2] for case in cases})
-    p: Params = {"kernel_s": 5e-6, "attention": 0.6, "overlap": 0.7, "matmul": 0.8, "tp_overlap": 0.5, "expert": 0.7}
+    p: Params = {"kernel_s": 5e-6, "attention": 0.6, "overlap": 0.7, "matmul": 0.8, "expert": 0.7}
     p.update({f"stack:{s}": 0.8 for s in stacks})
     bounds = {**BOUNDS, **{f"stack:{s}": (0.2, 1.0) for s in stacks}}
     for _ in range(4):
@@ -215,8 +213,6 @@ def render(
         '"""A fused attention kernel\'s FLOP rate relative to the GEMM rate."""',
         f"OVERLAP = {p['overlap']:.4f}",
         '"""Fraction of data-parallel communication hidden behind compute."""',
-        f"TP_OVERLAP = {p['tp_overlap']:.4f}",
-        '"""Fraction of tensor-parallel communication hidden behind compute."""',
         f"EXPERT = {p['expert']:.4f}",
         '"""Mixture-of-experts grouped GEMMs\' FLOP rate relative to dense GEMMs."""',
         "STACK: dict[str, float] = {",

@@ -141,7 +141,7 @@ def test_fits_above_one_node_uses_the_best_layout(cli: RunCli) -> None:
     one_node = cli("fits", "llama-2-7b", "--gpu", "h100", "--count", "8", "--json").json()
     assert one_node["layout"] is None
     table = cli("fits", "llama-3.1-70b", "--gpu", "h100", "--count", "512").out
-    assert "Layout: tp 8" in table and "the fastest that fits" in " ".join(table.split())
+    assert f"Layout: tp {best['tp']} × pp {best['pp']}" in table and "the fastest that fits" in " ".join(table.split())
 
 
 def test_layout_from_python_matches_the_cli(cli: RunCli) -> None:

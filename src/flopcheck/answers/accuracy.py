@@ -48,7 +48,8 @@ def layout(row: Measurement) -> Layout:
     Megatron/NeMo (NeMo's recipes set ``sequence_parallel`` whenever tp > 1) and off elsewhere."""
     p = row.parallel
     sp = p.sequence_parallel if p.sequence_parallel is not None else row.stack == "megatron" and p.tp > 1
-    return Layout(tp=p.tp, pp=p.pp, vp=p.vp or 1, cp=p.cp, ep=p.ep, sequence_parallel=sp)
+    overlap = p.tp_comm_overlap and p.tp > 1
+    return Layout(tp=p.tp, pp=p.pp, vp=p.vp or 1, cp=p.cp, ep=p.ep, sequence_parallel=sp, tp_comm_overlap=overlap)
 
 
 def expressible(row: Measurement) -> bool:

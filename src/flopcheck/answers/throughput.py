@@ -153,7 +153,6 @@ def efficiency(stack: str) -> Efficiency:
         attention=fitted.ATTENTION,
         overlap=fitted.OVERLAP,
         stack=fitted.STACK.get(stack, fitted.STACK_DEFAULT),
-        tp_overlap=fitted.TP_OVERLAP,
         expert=fitted.EXPERT,
         pipeline_engine=(preset := STACKS.get(stack)) is not None and preset.pipeline_engine,
     )

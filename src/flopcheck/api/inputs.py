@@ -174,7 +174,11 @@ def layout(o: RunOptions) -> Layout | None:
     tp = given.get("tp", 1)
     if sp and tp == 1:
         raise InputError("--sequence-parallel splits over the tensor-parallel GPUs: it needs --tp 2 or more")
-    return Layout(**given, sequence_parallel=tp > 1 if sp is None else bool(sp))
+    split = {name: given.get(name, 1) for name in names}
+    return Layout(
+        tp=split["tp"], pp=split["pp"], vp=split["vp"], cp=split["cp"], ep=split["ep"],
+        sequence_parallel=tp > 1 if sp is None else bool(sp),
+    )  # fmt: skip
 
 
 def _optional_count(value: Quantity | None, name: str) -> float | None:

@@ -31,6 +31,10 @@ class Layout:
     sequence_parallel: bool = False
     """Megatron's sequence parallelism (Korthikanti et al. 2022, Sec. 4.2.2): norms and dropouts split over the
     sequence across the tensor-parallel ranks; no effect at tp = 1."""
+    tp_comm_overlap: bool = False
+    """Tensor-parallel communication split into chunks that run under the GEMMs of the forward pass too
+    (Transformer Engine's userbuffers, Megatron-LM ``--tp-comm-overlap``; torchtitan's async TP); without it only
+    the backward pass's collectives are hidden (``performance``)."""
 
     @property
     def model_parallel(self) -> int:

@@ -24,7 +24,11 @@ compute, and optimizer offload's PCIe transfers.
 Model parallelism (``Run.layout``, Megatron-LM's): each GPU runs its stage's L/p layers with every GEMM, the
 attention heads and the vocabulary split over tp, on s/cp of the sequence's tokens; it waits for the tensor-,
 context-, expert- and pipeline-parallel communication ``core.communication`` prices, and the pipeline adds its
-bubble. Data-parallel traffic is then the GPU's own shard of the weights over the dp × cp ranks.
+bubble. Tensor-parallel collectives of the forward pass (and of full recomputation's repeated forward) are on the
+critical path; the backward pass's run under its weight-gradient GEMMs (Megatron-LM's asynchronous
+input-gradient all-reduce: Korthikanti et al. 2022, Sec. 6.2, on why full recomputation costs 39 % there, not
+33 %), except for frozen weights, which have no weight-gradient GEMM; ``Layout.tp_comm_overlap`` hides them all.
+Data-parallel traffic is then the GPU's own shard of the weights over the dp × cp ranks.
 """
 
 from __future__ import annotations
@@ -81,8 +85,6 @@ class Efficiency:
     """Fraction of communication hidden behind compute."""
     stack: float
     """The stack's GEMM efficiency relative to the best achievable."""
-    tp_overlap: float = 0.0
-    """Fraction of tensor-parallel communication hidden behind compute."""
     expert: float = 1.0
     """Mixture-of-experts grouped GEMMs' FLOP rate relative to dense GEMMs (routing skew, small per-expert
     batches)."""
@@ -198,7 +200,8 @@ def _micro(run: Run, machine: Machine, eff: Efficiency, links: comm.Links, dp: i
     if not flash:
         heads = float(shape.n_head) / t
         forward, backward = eager_score_bytes(e, shape.dropout, run.compiled)
-        per_score = forward * (1.0 + recompute_forward) + backward
+        # selective recomputation repeats this core: QKᵀ, softmax, its dropout (Korthikanti et al. 2022, Sec. 5)
+        per_score = forward * (1.0 + (1.0 if run.recompute in ("full", "selective") else 0.0)) + backward
         traffic += layers * float(run.micro_batch) * heads * (s / c) * s * per_score
     traffic += m * vocab * max(4.0, 2.0 * run.loss_bytes_per_logit)
     if run.quantized:
@@ -214,6 +217,10 @@ def _micro(run: Run, machine: Machine, eff: Efficiency, links: comm.Links, dp: i
 
     activation = float(run.micro_batch) * (s / c) * h * e
     tp_s, tp_count = comm.tensor_parallel_s(activation, t, layers, full, links)
+    if lay.tp_comm_overlap:
+        tp_s = 0.0
+    elif not run.frozen:  # the backward pass's two collectives per layer run under its weight-gradient GEMMs
+        tp_s *= (4.0 if full else 2.0) / (6.0 if full else 4.0)
     kv_chunk = float(run.micro_batch) * (s / c) * 2.0 * float(shape.kv_dim) / t * e
     cp_s = max(0.0, comm.context_parallel_s(kv_chunk, c, t, layers, links) - attention_s)
     routed = activation * shape.n_expert_per_token / (t if lay.sp else 1.0)
@@ -222,7 +229,7 @@ def _micro(run: Run, machine: Machine, eff: Efficiency, links: comm.Links, dp: i
     p2p_s = 0.0
     if lay.pp > 1:
         p2p_s = comm.pipeline_p2p_s(activation / (t if lay.sp else 1.0), lay.vp, 2 * t * c * dp, links)
-    exposed = tp_s * (1.0 - eff.tp_overlap) + tp_count * comm.COLLECTIVE_LATENCY_S + cp_s + ep_s + p2p_s
+    exposed = tp_s + tp_count * comm.COLLECTIVE_LATENCY_S + cp_s + ep_s + p2p_s
     return _Micro(gemm_flop / rate + expert_s, attention_s, traffic / bw, kernels * eff.kernel_s, exposed)
 
 
