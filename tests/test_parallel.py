@@ -235,3 +235,14 @@ def test_layout_ranking_on_bigscience_sweeps() -> None:
         top = max(rows, key=lambda r: accuracy.predicted_tokens_per_s(r, a100))
         best = max(r.tokens_per_s_per_gpu for r in rows)
         assert top.tokens_per_s_per_gpu >= 0.97 * best, (prefix, top.id)
+
+
+def test_the_search_keeps_what_the_user_gave(cli: RunCli) -> None:
+    # --zero, --recompute and --micro-batch without a layout: fits searches the split around them, not over them
+    args = ["fits", "llama-2-7b", "--gpu", "a100-sxm-80gb", "--count", "512", "--tokens", "2T", "--json"]
+    free = cli(*args).json()["layout"]
+    given = cli(*args, "--zero", "1", "--recompute", "selective", "--micro-batch", "2").json()["layout"]
+    assert given["source"] == "searched"
+    assert (given["zero"], given["recompute"], given["micro_batch"]) == (1, "selective", 2)
+    assert (free["zero"], free["recompute"], free["micro_batch"]) != (1, "selective", 2)
+    assert given["step_time_s"] / given["global_batch"] >= free["step_time_s"] / free["global_batch"]

@@ -90,6 +90,21 @@ def splits(shape: memory.Shape, count: int, seq_len: int, per_node: int) -> list
     return found
 
 
+@dataclass(frozen=True)
+class Fixed:
+    """What the user gave and the search keeps: the recomputation, the ZeRO stage, the micro-batch."""
+
+    recompute: Recompute | None = None
+    zero: int | None = None
+    micro_batch: int | None = None
+
+    def recomputes(self) -> tuple[Recompute, ...]:
+        return tuple(Recompute) if self.recompute is None else (self.recompute,)
+
+    def zeros(self) -> tuple[int, ...]:
+        return (0, 1, 2, 3) if self.zero is None else (self.zero,)
+
+
 def search(
     params: float,
     shape: memory.Shape,
@@ -101,10 +116,12 @@ def search(
     usable_bytes: float,
     keep: int = 10,
     exact: bool = True,
+    fixed: Fixed | None = None,
 ) -> Search:
     """The fitting layouts for ``count`` GPUs at ``global_batch`` sequences per step, fastest first. With
     ``exact`` a layout must split the batch evenly over its data-parallel replicas (Megatron's rule); without,
-    each layout rounds the batch up to a multiple of its replicas."""
+    each layout rounds the batch up to a multiple of its replicas. What ``fixed`` holds is not searched."""
+    fixed = fixed or Fixed()
     found: list[Candidate] = []
     evaluated = 0
     trainable = memory.estimate(params, shape, base).trainable_params
@@ -114,12 +131,13 @@ def search(
             continue
         per_replica = -(-global_batch // dp)
         batch = per_replica * dp
-        for recompute in Recompute:
-            for zero in (0, 1, 2, 3):
+        for recompute in fixed.recomputes():
+            for zero in fixed.zeros():
                 config = replace(base, layout=lay, gpus=dp, recompute=recompute, zero=zero, micro_batch=1)
                 largest, one, per_sample = _largest(params, shape, config, per_replica, usable_bytes)
                 evaluated += 2
-                for size in (b for b in _powers(min(largest, MAX_MICRO_BATCH)) if per_replica % b == 0):
+                sizes = _powers(min(largest, MAX_MICRO_BATCH)) if fixed.micro_batch is None else [fixed.micro_batch]
+                for size in (b for b in sizes if per_replica % b == 0 and b <= largest):
                     batches = per_replica // size
                     if lay.vp > 1 and batches % lay.pp:
                         continue  # Megatron's interleaved schedule runs micro-batches in groups of p
@@ -236,6 +254,7 @@ def run_search(
         memory_plan.usable_bytes(gpu.memory_bytes),
         keep,
         exact=global_batch is not None,
+        fixed=Fixed(settings.memory.recompute, settings.memory.zero, settings.memory.micro_batch),
     )
     return found, resolved, speed.mfu_peak(gpu, precision, machine.peak_flop_per_s)
 
