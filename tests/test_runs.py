@@ -165,6 +165,12 @@ def test_runs_summary(cli: RunCli) -> None:
     assert implied[0] < 0.4 < implied[-1]
     for run in data["runs"]:
         assert run["source"].startswith("https://") and run["where"]
+    # the same summary split by what the prediction rests on: a published configuration, or flopcheck's layout
+    for basis, prefix in (("configuration", "configured"), ("searched", "searched")):
+        split = [abs(r["error"]) for r in data["runs"] if r["predicted_from"] == basis]
+        assert data[f"{prefix}_runs"] == len(split) > 0
+        assert data[f"{prefix}_median_abs_error"] == pytest.approx(statistics.median(split))
+    assert "at the configuration they published" in " ".join(cli("runs").out.split())
 
 
 def test_runs_with_a_published_configuration_are_predicted_at_it(cli: RunCli, tmp_path: Path) -> None:

@@ -181,6 +181,8 @@ def summarize(results: Iterable[RunResult], mfu: float | None) -> RunsResult:
     rows = tuple(results)
     errors = [abs(r.error) for r in rows]
     worst = max(rows, key=lambda r: abs(r.error)) if rows else None
+    configured = [abs(r.error) for r in rows if r.predicted_from == "configuration"]
+    searched = [abs(r.error) for r in rows if r.predicted_from == "searched"]
     return RunsResult(
         mfu=mfu,
         runs=rows,
@@ -188,6 +190,10 @@ def summarize(results: Iterable[RunResult], mfu: float | None) -> RunsResult:
         worst_error=None if worst is None else worst.error,
         worst_run=None if worst is None else worst.id,
         median_implied_mfu=statistics.median(r.implied_mfu for r in rows) if rows else None,
+        configured_runs=len(configured),
+        configured_median_abs_error=statistics.median(configured) if configured else None,
+        searched_runs=len(searched),
+        searched_median_abs_error=statistics.median(searched) if searched else None,
     )
 
 

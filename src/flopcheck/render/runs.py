@@ -42,6 +42,15 @@ def runs_document(result: RunsResult, explain: bool) -> Document:
             f"{result.worst_error:+.0%} ({result.worst_run}); median implied MFU "
             f"{format_percent(result.median_implied_mfu or 0)}"
         )
+        parts = [
+            (result.configured_runs, result.configured_median_abs_error, "at the configuration they published (*)"),
+            (result.searched_runs, result.searched_median_abs_error, "at the layout flopcheck chooses"),
+        ]
+        split = [
+            f"{n} {'run' if n == 1 else 'runs'} {what}: median |error| {e:.0%}" for n, e, what in parts if e is not None
+        ]
+        if result.mfu is None and len(split) == 2:
+            summary += "; " + "; ".join(split)
     legend = [
         "n: accelerators; GPU-h: accelerator-hours, reported or n × wall-clock time",
         "MFU: 6·N·D / (GPU-h × 3600 × dense peak) (PaLM, Appendix B); +attn: with PaLM's 12·L·H·Q·T term; "

@@ -113,6 +113,12 @@ class RunsResult(_Result):
     worst_error: float | None
     worst_run: str | None
     median_implied_mfu: float | None
+    configured_runs: int = 0
+    """Runs predicted at the configuration they published (a row of the measured data)."""
+    configured_median_abs_error: float | None = None
+    searched_runs: int = 0
+    """Runs whose layout is not published, predicted at the one flopcheck would choose."""
+    searched_median_abs_error: float | None = None
 
 
 class CalibrationResult(_Result):
