@@ -93,6 +93,24 @@ def test_torchtune_llama32_3b_baseline() -> None:
     assert _throughput("torchtune-llama3.2-3b-baseline-1xa100").tokens_per_s_per_gpu == 2091
 
 
+def test_torchtune_2024_03_llama2_7b_table() -> None:
+    # torchtune README 'Finetuning resource requirements' (pytorch/torchtune @a95c6b93): 14.17, 17.18, 27.15 and
+    # 12.01 GB, "as reported by torch.cuda.max_memory_allocated()" on A100s limited with
+    # set_per_process_memory_fraction; utils/memory.py divides by 1e9.
+    published = {
+        "tt2403-llama2-7b-lora-2x4090": (14_170_000_000, 2, "lora", "adamw"),
+        "tt2403-llama2-7b-lora-4090": (17_180_000_000, 1, "lora", "adamw"),
+        "tt2403-llama2-7b-full-a6000": (27_150_000_000, 1, "full", "sgd"),
+        "tt2403-llama2-7b-full-4x4090": (12_010_000_000, 4, "full", "sgd"),
+    }
+    for row_id, (measured, gpus, method, optimizer) in published.items():
+        row = _memory(row_id)
+        assert (row.measured_bytes, row.gpus, row.method, row.optimizer) == (measured, gpus, method, optimizer)
+        assert (row.metric, row.split, row.gpu_id) == ("allocated", "fit", None)
+        # _alpaca.py at a95c6b93 does not truncate: each batch is as long as its longest sample.
+        assert row.seq_len is None
+
+
 def test_litgpt_phi15_lora() -> None:
     # LitGPT tutorials/resource-tables.md (2023-10), 'Finetuning with LoRA on 1 GPU', phi-1.5, microbatch 1:
     # 4.82 GB, printed as torch.cuda.max_memory_allocated() / 1e9 on an A100-SXM4-40GB.
