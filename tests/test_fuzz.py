@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import Any
+from unittest import mock
 
 import jsonschema
 import pytest
@@ -205,6 +206,35 @@ def test_vectors_from_the_grammar(args: list[str], capsys: pytest.CaptureFixture
     code = main(args)
     out, err = capsys.readouterr()
     _check(args, code, out, err)
+
+
+@st.composite
+def misspelled(draw: st.DrawFn) -> list[str]:
+    """A vector from the grammar, often with one of its command's options misspelled somewhere in it."""
+    args = draw(vectors())
+    commands = grammar()
+    if args[0] in commands and commands[args[0]][0] and draw(st.booleans()):
+        name = draw(st.sampled_from([n for option in commands[args[0]][0] for n in option.names if n[1] == "-"]))
+        typo = draw(st.sampled_from([name[:-1], name + "s", name.replace("-", "_", 2)[1:], "-" + name[2:]]))
+        args.insert(draw(st.integers(1, len(args))), typo)
+    return args
+
+
+@settings(
+    max_examples=max(EXAMPLES // 3, 20), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(args=misspelled())
+def test_a_command_declaring_only_the_options_given_answers_as_the_full_one(
+    args: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A run declares only the options its line mentions (``options.narrowed``): the same status, stdout and
+    stderr as the command with every option, usage errors ("did you mean") included."""
+    from flopcheck.cli import options
+
+    narrowed = (main(args), *capsys.readouterr())
+    with mock.patch.object(options, "narrowed", return_value=None):
+        full = (main(args), *capsys.readouterr())
+    assert narrowed == full, args
 
 
 # ----------------------------------------------------------------------------- faults in the output stream

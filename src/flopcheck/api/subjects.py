@@ -12,7 +12,6 @@ from flopcheck.answers.settings import resolve_precision
 from flopcheck.api.options import Quantity, RunOptions
 from flopcheck.api.quantities import PRECISIONS, integer, one_of, text_of
 from flopcheck.api.ranges import bounded
-from flopcheck.catalog import hf_config, safetensors_index
 from flopcheck.catalog import store as catalog
 from flopcheck.catalog.entries import GpuSpec, Peaks, Precision
 from flopcheck.catalog.model_ref import ModelRef
@@ -45,6 +44,8 @@ def model(name: str | Path, o: RunOptions | None = None) -> ModelRef:
     if path is not None and path.name.endswith("safetensors.index.json"):
         if shaped:
             raise InputError("--layers/--hidden/--heads/--vocab describe a parameter count; give a number instead")
+        from flopcheck.catalog import safetensors_index
+
         params, how = safetensors_index.read_index(path)
         label = path.resolve().parent.name or path.stem
         name = f"{label} ({path.name}: {how}; no architecture)"
@@ -52,6 +53,8 @@ def model(name: str | Path, o: RunOptions | None = None) -> ModelRef:
     if path is not None:
         if shaped:
             raise InputError("--layers/--hidden/--heads/--vocab are for a parameter count; the config has its own")
+        from flopcheck.catalog import hf_config
+
         config, arch = hf_config.read_config(path)
         model_id, label = hf_config.display_name(config, path)
         return ModelRef.from_architecture(model_id, label, arch, origin=str(path))

@@ -43,7 +43,6 @@ from flopcheck.catalog.entry_types import (
 from flopcheck.catalog.entry_types import (
     packaged as packaged,
 )
-from flopcheck.catalog.relations import architecture_problems
 from flopcheck.core import architecture as core_architecture
 
 
@@ -94,6 +93,8 @@ class ArchitectureEntry(_Entry):
 
     @model_validator(mode="after")
     def _consistent(self) -> ArchitectureEntry:
+        from flopcheck.catalog.relations import architecture_problems
+
         for problem in architecture_problems(self):
             raise ValueError(problem)
         return self

@@ -18,7 +18,6 @@ from pydantic import BaseModel, ValidationError
 from flopcheck.catalog import construct, fastload
 from flopcheck.catalog.entries import CatalogEntry, GpuSpec, ModelSpec, RunSpec
 from flopcheck.catalog.names import KINDS, Problem, normalize
-from flopcheck.catalog.paths import FileRefused, read_bounded
 from flopcheck.core.errors import CatalogError, NotFoundError, printable
 
 if TYPE_CHECKING:
@@ -144,6 +143,7 @@ def notes(paths: Sequence[str] | None = None) -> list[str]:
 def read(path: str) -> catalog_file.Parsed:
     """Read and parse one user catalog file."""
     from flopcheck.catalog import files as catalog_file
+    from flopcheck.catalog.paths import FileRefused, read_bounded
 
     try:
         raw = read_bounded(path, catalog_file.MAX_CATALOG_BYTES)

@@ -7,6 +7,7 @@ input, each bad input reported as one line on stderr (``--debug`` adds the trace
 from __future__ import annotations
 
 import contextlib
+import copy
 import importlib
 import os
 import sys
@@ -18,7 +19,8 @@ import typer
 
 from flopcheck import __version__
 from flopcheck.catalog import store as catalog
-from flopcheck.cli import config, streams
+from flopcheck.cli import config, options, streams
+from flopcheck.cli.options import Narrowed
 from flopcheck.core.errors import ExitStatus, FlopcheckError, InputError, printable
 
 app = typer.Typer(
@@ -142,17 +144,44 @@ def load_commands(args: Sequence[str]) -> None:
 
 
 @contextlib.contextmanager
-def only_command(args: Sequence[str]) -> Iterator[None]:
+def only_command(args: Sequence[str], narrow: bool = False) -> Iterator[Narrowed | None]:
     """While a known command runs, Typer sees only that one: it builds the options of every command it holds
-    (a module defines several), and the one named is all a run needs."""
+    (a module defines several), and the one named is all a run needs. With ``narrow``, that command declares
+    only the options the line mentions (``options.narrowed``); not for help or completion, which list them all.
+    Yields the narrowed command, if it is one."""
     name = _command_name(args)
     held = app.registered_commands
+    chosen: Narrowed | None = None
     if name in COMMAND_MODULES:
-        app.registered_commands = [info for info in held if _name_of(info) == name] or held
+        infos = [info for info in held if _name_of(info) == name] or held
+        if narrow and len(infos) == 1 and not _lists_options(args):
+            chosen = options.narrowed(infos[0].callback, args)
+            if chosen is not None:
+                infos = [copy.copy(infos[0])]
+                infos[0].callback = chosen.callback
+        app.registered_commands = infos
     try:
-        yield
+        yield chosen
     finally:
         app.registered_commands = held
+
+
+def _lists_options(args: Sequence[str]) -> bool:
+    """Help and shell completion show every option of the command."""
+    return "--help" in args or any(key.startswith("_FLOPCHECK_COMPLETE") for key in os.environ)
+
+
+def _run(args: list[str]) -> object:
+    """The command, declaring only the options the line mentions; a usage error before the command ran is
+    made again by the full command, whose message (its "did you mean" among all options) is the one to give."""
+    with only_command(args, narrow=True) as chosen:
+        try:
+            return app(args=args, prog_name="flopcheck", standalone_mode=False)
+        except Exception as exc:
+            if chosen is None or chosen.entered or not _is_usage_error(exc):
+                raise
+    with only_command(args):
+        return app(args=args, prog_name="flopcheck", standalone_mode=False)
 
 
 def _name_of(info: typer.models.CommandInfo) -> str:
@@ -194,8 +223,7 @@ def _answer(args: list[str], debug: bool) -> int:
         env_files = [p for p in os.environ.get("FLOPCHECK_CATALOG", "").split(os.pathsep) if p]
         catalog.use_files([*env_files, *files])
         load_commands(args)
-        with only_command(args):
-            status = app(args=args, prog_name="flopcheck", standalone_mode=False)
+        status = _run(args)
         for note in catalog.notes():
             streams.write_error(f"flopcheck: note: {printable(note)}\n")
     except streams.StdoutFailed:

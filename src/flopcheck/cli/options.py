@@ -227,25 +227,74 @@ def takes(command: str | None) -> Callable[[Callable[..., None]], Callable[..., 
             for name, kind, default in (*declared, *OUTPUT)
         ]
 
-        @functools.wraps(function)
-        def wrapper(**kwargs: Any) -> None:
-            from flopcheck.cli import config
+        def declaring(parameters: Sequence[inspect.Parameter], entered: list[bool]) -> Callable[..., None]:
+            @functools.wraps(function)
+            def wrapper(**kwargs: Any) -> None:
+                from flopcheck.cli import config
 
-            fmt = output_format(kwargs.pop("json"), kwargs.pop("format"))
-            explain = bool(kwargs.pop("explain"))
-            given = {name: _plain(kwargs.pop(name)) for name in names}
-            options: RunOptions = {name: value for name, value in given.items() if value is not None}  # type: ignore[assignment]
-            notes: tuple[str, ...] = ()
-            if command is not None:
-                options, notes = config.fill(command, options)
-            extra = {"options": options} if "options" in signature.parameters else {}
-            function(**kwargs, **extra, out=Output(fmt, explain, notes))
+                entered.append(True)
+                fmt = output_format(kwargs.pop("json"), kwargs.pop("format"))
+                explain = bool(kwargs.pop("explain"))
+                given = {name: _plain(kwargs.pop(name, None)) for name in names}
+                options: RunOptions = {name: value for name, value in given.items() if value is not None}  # type: ignore[assignment]
+                notes: tuple[str, ...] = ()
+                if command is not None:
+                    options, notes = config.fill(command, options)
+                extra = {"options": options} if "options" in signature.parameters else {}
+                function(**kwargs, **extra, out=Output(fmt, explain, notes))
 
-        wrapper.__signature__ = signature.replace(parameters=[*own, *added])  # type: ignore[attr-defined]
-        wrapper.__annotations__ = {p.name: p.annotation for p in (*own, *added)}
-        return wrapper
+            wrapper.__signature__ = signature.replace(parameters=[*own, *parameters])  # type: ignore[attr-defined]
+            wrapper.__annotations__ = {p.name: p.annotation for p in (*own, *parameters)}
+            return wrapper
+
+        full = declaring(added, [])
+
+        def narrow(args: Sequence[str]) -> Narrowed:
+            entered: list[bool] = []
+            mentioned = [p for p in added if p.name not in names or _mentioned(p.annotation, args)]
+            return Narrowed(declaring(mentioned, entered), entered)
+
+        _NARROWING[full] = narrow
+        return full
 
     return decorate
+
+
+class Narrowed:
+    """A command declaring only the run options its command line mentions (see ``narrowed``); ``entered`` is
+    not empty once the command itself ran."""
+
+    def __init__(self, callback: Callable[..., None], entered: list[bool]) -> None:
+        self.callback = callback
+        self.entered = entered
+
+
+_NARROWING: dict[Callable[..., None], Callable[[Sequence[str]], Narrowed]] = {}
+
+
+def narrowed(callback: Callable[..., None] | None, args: Sequence[str]) -> Narrowed | None:
+    """``callback`` (a command ``takes`` made) declaring only the run options that ``args`` mentions, or None.
+
+    Typer prepares every option a command declares on each run (fits has 69), whether given or not; one not on
+    the line is None either way, so a run declaring only those mentioned answers the same. What could differ
+    is a usage error (the options "did you mean" offers), so the caller runs the full command again when
+    this one fails before it is ``entered``. A token that may be an option matches generously: ``--name``,
+    ``--name=...``, and any short-option token for every option with a short flag."""
+    narrow = _NARROWING.get(callback) if callback is not None else None
+    return None if narrow is None else narrow(args)
+
+
+def _mentioned(annotation: Any, args: Sequence[str]) -> bool:
+    info = typing.get_args(annotation)[1]
+    declared = (info.default, *info.param_decls)  # in Annotated, Typer keeps the first name as the default
+    flags = [part for names in declared if isinstance(names, str) for part in names.split("/")]
+    for arg in args:
+        if arg.startswith("--"):
+            if any(arg == flag or arg.startswith(f"{flag}=") for flag in flags):
+                return True
+        elif arg.startswith("-") and any(not flag.startswith("--") for flag in flags):
+            return True
+    return False
 
 
 def flag(name: str) -> str:

@@ -7,7 +7,6 @@ prints it (CPUs, memory, NICs, fans included: DGX H100 about 10.2 kW for 8 GPUs)
 
 from __future__ import annotations
 
-import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -26,6 +25,8 @@ def default_site(gpus: int) -> str:
 
 def median_price(prices: Sequence[float]) -> float:
     """The default rental price: the median of the current list prices (one per provider)."""
+    import statistics
+
     return float(statistics.median(prices))
 
 
