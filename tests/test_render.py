@@ -10,8 +10,8 @@ from hypothesis import assume, given
 from hypothesis import strategies as st
 from rich.cells import cell_len
 
-from flopcheck.render._rich import wrap
 from flopcheck.render.document import chunks
+from flopcheck.render.plain import wrap
 from tests.conftest import RunCli
 
 COMMANDS = [

@@ -49,6 +49,14 @@ def show(doc: Document, fmt: str) -> None:
 
         markdown.emit(doc)
     else:
+        from flopcheck.render import plain
+
+        if plain.applies(doc):
+            try:
+                plain.emit(doc)
+                return
+            except plain.RichOnly:
+                pass
         from flopcheck.render import _rich
 
         _rich.emit(doc)

@@ -1,10 +1,5 @@
-"""Documents printed through Rich, on a terminal or into a pipe. Rich itself is imported only when something
-is printed.
-
-Widths: a terminal's own width; anything else (a pipe, a file) the width in ``COLUMNS`` if set, else each
-table at its full width and prose unwrapped. Columns that are not marked to wrap are never wrapped or cut,
-so a number or a unit is never split: when such a table is wider than the terminal, it is printed at its
-own width rather than cut to the terminal's.
+"""Documents printed through Rich: on a terminal, and wherever ``plain`` does not apply. Rich itself is
+imported only when something is printed. Widths and wrapping are ``plain``'s, so both print the same layout.
 """
 
 from __future__ import annotations
@@ -14,19 +9,12 @@ import sys
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
-from flopcheck.render.document import Blank, Block, Bullets, Cell, Heading, Prose, Table, chunks, text_of
+from flopcheck.render import plain
+from flopcheck.render.document import Blank, Block, Bullets, Cell, Heading, Prose, Table, chunks
 
 if TYPE_CHECKING:
     from rich.console import Console, ConsoleOptions, RenderResult
     from rich.measure import Measurement
-
-UNLIMITED = 100_000
-"""The width of output that is not a terminal when COLUMNS is not set: nothing wraps."""
-
-
-def _columns_env() -> int | None:
-    value = os.environ.get("COLUMNS", "").strip()
-    return int(value) if value.isdigit() and int(value) > 0 else None
 
 
 def console() -> Console:
@@ -34,38 +22,12 @@ def console() -> Console:
     ANSI code too, bold included, not only colour."""
     from rich.console import Console
 
-    plain = bool(os.environ.get("NO_COLOR"))
-    out = Console(highlight=False, emoji=False, color_system=None if plain else "auto")
+    plain_text = bool(os.environ.get("NO_COLOR"))
+    out = Console(highlight=False, emoji=False, color_system=None if plain_text else "auto")
     if not out.is_terminal:
-        width = _columns_env() or UNLIMITED
+        width = plain.columns_env() or plain.UNLIMITED
         out = Console(highlight=False, emoji=False, color_system=None, width=width, force_terminal=False)
     return out
-
-
-def wrap(text: str, full: int) -> list[str]:
-    """Greedy wrapping at the breaks ``chunks`` allows; a piece longer than the width is folded."""
-    from rich.cells import cell_len
-
-    lines: list[str] = []
-    for paragraph in text.split("\n"):
-        indent = " " * (len(paragraph) - len(paragraph.lstrip(" ")))
-        start = len(lines)
-        width = max(1, full - len(indent))
-        line = ""
-        for piece in chunks(paragraph.lstrip(" ")):
-            candidate = piece if not line else f"{line} {piece}"
-            if cell_len(candidate) <= width or not line:
-                line = candidate
-            else:
-                lines.append(line)
-                line = piece
-            while cell_len(line) > width:  # fold by terminal cells: a wide character takes two
-                cut = max(1, next((i for i in range(len(line), 0, -1) if cell_len(line[:i]) <= width), 1))
-                lines.append(line[:cut])
-                line = line[cut:]
-        lines.append(line)
-        lines[start:] = [indent + piece for piece in lines[start:]]
-    return lines
 
 
 class _Prose:
@@ -86,30 +48,11 @@ class _Prose:
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
         from rich.text import Text
 
-        lines = wrap(self.lead + self.text, max(1, options.max_width))
+        lines = plain.wrap(self.lead + self.text, max(1, options.max_width))
         text = Text("\n".join(lines), style=self.style, no_wrap=True, overflow="ignore")
         if self.lead:
             text.stylize("bold", 0, len(self.lead))
         yield text
-
-
-def _widths(block: Table, available: int) -> list[int]:
-    """Column widths: each column's widest cell, then the wrapping columns narrowed, widest first, until the
-    table fits ``available`` or each is down to its longest unbreakable piece. Other columns never narrow."""
-    widths, minimums = [], []
-    for position, column in enumerate(block.columns):
-        texts = [column.name, *(text_of(row[position]) for row in block.rows)]
-        widths.append(max(_cell_len(line) for text in texts for line in text.split("\n")))
-        minimums.append(max(_longest_piece(t) for t in texts) if column.wrap else widths[-1])
-    excess = sum(widths) + 2 * (len(widths) - 1) - available
-    while excess > 0:
-        slack = [(w, i) for i, (w, m) in enumerate(zip(widths, minimums, strict=True)) if w > m]
-        if not slack:
-            break
-        _, widest = max(slack)
-        widths[widest] -= 1
-        excess -= 1
-    return [max(1, w) for w in widths]
 
 
 def _table(block: Table, available: int) -> tuple[Any, int]:
@@ -119,7 +62,7 @@ def _table(block: Table, available: int) -> tuple[Any, int]:
     from rich.table import Table as RichTable
 
     result = RichTable(box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False, collapse_padding=True)
-    widths = _widths(block, available)
+    widths = plain.widths(block, available)
     for column, width in zip(block.columns, widths, strict=True):
         result.add_column(_Prose(column.name), width=width, no_wrap=not column.wrap, overflow="ignore")
     for row in block.rows:
@@ -129,18 +72,6 @@ def _table(block: Table, available: int) -> tuple[Any, int]:
             cells.append(_Prose(text, style) if column.wrap else _line(text, style))
         result.add_row(*cells)
     return result, sum(widths) + 2 * (len(widths) - 1)
-
-
-def _cell_len(text: str) -> int:
-    from rich.cells import cell_len
-
-    return cell_len(text)
-
-
-def _longest_piece(text: str) -> int:
-    from rich.cells import cell_len
-
-    return max((cell_len(piece) for piece in chunks(text.replace("\n", " "))), default=0)
 
 
 def _line(text: str, style: str) -> Any:
