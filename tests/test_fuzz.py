@@ -227,12 +227,12 @@ def misspelled(draw: st.DrawFn) -> list[str]:
 def test_a_command_declaring_only_the_options_given_answers_as_the_full_one(
     args: list[str], capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """A run declares only the options its line mentions (``options.narrowed``): the same status, stdout and
+    """A run declares only the options its line mentions (``declare.narrowed``): the same status, stdout and
     stderr as the command with every option, usage errors ("did you mean") included."""
-    from flopcheck.cli import options
+    from flopcheck.cli import declare
 
     narrowed = (main(args), *capsys.readouterr())
-    with mock.patch.object(options, "narrowed", return_value=None):
+    with mock.patch.object(declare, "narrowed", return_value=None):
         full = (main(args), *capsys.readouterr())
     assert narrowed == full, args
 

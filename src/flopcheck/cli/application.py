@@ -19,8 +19,8 @@ import typer
 
 from flopcheck import __version__
 from flopcheck.catalog import store as catalog
-from flopcheck.cli import config, options, streams
-from flopcheck.cli.options import Narrowed
+from flopcheck.cli import config, declare, streams
+from flopcheck.cli.declare import Command
 from flopcheck.core.errors import ExitStatus, FlopcheckError, InputError, printable
 
 app = typer.Typer(
@@ -144,21 +144,21 @@ def load_commands(args: Sequence[str]) -> None:
 
 
 @contextlib.contextmanager
-def only_command(args: Sequence[str], narrow: bool = False) -> Iterator[Narrowed | None]:
+def only_command(args: Sequence[str], narrow: bool = False) -> Iterator[Command | None]:
     """While a known command runs, Typer sees only that one: it builds the options of every command it holds
     (a module defines several), and the one named is all a run needs. With ``narrow``, that command declares
-    only the options the line mentions (``options.narrowed``); not for help or completion, which list them all.
+    only the options the line mentions (``declare.narrowed``); not for help or completion, which list them all.
     Yields the narrowed command, if it is one."""
     name = _command_name(args)
     held = app.registered_commands
-    chosen: Narrowed | None = None
+    chosen: Command | None = None
     if name in COMMAND_MODULES:
         infos = [info for info in held if _name_of(info) == name] or held
         if narrow and len(infos) == 1 and not _lists_options(args):
-            chosen = options.narrowed(infos[0].callback, args)
+            chosen = declare.narrowed(infos[0].callback, args)
             if chosen is not None:
                 infos = [copy.copy(infos[0])]
-                infos[0].callback = chosen.callback
+                infos[0].callback = chosen
         app.registered_commands = infos
     try:
         yield chosen

@@ -11,7 +11,8 @@ import typer
 from flopcheck import render
 from flopcheck.catalog import store as catalog
 from flopcheck.cli.application import app
-from flopcheck.cli.options import Output, takes
+from flopcheck.cli.declare import takes
+from flopcheck.cli.options import Output
 from flopcheck.core.errors import ExitStatus, InputError
 from flopcheck.render.catalog import entry_document, gpus_document, models_document
 from flopcheck.render.document import Document

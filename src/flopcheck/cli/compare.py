@@ -12,7 +12,8 @@ from flopcheck import render
 from flopcheck.api import questions
 from flopcheck.api.options import RunOptions
 from flopcheck.cli.application import app
-from flopcheck.cli.options import ModelArg, Output, takes
+from flopcheck.cli.declare import takes
+from flopcheck.cli.options import ModelArg, Output
 from flopcheck.core.errors import ExitStatus
 
 

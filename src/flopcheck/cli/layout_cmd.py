@@ -9,7 +9,8 @@ import typer
 from flopcheck.api import questions
 from flopcheck.api.options import RunOptions
 from flopcheck.cli.application import app
-from flopcheck.cli.options import ModelArg, Output, takes
+from flopcheck.cli.declare import takes
+from flopcheck.cli.options import ModelArg, Output
 from flopcheck.cli.run import finish
 
 TopOpt = Annotated[int, typer.Option("--top", min=1, max=1000, help="How many layouts to list (default: 10).")]

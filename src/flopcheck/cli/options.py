@@ -1,5 +1,5 @@
 """Command-line options: how each option of ``flopcheck.api.options.RunOptions`` is spelled and explained on
-the command line, and the decorator that gives a command the options ``COMMANDS`` lists for it. Parsing the
+the command line (``cli.declare`` gives each command the options ``COMMANDS`` lists for it). Parsing the
 values is the API's job (``flopcheck.api.inputs``).
 
 Every run option defaults to None on the command line: an option not given is left out, so the API's
@@ -10,16 +10,14 @@ from __future__ import annotations
 
 import copy
 import functools
-import inspect
 import typing
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import Enum
 from typing import Annotated, Any
 
 import typer
 
-from flopcheck.api.options import COMMANDS, RunOptions
 from flopcheck.cli import help_texts
 from flopcheck.core.activations import Attention, Loss
 from flopcheck.core.errors import InputError
@@ -74,18 +72,36 @@ PANELS = {
 ModelArg = Annotated[str, typer.Argument(metavar="MODEL", help=help_texts.MODEL, show_default=False)]
 
 
-def _option(name: str, kind: Any, flags: Sequence[str], panel: str | None = None, **extra: Any) -> Any:
-    """``Annotated[kind | None, typer.Option(...)]`` with the generic help text of ``name``."""
-    metavar = help_texts.METAVARS.get(name)
+class Spec:
+    """An option as declared: its kind, its flags, its help panel and Typer's other settings (``min``...)."""
+
+    def __init__(self, name: str, kind: Any, flags: Sequence[str], panel: str | None, extra: dict[str, Any]) -> None:
+        self.name, self.kind, self.flags, self.panel, self.extra = name, kind, tuple(flags), panel, extra
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        """Every spelling on the command line: ``--master-weights/--no-master-weights`` is two."""
+        return tuple(part for flag in self.flags for part in flag.split("/"))
+
+
+def _option(name: str, kind: Any, flags: Sequence[str], panel: str | None = None, **extra: Any) -> Spec:
+    return Spec(name, kind, flags, panel, extra)
+
+
+@functools.cache
+def declared(name: str) -> Any:
+    """``Annotated[kind | None, typer.Option(...)]`` of the run option ``name``, with its generic help text;
+    made when a command that declares it is built (Typer reads no other)."""
+    spec = DECLARED[name]
     info = typer.Option(
-        *flags,
+        *spec.flags,
         help=help_texts.GENERIC[name],
-        metavar=metavar,
+        metavar=help_texts.METAVARS.get(name),
         show_default=False,
-        rich_help_panel=None if panel is None else PANELS[panel],
-        **extra,
+        rich_help_panel=None if spec.panel is None else PANELS[spec.panel],
+        **spec.extra,
     )
-    return Annotated[kind | None, info]
+    return Annotated[spec.kind | None, info]
 
 
 def _flag(name: str) -> str:
@@ -93,7 +109,7 @@ def _flag(name: str) -> str:
 
 
 Q = str  # quantities arrive as text; the API parses them
-DECLARED: dict[str, Any] = {
+DECLARED: dict[str, Spec] = {
     "gpu": _option("gpu", str, ("--gpu", "-g")),
     "gpu_flops": _option("gpu_flops", Q, ("--gpu-flops",)),
     "gpu_memory": _option("gpu_memory", Q, ("--gpu-memory",)),
@@ -176,11 +192,11 @@ OUTPUT: tuple[tuple[str, Any, Any], ...] = (
 
 def for_command(command: str, name: str) -> Any:
     """The option ``name`` as ``command`` declares it: the generic declaration with that command's help."""
-    declared = DECLARED[name]
+    generic = declared(name)
     text = help_texts.PER_COMMAND.get(command, {}).get(name)
     if text is None:
-        return declared
-    kind, info = typing.get_args(declared)
+        return generic
+    kind, info = typing.get_args(generic)
     changed = copy.copy(info)
     changed.help = text
     return Annotated[kind, changed]
@@ -200,101 +216,6 @@ def output_format(json: bool, fmt: OutputFormat | None) -> str:
     if json and fmt not in (None, OutputFormat.json):
         raise InputError(f"--json and --format {fmt.value if fmt else ''} disagree; give one")
     return "json" if json else (fmt or OutputFormat.table).value
-
-
-def _plain(value: Any) -> Any:
-    return value.value if isinstance(value, Enum) else value
-
-
-def takes(command: str | None) -> Callable[[Callable[..., None]], Callable[..., None]]:
-    """Give a command the run options ``COMMANDS[command]`` lists (none for ``None``) and the output options.
-
-    The command declares its own parameters plus ``options: RunOptions`` (the run options given, by name,
-    with the user's defaults file filled in, ready for the API) and ``out: Output``."""
-    names = () if command is None else COMMANDS[command]
-
-    def decorate(function: Callable[..., None]) -> Callable[..., None]:
-        signature = inspect.signature(function)
-        hints = typing.get_type_hints(function, include_extras=True)
-        own = [
-            p.replace(annotation=hints[p.name])
-            for p in signature.parameters.values()
-            if p.name not in ("options", "out")
-        ]
-        declared = [(name, for_command(command or "", name), None) for name in names]
-        added = [
-            inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=default, annotation=kind)
-            for name, kind, default in (*declared, *OUTPUT)
-        ]
-
-        def declaring(parameters: Sequence[inspect.Parameter], entered: list[bool]) -> Callable[..., None]:
-            @functools.wraps(function)
-            def wrapper(**kwargs: Any) -> None:
-                from flopcheck.cli import config
-
-                entered.append(True)
-                fmt = output_format(kwargs.pop("json"), kwargs.pop("format"))
-                explain = bool(kwargs.pop("explain"))
-                given = {name: _plain(kwargs.pop(name, None)) for name in names}
-                options: RunOptions = {name: value for name, value in given.items() if value is not None}  # type: ignore[assignment]
-                notes: tuple[str, ...] = ()
-                if command is not None:
-                    options, notes = config.fill(command, options)
-                extra = {"options": options} if "options" in signature.parameters else {}
-                function(**kwargs, **extra, out=Output(fmt, explain, notes))
-
-            wrapper.__signature__ = signature.replace(parameters=[*own, *parameters])  # type: ignore[attr-defined]
-            wrapper.__annotations__ = {p.name: p.annotation for p in (*own, *parameters)}
-            return wrapper
-
-        full = declaring(added, [])
-
-        def narrow(args: Sequence[str]) -> Narrowed:
-            entered: list[bool] = []
-            mentioned = [p for p in added if p.name not in names or _mentioned(p.annotation, args)]
-            return Narrowed(declaring(mentioned, entered), entered)
-
-        _NARROWING[full] = narrow
-        return full
-
-    return decorate
-
-
-class Narrowed:
-    """A command declaring only the run options its command line mentions (see ``narrowed``); ``entered`` is
-    not empty once the command itself ran."""
-
-    def __init__(self, callback: Callable[..., None], entered: list[bool]) -> None:
-        self.callback = callback
-        self.entered = entered
-
-
-_NARROWING: dict[Callable[..., None], Callable[[Sequence[str]], Narrowed]] = {}
-
-
-def narrowed(callback: Callable[..., None] | None, args: Sequence[str]) -> Narrowed | None:
-    """``callback`` (a command ``takes`` made) declaring only the run options that ``args`` mentions, or None.
-
-    Typer prepares every option a command declares on each run (fits has 69), whether given or not; one not on
-    the line is None either way, so a run declaring only those mentioned answers the same. What could differ
-    is a usage error (the options "did you mean" offers), so the caller runs the full command again when
-    this one fails before it is ``entered``. A token that may be an option matches generously: ``--name``,
-    ``--name=...``, and any short-option token for every option with a short flag."""
-    narrow = _NARROWING.get(callback) if callback is not None else None
-    return None if narrow is None else narrow(args)
-
-
-def _mentioned(annotation: Any, args: Sequence[str]) -> bool:
-    info = typing.get_args(annotation)[1]
-    declared = (info.default, *info.param_decls)  # in Annotated, Typer keeps the first name as the default
-    flags = [part for names in declared if isinstance(names, str) for part in names.split("/")]
-    for arg in args:
-        if arg.startswith("--"):
-            if any(arg == flag or arg.startswith(f"{flag}=") for flag in flags):
-                return True
-        elif arg.startswith("-") and any(not flag.startswith("--") for flag in flags):
-            return True
-    return False
 
 
 def flag(name: str) -> str:

@@ -10,7 +10,8 @@ import typer
 from flopcheck import render
 from flopcheck.api import questions
 from flopcheck.cli.application import app
-from flopcheck.cli.options import ModelArg, Output, PrecisionChoice, takes
+from flopcheck.cli.declare import takes
+from flopcheck.cli.options import ModelArg, Output, PrecisionChoice
 from flopcheck.render.accuracy import accuracy_document
 
 GpuOpt = Annotated[
