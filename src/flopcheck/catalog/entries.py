@@ -9,8 +9,6 @@ user's own entries may cite a source in words ("measured on my card"), leave out
 numbers as ``1.1e9``, ``1.1B`` or ``7,000``.
 """
 
-from __future__ import annotations
-
 from typing import Annotated, Literal
 
 from pydantic import (
@@ -87,7 +85,7 @@ class Price(_Entry):
     note: Text | None = None
 
     @model_validator(mode="after")
-    def _dated_offer(self, info: ValidationInfo) -> Price:
+    def _dated_offer(self, info: ValidationInfo) -> "Price":
         listed = self.offer is not None and bool(_URL.match(self.source or ""))
         if packaged(info) and not listed:
             raise ValueError("a packaged price gives its offer and the URL of its list")
@@ -131,7 +129,7 @@ class GpuSpec(CatalogEntry):
     notes: Text | None = None
 
     @model_validator(mode="after")
-    def _consistent(self, info: ValidationInfo) -> GpuSpec:
+    def _consistent(self, info: ValidationInfo) -> "GpuSpec":
         if (self.memory_gb is None) == (self.memory_gib is None):
             raise ValueError("give exactly one of memory_gb or memory_gib")
         if (self.memory_total_bytes is None) != (self.memory_total_source is None):
@@ -202,7 +200,7 @@ class RunSpec(CatalogEntry):
     notes: Text | None = None
 
     @model_validator(mode="after")
-    def _enough_to_compare(self) -> RunSpec:
+    def _enough_to_compare(self) -> "RunSpec":
         if self.model is None and self.params is None:
             raise ValueError("give model (a catalog id) or params")
         if self.gpu_hours is None and (self.gpu_count is None or self.wall_time_days is None):

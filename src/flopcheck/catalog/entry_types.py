@@ -1,8 +1,6 @@
 """The value types and base models catalog entries share: validated numbers, ids, sources, the precisions,
 and the two strictnesses (packaged entries and a user's own)."""
 
-from __future__ import annotations
-
 import re
 from enum import Enum
 from typing import Annotated

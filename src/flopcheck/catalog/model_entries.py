@@ -1,7 +1,5 @@
 """Catalog entries for language models: the architecture and the model, validated."""
 
-from __future__ import annotations
-
 from typing import Annotated, Literal
 
 from pydantic import (
@@ -92,7 +90,7 @@ class ArchitectureEntry(_Entry):
     v_head_dim: PositiveInt | None = None
 
     @model_validator(mode="after")
-    def _consistent(self) -> ArchitectureEntry:
+    def _consistent(self) -> "ArchitectureEntry":
         from flopcheck.catalog.relations import architecture_problems
 
         for problem in architecture_problems(self):
@@ -123,7 +121,7 @@ class ModelSpec(CatalogEntry):
     notes: Text | None = None
 
     @model_validator(mode="after")
-    def _active_le_total(self, info: ValidationInfo) -> ModelSpec:
+    def _active_le_total(self, info: ValidationInfo) -> "ModelSpec":
         if self.active_params is not None and self.active_params > self.params:
             raise ValueError("active_params cannot exceed params")
         _web_sources(self.sources, info)

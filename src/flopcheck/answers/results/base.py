@@ -1,7 +1,5 @@
 """The base of every result model: frozen, no unknown keys, built on first use."""
 
-from __future__ import annotations
-
 from pydantic import BaseModel, ConfigDict
 
 

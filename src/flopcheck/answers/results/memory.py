@@ -1,7 +1,5 @@
 """Typed results about memory: the breakdown per GPU, its assumptions, the ways to fit, the memory answer."""
 
-from __future__ import annotations
-
 from flopcheck.answers.results.base import _Result
 
 

@@ -1,7 +1,5 @@
 """Typed results about compute-optimality: the ``optimal`` command and the laws it weighs."""
 
-from __future__ import annotations
-
 from flopcheck.answers.results.base import _Result
 from flopcheck.answers.results.memory import MemoryAssumptions
 from flopcheck.answers.results.run import Assumptions, GpuInfo

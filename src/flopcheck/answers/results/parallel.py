@@ -4,8 +4,6 @@ Keys are a contract (issue: the best layout): ``layouts[i].tp``, ``.pp``, ``.vp`
 ``.micro_batch``, ``.recompute``, ``.zero``, ``.step_time_s``, ``.mfu``, ``.memory_bytes``, ``.flags``.
 """
 
-from __future__ import annotations
-
 from pydantic import BaseModel, ConfigDict
 
 

@@ -5,8 +5,6 @@ parameter, token and byte counts are integers. Scripts depend on these names: ch
 version bump.
 """
 
-from __future__ import annotations
-
 from flopcheck.answers.results.base import _Result
 from flopcheck.answers.results.memory import MemoryResult
 from flopcheck.answers.results.parallel import LayoutResult

@@ -1,7 +1,5 @@
 """Typed results about many runs or models: compare, matrix, runs, calibrate, accuracy."""
 
-from __future__ import annotations
-
 from flopcheck.answers.results.base import _Result
 from flopcheck.answers.results.run import (
     ComputeResult,
