@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from flopcheck.answers import pricing
 from flopcheck.answers.results import CostResult, GateResult
 from flopcheck.catalog.entries import GpuSpec
 from flopcheck.core import economics
 from flopcheck.core.errors import InputError
+from flopcheck.core.frozen import frozen_dataclass
 from flopcheck.core.units import SECONDS_PER_DAY, format_duration
 
 
-@dataclass(frozen=True)
+@frozen_dataclass
 class CostOptions:
     """--price, --provider, --site, --pue, --electricity-price, --grid-intensity, --power: None means the
     catalog or the stated default."""
@@ -26,7 +25,7 @@ class CostOptions:
     power_w: float | None = None
 
 
-@dataclass(frozen=True)
+@frozen_dataclass
 class Gates:
     """CI gates: --max-days, --max-cost (USD), --max-kwh."""
 

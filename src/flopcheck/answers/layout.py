@@ -10,7 +10,7 @@ micro-batch that fits for each split, recomputation and ZeRO stage, and only fit
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 from flopcheck.answers import memory as memory_plan
 from flopcheck.answers import speed, throughput
@@ -20,6 +20,7 @@ from flopcheck.catalog.entries import GpuSpec
 from flopcheck.catalog.model_ref import ModelRef
 from flopcheck.core import fitted, memory
 from flopcheck.core.errors import InputError
+from flopcheck.core.frozen import frozen_dataclass
 from flopcheck.core.layout import Layout, divisors, problem
 from flopcheck.core.memory import Finetune, Recompute
 from flopcheck.core.performance import Efficiency, Machine, step_time
@@ -35,7 +36,7 @@ GPUS_PER_SEQUENCE = 8
 MAX_MICRO_BATCH = 64
 
 
-@dataclass(frozen=True)
+@frozen_dataclass
 class Candidate:
     layout: Layout
     dp: int
@@ -51,7 +52,7 @@ class Candidate:
     config: memory.Config
 
 
-@dataclass(frozen=True)
+@frozen_dataclass
 class Search:
     candidates: tuple[Candidate, ...]
     """Fitting layouts, fastest per sequence first."""
@@ -90,7 +91,7 @@ def splits(shape: memory.Shape, count: int, seq_len: int, per_node: int) -> list
     return found
 
 
-@dataclass(frozen=True)
+@frozen_dataclass
 class Fixed:
     """What the user gave and the search keeps: the recomputation, the ZeRO stage, the micro-batch."""
 

@@ -4,19 +4,20 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 from flopcheck.answers.results import MemoryAssumptions, MemoryBreakdown, MemoryResult, StrategyResult
 from flopcheck.core import fitted, memory, sharding
 from flopcheck.core import fitting as strategies
 from flopcheck.core.activations import Attention, Loss
 from flopcheck.core.errors import InputError
+from flopcheck.core.frozen import frozen_dataclass
 from flopcheck.core.layout import Layout, problem
 from flopcheck.core.memory import Finetune, Offload, Optimizer, Recompute, TrainPrecision
 from flopcheck.core.stacks import NCCL_BYTES, STACKS, Stack, default_stack
 
 
-@dataclass(frozen=True)
+@frozen_dataclass
 class MemoryOptions:
     """The memory flags as given. None means "the stack's or the run's default"; ``finetune`` None means
     pre-training, not asked for (LoRA is then not suggested as a way to fit)."""
@@ -47,7 +48,7 @@ class MemoryOptions:
     """Sequences per optimizer step: the accumulation steps (``sharding.accumulation_steps``); None: none."""
 
 
-@dataclass(frozen=True)
+@frozen_dataclass
 class Resolved:
     """A memory configuration with the stack it came from."""
 

@@ -8,14 +8,13 @@ of price.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from flopcheck.catalog.entries import GpuSpec, Price
 from flopcheck.core import economics
 from flopcheck.core.errors import InputError
+from flopcheck.core.frozen import frozen_dataclass
 
 
-@dataclass(frozen=True)
+@frozen_dataclass
 class PriceChoice:
     usd_per_gpu_hour: float | None
     source: str | None

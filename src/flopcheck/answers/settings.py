@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import field
 
 from flopcheck.answers import costing
 from flopcheck.answers.memory import MemoryOptions
@@ -11,6 +11,7 @@ from flopcheck.catalog.entries import AUTO_PRECISION_ORDER, GpuSpec, Precision
 from flopcheck.catalog.model_ref import ModelRef
 from flopcheck.core import compute, scaling
 from flopcheck.core.errors import InputError
+from flopcheck.core.frozen import frozen_dataclass
 from flopcheck.core.units import SECONDS_PER_YEAR
 
 SORT_KEYS = ("time", "cost", "energy")
@@ -19,7 +20,7 @@ REFERENCE_FINETUNE_TOKENS = 100_000_000
 FINETUNE_SOURCE = "no data size given: a reference 100M tokens (give --tokens, or --samples with --epochs)"
 
 
-@dataclass(frozen=True)
+@frozen_dataclass
 class Settings:
     """How the GPUs are used. Defaults are flopcheck's documented defaults."""
 

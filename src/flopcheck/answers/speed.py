@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 from flopcheck.answers import throughput
 from flopcheck.answers.memory import Resolved
@@ -11,11 +11,12 @@ from flopcheck.answers.settings import Settings, resolve_precision
 from flopcheck.catalog.entries import GpuSpec, Precision
 from flopcheck.catalog.model_ref import ModelRef
 from flopcheck.core import compute, memory
+from flopcheck.core.frozen import frozen_dataclass
 
 NO_SHAPE = "default 0.4: no architecture to predict from (give a catalog model or --layers/--hidden/--heads)"
 
 
-@dataclass(frozen=True)
+@frozen_dataclass
 class Rate:
     micro_batch: int
     mfu: float

@@ -3,11 +3,10 @@ model's inputs, the step time, MFU and the range the model's measured errors giv
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from flopcheck.catalog.entries import GpuSpec, Precision
 from flopcheck.core import fitted, memory
 from flopcheck.core.activations import loss_bytes_per_logit
+from flopcheck.core.frozen import frozen_dataclass
 from flopcheck.core.memory import Finetune, Offload, Optimizer, TrainPrecision
 from flopcheck.core.performance import Efficiency, Machine, Run, StepTime, step_time
 from flopcheck.core.stacks import STACKS
@@ -55,7 +54,7 @@ PCIE_BW = 25e9
 link between GPUs that have no NVLink."""
 
 
-@dataclass(frozen=True)
+@frozen_dataclass
 class Prediction:
     step: StepTime
     mfu: float

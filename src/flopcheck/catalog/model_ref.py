@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from flopcheck.catalog.entries import ModelSpec
 from flopcheck.core import memory
 from flopcheck.core.architecture import Architecture, count_params, widths
 from flopcheck.core.errors import InputError
 from flopcheck.core.flops import AttentionCost
+from flopcheck.core.frozen import frozen_dataclass
 from flopcheck.core.units import format_count
 
 
@@ -45,7 +44,7 @@ def attention_of(shape: memory.Shape) -> AttentionCost:
     return AttentionCost(n_layer=shape.n_layer, qk_width=shape.q_dim, v_width=shape.q_dim, global_layers=shape.n_layer)
 
 
-@dataclass(frozen=True)
+@frozen_dataclass
 class ModelRef:
     """A model to train. ``active_params`` is what a token uses (mixture-of-experts), ``params`` what memory
     holds. ``named`` is False for a bare parameter count, which has no published tokens."""

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+
+from flopcheck.core.frozen import frozen_dataclass
 
 KINDS = ("gpus", "models", "runs")
 """The kinds of entry a catalog file holds, each under its own key."""
@@ -15,7 +16,7 @@ def normalize(name: str) -> str:
     return re.sub(r"[-_\s]+", "", name.strip().lower())
 
 
-@dataclass(frozen=True)
+@frozen_dataclass
 class Problem:
     """One problem in a catalog file, placed at ``FILE:LINE: entry: field: message``."""
 

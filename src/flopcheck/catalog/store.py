@@ -8,7 +8,6 @@ from ``--catalog FILE`` and ``FLOPCHECK_CATALOG`` (later files win). Every entry
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
@@ -19,6 +18,7 @@ from flopcheck.catalog import construct, fastload
 from flopcheck.catalog.entries import CatalogEntry, GpuSpec, ModelSpec, RunSpec
 from flopcheck.catalog.names import KINDS, Problem, normalize
 from flopcheck.core.errors import CatalogError, NotFoundError, printable
+from flopcheck.core.frozen import frozen_dataclass
 
 if TYPE_CHECKING:
     from flopcheck.catalog import files as catalog_file
@@ -29,7 +29,7 @@ EntryT = TypeVar("EntryT", bound=CatalogEntry)
 _user_files: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
+@frozen_dataclass
 class Unchecked:
     """A packaged entry not validated yet: the package's tests validate every one, so a run validates only
     the entries it looks up. ``trusted``: from the fast form, which holds only files that validated in full,

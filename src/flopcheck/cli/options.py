@@ -12,7 +12,6 @@ import copy
 import functools
 import typing
 from collections.abc import Sequence
-from dataclasses import dataclass
 from enum import Enum
 from typing import Annotated, Any
 
@@ -21,6 +20,7 @@ import typer
 from flopcheck.cli import help_texts
 from flopcheck.core.activations import Attention, Loss
 from flopcheck.core.errors import InputError
+from flopcheck.core.frozen import frozen_dataclass
 from flopcheck.core.memory import Finetune, Offload, Optimizer, Recompute
 from flopcheck.core.stacks import STACKS
 
@@ -202,7 +202,7 @@ def for_command(command: str, name: str) -> Any:
     return Annotated[kind, changed]
 
 
-@dataclass(frozen=True)
+@frozen_dataclass
 class Output:
     """How to print: the format, compact or --explain, and notes that close the answer (defaults used)."""
 

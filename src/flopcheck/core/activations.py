@@ -17,8 +17,9 @@ Models", Sec. 4.1), term by term, generalized to the way current stacks run:
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from enum import Enum
+
+from flopcheck.core.frozen import frozen_dataclass
 
 
 class Attention(str, Enum):
@@ -48,7 +49,7 @@ LOSS_BYTES_PER_LOGIT = {
 }
 
 
-@dataclass(frozen=True)
+@frozen_dataclass
 class Layer:
     """The widths one layer's activations depend on."""
 
@@ -65,7 +66,7 @@ class Layer:
     """Scores soft-capped with tanh (Gemma 2): computed eagerly, the tanh output is stored too."""
 
 
-@dataclass(frozen=True)
+@frozen_dataclass
 class Saving:
     """How the step is run: the switches that decide what is stored."""
 

@@ -7,8 +7,9 @@ reproduce the released checkpoints' counts to the parameter (tests/test_architec
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Literal
+
+from flopcheck.core.frozen import frozen_dataclass
 
 Mlp = Literal["gelu", "swiglu", "relu", "geglu"]
 Norm = Literal["layernorm", "rmsnorm", "layernorm-noaffine"]
@@ -16,7 +17,7 @@ Position = Literal["learned", "rotary", "alibi", "relative"]
 QkNorm = Literal["head", "full"]
 
 
-@dataclass(frozen=True)
+@frozen_dataclass
 class Architecture:
     """A decoder-only transformer's shape, as released config.json files and papers describe it. None means
     not published (or not present); the layout defaults (biases with LayerNorm, none with RMSNorm; two norms
@@ -115,7 +116,7 @@ class Architecture:
         return self.n_layer // self.sliding_window_pattern
 
 
-@dataclass(frozen=True)
+@frozen_dataclass
 class Counts:
     total: int
     active: int
@@ -124,7 +125,7 @@ class Counts:
     non_embedding: int
 
 
-@dataclass(frozen=True)
+@frozen_dataclass
 class Widths:
     """Per-token widths of a layer's activations, for the activation-memory model.
 

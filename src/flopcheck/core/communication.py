@@ -8,7 +8,7 @@ measured bus bandwidths (``answers.throughput.LINKS``), so the factor is all tha
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from flopcheck.core.frozen import frozen_dataclass
 
 COLLECTIVE_LATENCY_S = 47e-6
 """Latency of one small NCCL all-reduce across 8 GPUs (nccl-tests, ~47 µs); paid per collective."""
@@ -24,7 +24,7 @@ def all_to_all_s(size: float, ranks: float, bandwidth: float) -> float:
     return 0.0 if ranks <= 1 else (ranks - 1.0) / ranks * size / bandwidth
 
 
-@dataclass(frozen=True)
+@frozen_dataclass
 class Links:
     """The bandwidth each parallel group sees: NVLink inside the node, the network between nodes."""
 

@@ -8,7 +8,8 @@ prints it (CPUs, memory, NICs, fans included: DGX H100 about 10.2 kW for 8 GPUs)
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+
+from flopcheck.core.frozen import frozen_dataclass
 
 DEFAULT_PUE = 1.0
 """Power usage effectiveness at home: 1.0 counts the GPUs' own draw. Data centres: ``DATACENTER_PUE``."""
@@ -30,7 +31,7 @@ def median_price(prices: Sequence[float]) -> float:
     return float(statistics.median(prices))
 
 
-@dataclass(frozen=True)
+@frozen_dataclass
 class Default:
     value: float
     description: str

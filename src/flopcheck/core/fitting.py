@@ -6,9 +6,10 @@ from __future__ import annotations
 import itertools
 import math
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 from flopcheck.core.activations import Attention, Loss
+from flopcheck.core.frozen import frozen_dataclass
 from flopcheck.core.memory import (
     Config,
     Estimate,
@@ -26,7 +27,7 @@ MAX_STRATEGIES = 8
 MAX_GPUS = 1_000_000
 
 
-@dataclass(frozen=True)
+@frozen_dataclass
 class Change:
     """One lever: what it is called, what it changes, and the command-line flags that pull it."""
 
@@ -35,7 +36,7 @@ class Change:
     flags: tuple[str, ...]
 
 
-@dataclass(frozen=True)
+@frozen_dataclass
 class Strategy:
     """One change (or combination of changes) to the run's memory settings."""
 

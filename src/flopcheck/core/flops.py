@@ -3,9 +3,8 @@ and latent attention's own widths. Pure."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from flopcheck.core.architecture import Architecture, widths
+from flopcheck.core.frozen import frozen_dataclass
 
 FLOP_FORMULAS = {
     "6nd": "6·N·D (Kaplan et al. 2020; GPT-3 Appendix D): attention ignored",
@@ -14,7 +13,7 @@ FLOP_FORMULAS = {
 }
 
 
-@dataclass(frozen=True)
+@frozen_dataclass
 class AttentionCost:
     """What the attention-score FLOPs depend on: the widths of QKᵀ and of the product with V (n_head·d_head
     both, or latent attention's n_head·(nope + rope) and n_head·v_head_dim), and how many of the layers

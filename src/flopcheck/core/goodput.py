@@ -12,7 +12,7 @@ Published large runs:
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from flopcheck.core.frozen import frozen_dataclass
 
 LLAMA3_GPUS = 16_384
 LLAMA3_HOURS = 54 * 24
@@ -29,7 +29,7 @@ interruption rate give its 90 % effective time, (1/0.9 − 1) / (466 / 1,296 h) 
 less often."""
 
 
-@dataclass(frozen=True)
+@frozen_dataclass
 class Goodput:
     fraction: float
     """Expected effective training time over wall-clock time."""

@@ -11,14 +11,15 @@ as Megatron-Core places it). The communication these layouts add is priced in ``
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
+
+from flopcheck.core.frozen import frozen_dataclass
 
 if TYPE_CHECKING:
     from flopcheck.core.training import Shape
 
 
-@dataclass(frozen=True)
+@frozen_dataclass
 class Layout:
     """How each model replica is split. All 1: plain data parallelism (the run as flopcheck modelled it before)."""
 
@@ -90,7 +91,7 @@ def expert_tp(layout: Layout, count: int) -> int:
     return layout.tp if stage % (layout.ep * layout.tp) == 0 else 1
 
 
-@dataclass(frozen=True)
+@frozen_dataclass
 class Split:
     """Parameters one GPU holds (the fullest pipeline stage) and the ranks their optimizer states shard over."""
 

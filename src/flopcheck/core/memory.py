@@ -6,11 +6,12 @@ out (``max_memory_allocated``) plus the stack's fixed overhead; what is not mode
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 
 from flopcheck.core import activations, quantized, sharding
 from flopcheck.core import layout as parallel
 from flopcheck.core.activations import Saving
+from flopcheck.core.frozen import frozen_dataclass
 from flopcheck.core.training import (
     LORA_MATRICES as LORA_MATRICES,
 )
@@ -82,7 +83,7 @@ NOT_MODELLED = (
 )
 
 
-@dataclass(frozen=True)
+@frozen_dataclass
 class Estimate:
     """Bytes on each GPU by component, and host RAM per GPU. Activation terms are None when the shape is
     unknown; ``output_bytes`` also when the vocabulary is."""

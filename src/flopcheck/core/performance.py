@@ -33,11 +33,12 @@ Data-parallel traffic is then the GPU's own shard of the weights over the dp × 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 
 from flopcheck.core import communication as comm
 from flopcheck.core import layout as parallel
 from flopcheck.core.activations import Attention, eager_score_bytes
+from flopcheck.core.frozen import frozen_dataclass
 from flopcheck.core.layout import Layout
 from flopcheck.core.memory import Shape
 
@@ -47,7 +48,7 @@ ELEMENTWISE_EFFICIENCY = 0.8
 on an A800 (Stas Bekman, ml-engineering); 0.8 leaves room for the short kernels of a training step."""
 
 
-@dataclass(frozen=True)
+@frozen_dataclass
 class Machine:
     """One GPU and its links."""
 
@@ -73,7 +74,7 @@ class Machine:
     links among fewer groups: k times this."""
 
 
-@dataclass(frozen=True)
+@frozen_dataclass
 class Efficiency:
     """The fitted parameters: few, each with a physical meaning."""
 
@@ -93,7 +94,7 @@ class Efficiency:
     after the whole schedule (``comm.deepspeed_pipeline_tail_s``)."""
 
 
-@dataclass(frozen=True)
+@frozen_dataclass
 class Run:
     """A training step's configuration on one GPU."""
 
@@ -123,7 +124,7 @@ class Run:
     pipeline runs per step."""
 
 
-@dataclass(frozen=True)
+@frozen_dataclass
 class StepTime:
     gemm_s: float
     attention_s: float
@@ -148,7 +149,7 @@ def _gemm_shapes(shape: Shape, tp: int = 1) -> list[tuple[float, float]]:
     return [(q + 2 * kv, h), (h, q), *[(n * experts, k) for n, k in mlp]]
 
 
-@dataclass(frozen=True)
+@frozen_dataclass
 class _Micro:
     """One micro-batch through one pipeline stage on one GPU."""
 

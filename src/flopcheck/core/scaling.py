@@ -7,14 +7,15 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass
+
+from flopcheck.core.frozen import frozen_dataclass
 
 CHINCHILLA_TOKENS_PER_PARAM = 20.0
 """Hoffmann et al. 2022 ("Chinchilla"), approaches 1 and 2: N_opt ∝ C^0.50, D_opt ∝ C^0.50 (Table 2), which
 Table 3 tabulates as about 20 tokens per parameter (1B -> 20.2B tokens, 10B -> 205.1B)."""
 
 
-@dataclass(frozen=True)
+@frozen_dataclass
 class LossLaw:
     """L(N, D) = E + A / N^α + B / D^β, fitted to final pre-training loss (Hoffmann et al. 2022, Eq. 2)."""
 
@@ -96,7 +97,7 @@ def flop_for(params: float, tokens: float) -> float:
     return 6.0 * params * tokens
 
 
-@dataclass(frozen=True)
+@frozen_dataclass
 class Law:
     """A way to split a compute budget into N and D, with the loss fit used to score the result."""
 

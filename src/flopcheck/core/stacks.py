@@ -7,16 +7,15 @@ rests on.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from flopcheck.core.activations import Attention, Loss
+from flopcheck.core.frozen import frozen_dataclass
 
 NCCL_BYTES = 1.2e9
 """Communicator buffers of a multi-GPU process: NCCL's issue #864 measures about 1.6 GB with one communicator
 after an all-reduce, CUDA context (~0.4 GB) included."""
 
 
-@dataclass(frozen=True)
+@frozen_dataclass
 class Stack:
     id: str
     name: str

@@ -3,10 +3,11 @@ sharding, offload, fine-tuning, the step's switches, and the model's shape. Pure
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 from enum import Enum
 
 from flopcheck.core.activations import Attention, Layer, Loss
+from flopcheck.core.frozen import frozen_dataclass
 from flopcheck.core.layout import Layout
 
 
@@ -66,7 +67,7 @@ LORA_TARGETS: dict[str, frozenset[str]] = {
 LORA_MATRICES = ("q", "k", "v", "o", "mlp")
 
 
-@dataclass(frozen=True)
+@frozen_dataclass
 class Shape:
     """The architecture figures the memory formulas need."""
 
@@ -127,7 +128,7 @@ class Shape:
         )
 
 
-@dataclass(frozen=True)
+@frozen_dataclass
 class Config:
     """How the run is trained. Defaults: mixed-precision AdamW, micro-batch 1, fused attention, the standard
     loss, no recomputation, plain data parallelism, full training, no fixed overhead."""

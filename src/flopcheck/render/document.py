@@ -12,6 +12,8 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
+from flopcheck.core.frozen import frozen_dataclass
+
 UNITS = frozenset(
     "B kB MB GB TB GiB MiB TiB FLOP FLOP/s TFLOP/s PF-days Wh kWh MWh GWh W kW g kg t kt CO2 s seconds second "
     "minutes minute hours hour days day years year GPU-hours GPU-hour tok/s tokens/s tokens params parameters "
@@ -24,7 +26,7 @@ _NUMBER = re.compile(r"^[(~≈<>$×]*[-+]?\d[\d,.]*(?:e-?\d+)?[kMBGTP%×]?$")
 _PUNCTUATION = ",;:.)"
 
 
-@dataclass(frozen=True)
+@frozen_dataclass
 class Cell:
     """A table cell with a style (``bold``, ``green``, ``red``) that terminals show and Markdown drops."""
 
@@ -32,14 +34,14 @@ class Cell:
     style: str | None = None
 
 
-@dataclass(frozen=True)
+@frozen_dataclass
 class Heading:
     text: str
     level: int = 2
     """1: the question an answer is about; 2: a section."""
 
 
-@dataclass(frozen=True)
+@frozen_dataclass
 class Prose:
     """A paragraph, wrapped to the width; ``lead`` is printed in bold before it (``Verdict: ``)."""
 
@@ -47,12 +49,12 @@ class Prose:
     lead: str = ""
 
 
-@dataclass(frozen=True)
+@frozen_dataclass
 class Bullets:
     lines: tuple[str, ...]
 
 
-@dataclass(frozen=True)
+@frozen_dataclass
 class Column:
     name: str
     wrap: bool = False
@@ -71,7 +73,7 @@ class Table:
         self.rows.append(cells)
 
 
-@dataclass(frozen=True)
+@frozen_dataclass
 class Blank:
     pass
 

@@ -1,0 +1,95 @@
+"""``core.frozen.frozen_dataclass`` behaves as ``@dataclass(frozen=True)``: the same equality, hash and repr."""
+
+from __future__ import annotations
+
+import dataclasses
+import importlib
+import math
+import pkgutil
+from dataclasses import FrozenInstanceError, dataclass, field
+from typing import Any
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+import flopcheck
+from flopcheck.core.frozen import frozen_dataclass
+
+
+def twins(body: dict[str, Any], annotations: dict[str, Any], base: type | None = None) -> tuple[type, type]:
+    """The same class made by ``frozen_dataclass`` and by the standard library."""
+    made: list[type] = []
+    for decorate in (frozen_dataclass, dataclass(frozen=True)):
+        bases: tuple[type, ...] = ()
+        if base is not None:
+            bases = (decorate(type("Base", (), {"__annotations__": {"base": int}})),)
+        namespace = {**body, "__annotations__": dict(annotations), "__qualname__": "Point"}
+        made.append(decorate(type("Point", bases, namespace)))
+    return made[0], made[1]
+
+
+FIELDS = {"x": float, "y": Any, "label": str}
+BODY = {"label": field(default="", compare=False, repr=False), "y": None}
+values = st.one_of(st.integers(), st.floats(allow_nan=True), st.text(max_size=3), st.none(), st.tuples(st.integers()))
+
+
+@given(x=st.floats(allow_nan=True), y=values, label=st.text(max_size=2), x2=st.floats(allow_nan=True), y2=values)
+def test_equality_hash_and_repr_are_the_standard_ones(x: float, y: Any, label: str, x2: float, y2: Any) -> None:
+    ours, theirs = twins(BODY, FIELDS)
+    a, b = ours(x, y, label), ours(x2, y2, label + "z")
+    c, d = theirs(x, y, label), theirs(x2, y2, label + "z")
+    assert (a == b) is (c == d)
+    assert (a != b) is (c != d)
+    assert (a == a) is (c == c)  # a NaN field: the tuples compare their items by identity first
+    assert repr(a) == repr(c)
+    assert hash(a) == hash(c)
+    assert a.__eq__(object()) is NotImplemented
+
+
+def test_no_fields_one_field_inheritance_and_unhashable_fields() -> None:
+    empty, empty_std = twins({}, {})
+    assert empty() == empty() and hash(empty()) == hash(empty_std()) and repr(empty()) == repr(empty_std()) == "Point()"
+    one, one_std = twins({}, {"x": int})
+    assert hash(one(3)) == hash(one_std(3)) == hash((3,))
+    assert one(3) != one_std(3)  # another class: NotImplemented both ways
+    child, child_std = twins({}, {"x": int}, base=object)
+    assert repr(child(1, 2)) == repr(child_std(1, 2)) == "Point(base=1, x=2)"
+    assert child(1, 2) == child(1, 2) and hash(child(1, 2)) == hash(child_std(1, 2))
+    holder, _ = twins({"d": field(default_factory=dict)}, {"d": dict})
+    with pytest.raises(TypeError, match="unhashable"):
+        hash(holder())
+
+
+def test_frozen_replace_fields_asdict_and_a_recursive_repr() -> None:
+    ours, theirs = twins(BODY, FIELDS)
+    point = ours(1.0, 2)
+    with pytest.raises(FrozenInstanceError):
+        point.x = 3.0
+    assert dataclasses.replace(point, x=5.0) == ours(5.0, 2)
+    assert [f.name for f in dataclasses.fields(point)] == [f.name for f in dataclasses.fields(theirs)]
+    assert dataclasses.asdict(point) == dataclasses.asdict(theirs(1.0, 2))
+    assert getattr(ours, "__match_args__", None) == getattr(theirs, "__match_args__", None) == ("x", "y", "label")
+    loop: list[Any] = []
+    inner, inner_std = ours(math.inf, loop), theirs(math.inf, loop)
+    loop.append(inner)
+    assert repr(inner) == "Point(x=inf, y=[...])"
+    loop[0] = inner_std
+    assert repr(inner_std) == "Point(x=inf, y=[...])"
+
+
+def test_every_dataclass_of_the_package_is_a_frozen_dataclass_or_meant_to_change() -> None:
+    """The mutable ones are built up step by step: a parsed file's problems, a table's rows."""
+    mutable = {"flopcheck.catalog.files.Parsed", "flopcheck.render.document.Table"}
+    found = set()
+    for module in pkgutil.walk_packages(flopcheck.__path__, "flopcheck."):
+        if module.name.endswith("__main__"):
+            continue
+        for item in vars(importlib.import_module(module.name)).values():
+            if dataclasses.is_dataclass(item) and isinstance(item, type) and item.__module__ == module.name:
+                name = f"{item.__module__}.{item.__qualname__}"
+                found.add(name)
+                if name not in mutable:
+                    assert item.__setattr__ is not object.__setattr__, name  # frozen
+                    assert item.__repr__.__module__ == "flopcheck.core.frozen", name
+    assert mutable <= found
