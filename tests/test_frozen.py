@@ -79,7 +79,8 @@ def test_frozen_replace_fields_asdict_and_a_recursive_repr() -> None:
 
 
 def test_every_dataclass_of_the_package_is_a_frozen_dataclass_or_meant_to_change() -> None:
-    """The mutable ones are built up step by step: a parsed file's problems, a table's rows."""
+    """The mutable ones are built up step by step: a parsed file's problems, a table's rows. Each has a
+    docstring (without one, creating the class computes its signature to make one)."""
     mutable = {"flopcheck.catalog.files.Parsed", "flopcheck.render.document.Table"}
     found = set()
     for module in pkgutil.walk_packages(flopcheck.__path__, "flopcheck."):
@@ -89,6 +90,7 @@ def test_every_dataclass_of_the_package_is_a_frozen_dataclass_or_meant_to_change
             if dataclasses.is_dataclass(item) and isinstance(item, type) and item.__module__ == module.name:
                 name = f"{item.__module__}.{item.__qualname__}"
                 found.add(name)
+                assert not (item.__doc__ or "").startswith(f"{item.__name__}("), name
                 if name not in mutable:
                     assert item.__setattr__ is not object.__setattr__, name  # frozen
                     assert item.__repr__.__module__ == "flopcheck.core.frozen", name

@@ -38,6 +38,9 @@ MAX_MICRO_BATCH = 64
 
 @frozen_dataclass
 class Candidate:
+    """One layout the search kept: the split, the data-parallel degree and the settings it runs with, its step time and
+    its memory per GPU."""
+
     layout: Layout
     dp: int
     micro_batch: int
@@ -54,6 +57,8 @@ class Candidate:
 
 @frozen_dataclass
 class Search:
+    """What the layout search found for a run."""
+
     candidates: tuple[Candidate, ...]
     """Fitting layouts, fastest per sequence first."""
     evaluated: int

@@ -16,6 +16,8 @@ from flopcheck.core.frozen import frozen_dataclass
 
 @frozen_dataclass
 class PriceChoice:
+    """The rental price a run is costed at, where it comes from, and the range of the prices it was chosen from."""
+
     usd_per_gpu_hour: float | None
     source: str | None
     """--price, --provider, median (the default rule), or None when the catalog lists no price."""

@@ -18,6 +18,9 @@ NO_SHAPE = "default 0.4: no architecture to predict from (give a catalog model o
 
 @frozen_dataclass
 class Rate:
+    """How fast the run trains: its MFU with the likely range, where that comes from, and the tokens, step time and
+    batch it implies."""
+
     micro_batch: int
     mfu: float
     mfu_low: float

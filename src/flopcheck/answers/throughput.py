@@ -56,6 +56,8 @@ link between GPUs that have no NVLink."""
 
 @frozen_dataclass
 class Prediction:
+    """The performance model's step time for a run, as MFU (with its likely range) and tokens per second."""
+
     step: StepTime
     mfu: float
     """Model FLOPs (the run's formula) per second over the GPUs' dense peak."""

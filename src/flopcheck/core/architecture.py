@@ -118,6 +118,8 @@ class Architecture:
 
 @frozen_dataclass
 class Counts:
+    """Parameter counts of an architecture."""
+
     total: int
     active: int
     """Used per token: with mixture-of-experts, only n_expert_per_token routed experts' MLPs (plus shared

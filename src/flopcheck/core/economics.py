@@ -33,6 +33,8 @@ def median_price(prices: Sequence[float]) -> float:
 
 @frozen_dataclass
 class Default:
+    """A default figure with what it is and where it is published."""
+
     value: float
     description: str
     source: str

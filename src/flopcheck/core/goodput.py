@@ -31,6 +31,8 @@ less often."""
 
 @frozen_dataclass
 class Goodput:
+    """The share of wall-clock time a run trains, after its expected interruptions."""
+
     fraction: float
     """Expected effective training time over wall-clock time."""
     interruptions_per_hour: float

@@ -126,6 +126,8 @@ class Run:
 
 @frozen_dataclass
 class StepTime:
+    """One optimizer step's time, term by term, in seconds."""
+
     gemm_s: float
     attention_s: float
     memory_s: float

@@ -17,6 +17,9 @@ after an all-reduce, CUDA context (~0.4 GB) included."""
 
 @frozen_dataclass
 class Stack:
+    """A training stack's defaults and habits that change memory and speed: its attention and loss kernels,
+    compilation, recomputation, QLoRA and LoRA handling, accumulation and pipeline behaviour."""
+
     id: str
     name: str
     attention: Attention

@@ -36,6 +36,8 @@ class Cell:
 
 @frozen_dataclass
 class Heading:
+    """A heading: the question an answer is about, or a section's title."""
+
     text: str
     level: int = 2
     """1: the question an answer is about; 2: a section."""
@@ -51,11 +53,15 @@ class Prose:
 
 @frozen_dataclass
 class Bullets:
+    """A bullet list, one line of text per bullet."""
+
     lines: tuple[str, ...]
 
 
 @frozen_dataclass
 class Column:
+    """A table column: its name and whether its cells may wrap."""
+
     name: str
     wrap: bool = False
     """Long text that may wrap onto more lines (at spaces, keeping numbers whole); every other column is
@@ -64,6 +70,8 @@ class Column:
 
 @dataclass
 class Table:
+    """A table: its columns and rows, filled in with ``add``."""
+
     columns: tuple[Column, ...]
     rows: list[tuple[str | Cell, ...]] = field(default_factory=list)
 
@@ -75,6 +83,8 @@ class Table:
 
 @frozen_dataclass
 class Blank:
+    """An empty line."""
+
     pass
 
 
