@@ -4,6 +4,7 @@ returns typed results. Pure: it takes validated values and entries, reads no fil
 from __future__ import annotations
 
 import dataclasses
+from typing import TYPE_CHECKING
 
 from flopcheck.answers import costing, speed
 from flopcheck.answers import layout as layout_plan
@@ -11,15 +12,10 @@ from flopcheck.answers import memory as memory_plan
 from flopcheck.answers import optimal as optimal_plan
 from flopcheck.answers.results import (
     Assumptions,
-    BudgetResult,
     ComputeResult,
     FitsResult,
-    FlopsResult,
-    GpuBrief,
     GpuInfo,
-    MemoryReport,
     MemoryResult,
-    ModelBrief,
     ModelInfo,
 )
 from flopcheck.answers.settings import Settings, finite, resolve_precision
@@ -29,6 +25,9 @@ from flopcheck.core import compute, goodput, memory
 from flopcheck.core.errors import InputError
 from flopcheck.core.flops import FLOP_FORMULAS, train_flop_per_token
 from flopcheck.core.units import SECONDS_PER_YEAR, format_bytes, format_duration, format_sci
+
+if TYPE_CHECKING:  # the answers of other commands, imported where made: a fits answer builds none of them
+    from flopcheck.answers.results import BudgetResult, FlopsResult, MemoryReport
 
 
 def model_info(model: ModelRef, tokens: int, tokens_source: str) -> ModelInfo:
@@ -112,6 +111,8 @@ def model_flop(model: ModelRef, tokens: int, settings: Settings) -> float:
 
 
 def flops(model: ModelRef, tokens: int, tokens_source: str, settings: Settings) -> FlopsResult:
+    from flopcheck.answers.results import FlopsResult
+
     train = model_flop(model, tokens, settings)
     finite(training_flop=train)
     return FlopsResult(
@@ -123,6 +124,8 @@ def flops(model: ModelRef, tokens: int, tokens_source: str, settings: Settings) 
 
 
 def budget(gpu: GpuSpec, settings: Settings) -> BudgetResult:
+    from flopcheck.answers.results import BudgetResult
+
     info, peak = gpu_info(gpu, settings)
     mfu = settings.mfu or compute.DEFAULT_MFU
     available = compute.delivered_flop(peak, settings.count, mfu, settings.uptime, settings.duration_s)
@@ -163,6 +166,8 @@ def warnings(model: ModelRef, settings: Settings) -> tuple[str, ...]:
 
 def memory_report(model: ModelRef, gpu: GpuSpec | None, settings: Settings) -> MemoryReport:
     """The ``memory`` command: per-GPU bytes for ``model`` with the memory settings, against ``gpu`` if given."""
+    from flopcheck.answers.results import GpuBrief, MemoryReport, ModelBrief
+
     result, _ = _memory(model, gpu, settings, timing=True)
     brief = None
     if gpu is not None:

@@ -2,8 +2,9 @@
 
 Keys carry their units (``_flop``, ``_flop_per_s``, ``_bytes``, ``_s``). FLOP and FLOP/s are floats;
 parameter, token and byte counts are integers. Scripts depend on these names: change them only with a
-version bump. ``run`` holds the answers about one run, ``memory`` its memory, ``parallel`` its layouts,
-``optimal`` compute-optimality, ``survey`` the answers about many. Each module is imported when one of its
+version bump. ``run`` holds the answers about one run (``budget`` and ``flops`` in ``budget``), ``memory``
+its memory (the memory command's answer in ``memory_report``), ``parallel`` its layouts, ``optimal``
+compute-optimality, ``survey`` the answers about many. Each module is imported when one of its
 classes is first asked for, so a command builds only the result classes it returns.
 """
 
@@ -17,7 +18,7 @@ MODULES: dict[str, str] = {
     "AccuracyRow": "survey",
     "AccuracySummary": "survey",
     "Assumptions": "run",
-    "BudgetResult": "run",
+    "BudgetResult": "budget",
     "CalibrationResult": "survey",
     "CompareMemory": "survey",
     "CompareResult": "survey",
@@ -26,9 +27,9 @@ MODULES: dict[str, str] = {
     "CostResult": "run",
     "FeasibleResult": "optimal",
     "FitsResult": "run",
-    "FlopsResult": "run",
+    "FlopsResult": "budget",
     "GateResult": "run",
-    "GpuBrief": "memory",
+    "GpuBrief": "memory_report",
     "GpuInfo": "run",
     "LawResult": "optimal",
     "LayoutResult": "parallel",
@@ -37,9 +38,9 @@ MODULES: dict[str, str] = {
     "MatrixResult": "survey",
     "MemoryAssumptions": "memory",
     "MemoryBreakdown": "memory",
-    "MemoryReport": "memory",
+    "MemoryReport": "memory_report",
     "MemoryResult": "memory",
-    "ModelBrief": "memory",
+    "ModelBrief": "memory_report",
     "ModelInfo": "run",
     "NearestModel": "optimal",
     "OptimalResult": "optimal",
@@ -51,15 +52,14 @@ MODULES: dict[str, str] = {
 """The module that defines each result class."""
 
 if TYPE_CHECKING:
+    from flopcheck.answers.results.budget import BudgetResult, FlopsResult
     from flopcheck.answers.results.memory import (
-        GpuBrief,
         MemoryAssumptions,
         MemoryBreakdown,
-        MemoryReport,
         MemoryResult,
-        ModelBrief,
         StrategyResult,
     )
+    from flopcheck.answers.results.memory_report import GpuBrief, MemoryReport, ModelBrief
     from flopcheck.answers.results.optimal import (
         FeasibleResult,
         LawResult,
@@ -72,11 +72,9 @@ if TYPE_CHECKING:
     )
     from flopcheck.answers.results.run import (
         Assumptions,
-        BudgetResult,
         ComputeResult,
         CostResult,
         FitsResult,
-        FlopsResult,
         GateResult,
         GpuInfo,
         ModelInfo,

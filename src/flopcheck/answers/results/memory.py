@@ -95,26 +95,3 @@ class MemoryResult(_Result):
     notes: tuple[str, ...]
     modelled: tuple[str, ...]
     not_modelled: tuple[str, ...]
-
-
-class ModelBrief(_Result):
-    id: str
-    name: str
-    params: int
-    shape_note: str | None = None
-    """For a bare parameter count: the shape assumed for its activations."""
-
-
-class GpuBrief(_Result):
-    id: str
-    name: str
-    count: int
-    memory_bytes: int
-
-
-class MemoryReport(MemoryResult):
-    """The ``memory`` command's answer: the memory result with the model and GPU it is about."""
-
-    model: ModelBrief
-    gpu: GpuBrief | None
-    warnings: tuple[str, ...] = ()

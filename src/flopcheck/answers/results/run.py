@@ -1,4 +1,5 @@
-"""Typed results about one run: fits, memory, budget, flops, and the parts they share.
+"""Typed results about one run: fits, and the parts it shares with the other answers (budget and flops are in
+``budget``, the memory command's in ``memory_report``).
 
 Keys carry their units (``_flop``, ``_flop_per_s``, ``_bytes``, ``_s``). FLOP and FLOP/s are floats;
 parameter, token and byte counts are integers. Scripts depend on these names: change them only with a
@@ -175,19 +176,3 @@ class FitsResult(_Result):
     layout: LayoutResult | None = None
     """The model-parallel layout: given with --tp/--pp/..., or the fastest found above one node; None for plain
     data parallelism."""
-
-
-class BudgetResult(_Result):
-    available_flop: float
-    pf_days: float
-    gpu_hours: float
-    gpu: GpuInfo
-    assumptions: Assumptions
-    cost: CostResult
-
-
-class FlopsResult(_Result):
-    train_flop: float
-    pf_days: float
-    flop_formula: str
-    model: ModelInfo
