@@ -114,3 +114,10 @@ def test_rich_prints_tabs_and_streams_without_box_characters(monkeypatch: pytest
     assert not plain.applies([Prose("a\tb")])
     monkeypatch.setenv("COLUMNS", "7")
     assert not plain.applies([Prose("narrow")])
+
+
+def test_the_characters_measured_without_rich_are_one_cell_wide_in_rich() -> None:
+    from rich.cells import cell_len
+
+    assert all(cell_len(char) == 1 for char in plain.NARROW)
+    assert plain.wrap("10 GB × 2 … ok", 100) == ["10 GB × 2 … ok"]

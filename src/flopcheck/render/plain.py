@@ -28,8 +28,16 @@ _RICH_STRIPS = str.maketrans(dict.fromkeys((7, 8, 11, 12, 13)))
 """The control codes Rich's ``Text`` removes (``rich.control.strip_control_codes``)."""
 
 
+NARROW = frozenset(map(chr, range(0x20, 0x7F))).union("×·≈•−–—─━│≤≥→…²³µ‘’“”\u00a0")
+"""Characters one cell wide in Rich's tables of character widths (tests/test_render_plain.py checks): text made
+of these alone is measured without loading the tables."""
+
+
 def _cell_len(text: str) -> int:
-    from rich.cells import cell_len  # the terminal width of each character, as Rich counts it
+    """The terminal width of ``text`` as Rich counts it."""
+    if NARROW.issuperset(text) and "UNICODE_VERSION" not in os.environ:
+        return len(text)
+    from rich.cells import cell_len
 
     return cell_len(text)
 
