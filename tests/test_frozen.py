@@ -14,7 +14,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import flopcheck
-from flopcheck.core.frozen import frozen_dataclass
+from flopcheck.core.frozen import frozen_dataclass, replaced
 
 
 def twins(body: dict[str, Any], annotations: dict[str, Any], base: type | None = None) -> tuple[type, type]:
@@ -95,3 +95,16 @@ def test_every_dataclass_of_the_package_is_a_frozen_dataclass_or_meant_to_change
                     assert item.__setattr__ is not object.__setattr__, name  # frozen
                     assert item.__repr__.__module__ == "flopcheck.core.frozen", name
     assert mutable <= found
+
+
+def test_replaced_is_dataclasses_replace() -> None:
+    ours, _ = twins(BODY, FIELDS)
+    point = ours(1.0, (2,), "a")
+    assert replaced(point, {"y": 3, "label": "b"}) == dataclasses.replace(point, y=3, label="b")
+    assert repr(replaced(point, {"label": "b"})) == repr(dataclasses.replace(point, label="b"))
+    assert replaced(point, {}) == point and replaced(point, {}) is not point
+    with pytest.raises(TypeError):
+        replaced(point, {"z": 1})
+    checked, _ = twins({"__post_init__": lambda self: None if self.x >= 0 else 1 / 0}, {"x": float})
+    with pytest.raises(ZeroDivisionError):  # __post_init__ runs, as with dataclasses.replace
+        replaced(checked(1.0), {"x": -1.0})

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from dataclasses import replace
 
 from flopcheck.core.activations import Attention, Loss
-from flopcheck.core.frozen import frozen_dataclass
+from flopcheck.core.frozen import frozen_dataclass, replaced
 from flopcheck.core.memory import (
     Config,
     Estimate,
@@ -156,7 +156,7 @@ def ways_to_fit(
         if any(other.changes < labels for other in found):
             continue
         merged = {name: value for change in chosen for name, value in change.changes}  # later changes win
-        config = replace(base, **merged)  # type: ignore[arg-type]
+        config = replaced(base, merged)
         if not _valid(config):
             continue
         result = estimate(params, shape, config)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import reprlib
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from operator import attrgetter
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -35,6 +35,21 @@ def frozen_dataclass(cls: type[T]) -> type[T]:
     made = dataclasses.dataclass(frozen=True, eq=False, repr=False)(cls)
     for name, method in (("__eq__", _eq), ("__hash__", _hash), ("__repr__", _repr)):
         setattr(made, name, method)
+    return made
+
+
+def replaced(obj: T, changes: Mapping[str, Any]) -> T:
+    """``dataclasses.replace(obj, **changes)`` for a ``frozen_dataclass`` whose ``__init__`` only sets its
+    fields (no ``__post_init__``): the same object, copied without running ``__init__`` again (a tenth of the
+    time, for the many variants of one configuration a search tries)."""
+    cls = obj.__class__
+    unknown = set(changes).difference(getattr(cls, "__dataclass_fields__", ()))
+    if unknown or hasattr(cls, "__post_init__"):
+        return dataclasses.replace(obj, **changes)  # type: ignore[type-var]  # raises for unknown fields
+    made: T = object.__new__(cls)
+    state = made.__dict__
+    state.update(obj.__dict__)
+    state.update(changes)
     return made
 
 
