@@ -4,8 +4,6 @@
 input, each bad input reported as one line on stderr (``--debug`` adds the traceback).
 """
 
-from __future__ import annotations
-
 import contextlib
 import copy
 import importlib
