@@ -37,14 +37,15 @@ class CatalogError(FlopcheckError):
     """A catalog file is malformed; the message names the file, the entry and the field."""
 
 
-_UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+_UNPRINTABLE = "[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]"
+"""Compiled on first use (``re`` keeps it): most answers print nothing that needs it."""
 
 
 def printable(text: str) -> str:
     """``text`` safe to print on one line: control characters (ESC, NUL, newlines, C1 codes), line separators
     and bidirectional overrides as escapes (``\\x1b``, ``\\n``, ``\\u202e``), so that a crafted catalog, config
     or path can neither move the cursor nor split a message over lines."""
-    return _UNPRINTABLE.sub(_escape, text)
+    return re.sub(_UNPRINTABLE, _escape, text)
 
 
 def _escape(match: re.Match[str]) -> str:
