@@ -25,7 +25,7 @@ from unittest import mock
 
 import jsonschema
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from flopcheck.cli import main
@@ -224,17 +224,23 @@ def misspelled(draw: st.DrawFn) -> list[str]:
     max_examples=max(EXAMPLES // 3, 20), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 @given(args=misspelled())
+@example(args=["fits", "gpt2", "--gpuu", "h100"])  # "did you mean" lists the full command's options
+@example(args=["budget", "--gp"])
+@example(args=["fits", "gpt2", "--gpu", "h100", "--versio"])  # and the root's
+@example(args=["--catalog", str(Path(__file__).parents[1] / "data" / "gpus.yaml")])  # the root's help, once
+@example(args=["memory", "gpt2", "-g", "h100", "--seq-len", "0"])
 def test_a_command_declaring_only_the_options_given_answers_as_the_full_one(
     args: list[str], capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """A run declares only the options its line mentions (``declare.narrowed``): the same status, stdout and
-    stderr as the command with every option, usage errors ("did you mean") included."""
-    from flopcheck.cli import declare
+    """A run declares only the options its line mentions (``declare.narrowed``, ``application._root_run``): the
+    same status, stdout and stderr as the command with every option, usage errors ("did you mean") included."""
+    from flopcheck.cli import application
 
     narrowed = (main(args), *capsys.readouterr())
-    with mock.patch.object(declare, "narrowed", return_value=None):
+    with mock.patch.object(application, "_lists_options", return_value=True):  # as for help: every option
         full = (main(args), *capsys.readouterr())
     assert narrowed == full, args
+    assert narrowed[1].count("Usage: ") <= 1, args  # a run that fails is not printed twice
 
 
 # ----------------------------------------------------------------------------- faults in the output stream

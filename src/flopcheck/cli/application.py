@@ -36,14 +36,15 @@ def _version(value: bool) -> None:
         raise typer.Exit()
 
 
+Version = Annotated[
+    bool,
+    typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit.", show_default=False),
+]
+
+
 @app.callback()
 def _root(
-    version: Annotated[
-        bool,
-        typer.Option(
-            "--version", callback=_version, is_eager=True, help="Print the version and exit.", show_default=False
-        ),
-    ] = False,
+    version: Version = False,
     debug: Annotated[
         bool,
         typer.Option("--debug", help="Show the traceback of an error (anywhere on the line).", show_default=False),
@@ -67,6 +68,10 @@ def _root(
     ] = None,
 ) -> None:
     """Can I train this model on this hardware?"""
+
+
+def _root_run(version: Version = False) -> None:
+    """``_root`` as a run declares it: ``main`` takes --debug, --no-config and --catalog off the line first."""
 
 
 def _take_catalog_files(args: list[str]) -> tuple[list[str], list[str]]:
@@ -145,23 +150,26 @@ def load_commands(args: Sequence[str]) -> None:
 def only_command(args: Sequence[str], narrow: bool = False) -> Iterator[Command | None]:
     """While a known command runs, Typer sees only that one: it builds the options of every command it holds
     (a module defines several), and the one named is all a run needs. With ``narrow``, that command declares
-    only the options the line mentions (``declare.narrowed``); not for help or completion, which list them all.
+    only the options the line mentions (``declare.narrowed``), and the root only --version (``_root_run``).
     Yields the narrowed command, if it is one."""
     name = _command_name(args)
-    held = app.registered_commands
+    held, root = app.registered_commands, app.registered_callback
     chosen: Command | None = None
     if name in COMMAND_MODULES:
         infos = [info for info in held if _name_of(info) == name] or held
-        if narrow and len(infos) == 1 and not _lists_options(args):
+        if narrow and len(infos) == 1:
             chosen = declare.narrowed(infos[0].callback, args)
             if chosen is not None:
                 infos = [copy.copy(infos[0])]
                 infos[0].callback = chosen
         app.registered_commands = infos
+    if chosen is not None and root is not None:  # with no command named, Typer may print the root's help
+        app.registered_callback = copy.copy(root)
+        app.registered_callback.callback = _root_run
     try:
         yield chosen
     finally:
-        app.registered_commands = held
+        app.registered_commands, app.registered_callback = held, root
 
 
 def _lists_options(args: Sequence[str]) -> bool:
@@ -170,9 +178,11 @@ def _lists_options(args: Sequence[str]) -> bool:
 
 
 def _run(args: list[str]) -> object:
-    """The command, declaring only the options the line mentions; a usage error before the command ran is
-    made again by the full command, whose message (its "did you mean" among all options) is the one to give."""
-    with only_command(args, narrow=True) as chosen:
+    """The command, declaring only the options the line mentions (all of them for help and completion); a
+    usage error before the command ran is made again by the full command, whose message (its "did you mean"
+    among all options) is the one to give."""
+    narrow = not _lists_options(args)
+    with only_command(args, narrow) as chosen:
         try:
             return app(args=args, prog_name="flopcheck", standalone_mode=False)
         except Exception as exc:
