@@ -1,13 +1,15 @@
-"""``core.frozen.frozen_dataclass`` behaves as ``@dataclass(frozen=True)``: the same equality, hash and repr."""
+"""``core.frozen.frozen_dataclass`` behaves as ``@dataclass(frozen=True)``: the same ``__init__``, immutability,
+equality, hash and repr."""
 
 from __future__ import annotations
 
 import dataclasses
 import importlib
+import inspect
 import math
 import pkgutil
 from dataclasses import FrozenInstanceError, dataclass, field
-from typing import Any
+from typing import Any, get_type_hints
 
 import pytest
 from hypothesis import given
@@ -108,3 +110,57 @@ def test_replaced_is_dataclasses_replace() -> None:
     checked, _ = twins({"__post_init__": lambda self: None if self.x >= 0 else 1 / 0}, {"x": float})
     with pytest.raises(ZeroDivisionError):  # __post_init__ runs, as with dataclasses.replace
         replaced(checked(1.0), {"x": -1.0})
+
+
+def _outcome(call: Any) -> Any:
+    try:
+        return ("value", call())
+    except Exception as exc:
+        return (type(exc).__name__, str(exc))
+
+
+def test_init_immutability_and_their_errors_are_the_standard_ones() -> None:
+    body = {"y": 2, "tags": field(default_factory=list), "__qualname__": "Point"}
+    ours, theirs = twins(body, {"x": float, "y": int, "tags": list})
+    assert (
+        str(inspect.signature(ours))
+        == str(inspect.signature(theirs))
+        == "(x: float, y: int = 2, tags: list = <factory>) -> None"
+    )
+    assert get_type_hints(vars(ours)["__init__"]) == get_type_hints(vars(theirs)["__init__"])
+    assert vars(ours)["__init__"].__qualname__ == vars(theirs)["__init__"].__qualname__ == "Point.__init__"
+    calls: list[tuple[tuple[Any, ...], dict[str, Any]]] = [
+        ((1.0,), {}),
+        ((1.0, 3), {}),
+        ((), {"x": 1.0, "tags": [1]}),
+        ((), {}),
+        ((1.0,), {"x": 2.0}),
+        ((1, 2, 3, 4), {}),
+    ]
+    for args, kwargs in calls:
+        made = [_outcome(lambda c=cls, a=args, k=kwargs: c(*a, **k)) for cls in (ours, theirs)]
+        assert repr(made[0]) == repr(made[1]), args
+    assert ours(1.0).tags is not ours(1.0).tags  # a fresh list each time
+    for cls in (ours, theirs):
+        point = cls(1.0)
+        assert [_outcome(lambda p=point, n=name: setattr(p, n, 0)) for name in ("x", "z")] == [
+            ("FrozenInstanceError", "cannot assign to field 'x'"),
+            ("FrozenInstanceError", "cannot assign to field 'z'"),
+        ]
+        assert _outcome(lambda p=point: delattr(p, "y")) == ("FrozenInstanceError", "cannot delete field 'y'")
+        child = type("Child", (cls,), {})(1.0)  # not a dataclass itself: new attributes, fields still frozen
+        child.extra = 1
+        assert _outcome(lambda c=child: setattr(c, "x", 0)) == ("FrozenInstanceError", "cannot assign to field 'x'")
+
+
+def test_post_init_runs_and_bad_declarations_are_refused() -> None:
+    seen: list[Any] = []
+    ours, _ = twins({"__post_init__": lambda self: seen.append(self.x)}, {"x": int})
+    ours(4)
+    assert seen == [4]
+    with pytest.raises(TypeError, match="non-default argument 'y' follows default argument"):
+        twins({"x": 1}, {"x": int, "y": int})
+    with pytest.raises(TypeError, match="plain fields only"):
+        frozen_dataclass(type("P", (), {"__annotations__": {"x": int}, "x": field(default=0, init=False)}))
+    with pytest.raises(TypeError, match="plain fields only"):
+        frozen_dataclass(type("P", (), {"__annotations__": {"x": dataclasses.InitVar[int]}}))

@@ -1,16 +1,21 @@
-"""Frozen dataclasses whose equality, hash and repr are shared by all of them, not generated for each class.
+"""Frozen dataclasses that compile one method, not six, when their class is created.
 
-``@frozen_dataclass`` is ``@dataclass(frozen=True)``: the same fields, ``__init__``, immutability and
-``__match_args__``; ``dataclasses.replace``, ``fields`` and ``asdict`` work as on any dataclass; ``==``,
-``hash()`` and ``repr()`` give what the generated methods give (the fields with ``compare``, ``hash`` and
-``repr`` set, in order, as a tuple; ``...`` for a repr that recurses) from one implementation. CPython 3.11
-compiles each generated method from source when its class is created: these three are about half of what a
-dataclass costs at import, and a command imports some fifty.
+``@frozen_dataclass`` is ``@dataclass(frozen=True)`` for classes of plain fields (defaults and default
+factories; no ``InitVar``, keyword-only or ``init=False`` fields): the same fields, ``__match_args__``,
+``dataclasses.replace``, ``fields`` and ``asdict``; the same ``__init__`` (compiled from the source the
+standard library writes for it, so the same signature, defaults, ``__post_init__`` call and errors); the same
+immutability (``FrozenInstanceError``, as the generated ``__setattr__`` and ``__delattr__`` raise it), and
+``==``, ``hash()`` and ``repr()`` as the generated methods give them (the fields with ``compare``, ``hash`` and
+``repr`` set, in order, as a tuple; ``...`` for a repr that recurses). All but ``__init__`` are shared or made
+without compiling. CPython 3.11 compiles each generated method from source when its class is created, which
+was most of what importing a module of dataclasses cost, and a command imports some fifty. Only
+``__dataclass_params__`` tells how the class was built (``init`` and ``frozen`` read False there).
 """
 
 from __future__ import annotations
 
 import dataclasses
+import inspect
 import reprlib
 from collections.abc import Callable, Mapping
 from operator import attrgetter
@@ -25,17 +30,86 @@ else:
 
 
 T = TypeVar("T")
+
+
+class _Factory:
+    """The default of a field with a default factory in ``__init__``'s signature, shown as dataclasses shows
+    its own."""
+
+    def __repr__(self) -> str:
+        return "<factory>"
+
+
+_HAS_DEFAULT_FACTORY = _Factory()
 Key = Callable[[Any], tuple[Any, ...]]
 _KEYS: dict[tuple[type, str], Key] = {}
 
 
 @dataclass_transform(frozen_default=True, field_specifiers=(dataclasses.field, dataclasses.Field))
 def frozen_dataclass(cls: type[T]) -> type[T]:
-    """``@dataclass(frozen=True)`` with the shared ``__eq__``, ``__hash__`` and ``__repr__``."""
-    made = dataclasses.dataclass(frozen=True, eq=False, repr=False)(cls)
-    for name, method in (("__eq__", _eq), ("__hash__", _hash), ("__repr__", _repr)):
+    """``@dataclass(frozen=True)`` whose ``__init__`` is the one compiled method (see the module)."""
+    made: Any = dataclasses.dataclass(init=False, repr=False, eq=False)(cls)  # fields, defaults; compiles nothing
+    fields = dataclasses.fields(made)
+    if any("InitVar" in repr(f.type) for f in made.__dataclass_fields__.values() if f not in fields):
+        raise TypeError(f"{made.__name__}: frozen_dataclass takes plain fields only")
+    names = frozenset(f.name for f in fields)
+
+    def __setattr__(self: Any, name: str, value: Any) -> None:
+        if type(self) is made or name in names:
+            raise dataclasses.FrozenInstanceError(f"cannot assign to field {name!r}")
+        super(made, self).__setattr__(name, value)
+
+    def __delattr__(self: Any, name: str) -> None:
+        if type(self) is made or name in names:
+            raise dataclasses.FrozenInstanceError(f"cannot delete field {name!r}")
+        super(made, self).__delattr__(name)
+
+    methods = {"__init__": _init(made, fields), "__setattr__": __setattr__, "__delattr__": __delattr__}
+    methods.update(__eq__=_eq, __hash__=_hash, __repr__=_repr)
+    for name, method in methods.items():
+        if name in made.__dict__ and name != "__hash__":  # the class's own (dataclass raises for these too)
+            raise TypeError(f"Cannot overwrite attribute {name} in class {made.__name__}")
+        if name in ("__init__", "__setattr__", "__delattr__"):
+            method.__qualname__ = f"{made.__qualname__}.{name}"
         setattr(made, name, method)
-    return made
+    result: type[T] = made
+    return result
+
+
+def _init(cls: type, fields: tuple[dataclasses.Field[Any], ...]) -> Callable[..., None]:
+    """The ``__init__`` ``dataclass(frozen=True)`` writes for plain fields, from the same source (CPython 3.11
+    ``dataclasses._init_fn``), compiled in the module's namespace as there."""
+    names = {"MISSING": dataclasses.MISSING, "_HAS_DEFAULT_FACTORY": _HAS_DEFAULT_FACTORY, "_return_type": None}
+    names["__dataclass_builtins_object__"] = object
+    params, body, seen_default = [], [], False
+    for f in fields:
+        if not f.init or f.kw_only:
+            raise TypeError(f"{cls.__name__}.{f.name}: frozen_dataclass takes plain fields only")
+        names[f"_type_{f.name}"] = f.type
+        value, default = f.name, ""
+        if f.default_factory is not dataclasses.MISSING:
+            names[f"__dataclass_dflt_{f.name}__"] = f.default_factory
+            value = f"__dataclass_dflt_{f.name}__() if {f.name} is _HAS_DEFAULT_FACTORY else {f.name}"
+            default = "=_HAS_DEFAULT_FACTORY"
+        elif f.default is not dataclasses.MISSING:
+            names[f"__dataclass_dflt_{f.name}__"] = f.default
+            default = f"=__dataclass_dflt_{f.name}__"
+        if default:
+            seen_default = True
+        elif seen_default:
+            raise TypeError(f"non-default argument {f.name!r} follows default argument")
+        params.append(f"{f.name}:_type_{f.name}{default}")
+        body.append(f"  __dataclass_builtins_object__.__setattr__(self,{f.name!r},{value})")
+    if hasattr(cls, "__post_init__"):
+        body.append("  self.__post_init__()")
+    source = f" def __init__({','.join(['self', *params])})->_return_type:\n" + ("\n".join(body) or "  pass")
+    source = f"def __create_fn__({', '.join(names)}):\n{source}\n return __init__"
+    module = inspect.getmodule(cls)
+    made: dict[str, Any] = {}
+    code = compile(source, f"<frozen_dataclass {cls.__qualname__}>", "exec", dont_inherit=True)  # not this
+    exec(code, module.__dict__ if module is not None else {}, made)  # module's postponed annotations
+    init: Callable[..., None] = made["__create_fn__"](**names)
+    return init
 
 
 def replaced(obj: T, changes: Mapping[str, Any]) -> T:
