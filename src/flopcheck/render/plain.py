@@ -35,7 +35,7 @@ of these alone is measured without loading the tables."""
 
 def _cell_len(text: str) -> int:
     """The terminal width of ``text`` as Rich counts it."""
-    if NARROW.issuperset(text) and "UNICODE_VERSION" not in os.environ:
+    if NARROW.issuperset(text):  # one cell in every Unicode version's table
         return len(text)
     from rich.cells import cell_len
 
