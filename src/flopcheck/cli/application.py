@@ -6,6 +6,7 @@ input, each bad input reported as one line on stderr (``--debug`` adds the trace
 
 import contextlib
 import copy
+import gc
 import importlib
 import os
 import sys
@@ -207,6 +208,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         # changes an answer. A value the user set wins. (PYDANTIC_DISABLE_PLUGINS: pydantic >= 2.7,
         # pydantic/plugin/_loader.py; older versions ignore it.)
         os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
+        # What the imports so far made (Typer, pydantic, the catalog models) lives until the process ends, so
+        # the collector need not walk it again: not in its ~16 passes during the answer (~2 ms), nor in the
+        # collection at interpreter exit (~22 ms, most of it over Typer's and pydantic's own objects).
+        gc.freeze()
     args = list(sys.argv[1:] if argv is None else argv)
     debug = "--debug" in args or bool(os.environ.get("FLOPCHECK_DEBUG"))
     # --debug, --no-config and --catalog work anywhere on the line, before or after the command.
