@@ -246,3 +246,21 @@ def test_the_search_keeps_what_the_user_gave(cli: RunCli) -> None:
     assert (given["zero"], given["recompute"], given["micro_batch"]) == (1, "selective", 2)
     assert (free["zero"], free["recompute"], free["micro_batch"]) != (1, "selective", 2)
     assert given["step_time_s"] / given["global_batch"] >= free["step_time_s"] / free["global_batch"]
+
+
+def test_tp_comm_overlap_hides_the_forward_collectives(cli: RunCli) -> None:
+    # Megatron-LM's --tp-comm-overlap (Transformer Engine userbuffers), on the rows whose sources state it
+    # (Megatron-LM's README table, NeMo/Megatron-Bridge recipes, torchtitan async TP): the same layout runs faster
+    base = ["fits", "llama-3.1-70b", "--gpu", "h100", "--count", "512", "--tp", "8", "--micro-batch", "2"]
+    plain = cli(*base, "--json").json()["compute"]["step_time_s"]
+    overlapped = cli(*base, "--tp-comm-overlap", "--json").json()
+    assert overlapped["compute"]["step_time_s"] < plain
+    assert overlapped["layout"]["tp_comm_overlap"] is True and "--tp-comm-overlap" in overlapped["layout"]["flags"]
+    # the search applies it to every layout with tensor parallelism, and its flags select the same answer in fits
+    best = cli("layout", "llama-3.1-70b", "--gpu", "h100", "--count", "512", "--tp-comm-overlap", "--json").json()
+    top = best["layouts"][0]
+    again = cli("fits", "llama-3.1-70b", "--gpu", "h100", "--count", "512", *top["flags"], "--json").json()
+    assert again["compute"]["step_time_s"] == pytest.approx(top["step_time_s"])
+    # without tensor parallelism there is nothing to overlap
+    bad = cli("fits", "llama-3.1-70b", "--gpu", "h100", "--count", "512", "--pp", "2", "--tp-comm-overlap")
+    assert bad.code == 2 and "--tp 2 or more" in bad.err

@@ -98,11 +98,13 @@ def splits(shape: memory.Shape, count: int, seq_len: int, per_node: int) -> list
 
 @frozen_dataclass
 class Fixed:
-    """What the user gave and the search keeps: the recomputation, the ZeRO stage, the micro-batch."""
+    """What the user gave and the search keeps: the recomputation, the ZeRO stage, the micro-batch, and tensor
+    parallelism's communication overlap for the layouts with tp above 1."""
 
     recompute: Recompute | None = None
     zero: int | None = None
     micro_batch: int | None = None
+    tp_comm_overlap: bool = False
 
     def recomputes(self) -> tuple[Recompute, ...]:
         return tuple(Recompute) if self.recompute is None else (self.recompute,)
@@ -132,6 +134,7 @@ def search(
     evaluated = 0
     trainable = memory.estimate(params, shape, base).trainable_params
     for lay in splits(shape, count, base.seq_len, machine.gpus_per_node):
+        lay = replace(lay, tp_comm_overlap=fixed.tp_comm_overlap and lay.tp > 1)
         dp = count // lay.model_parallel
         if exact and global_batch % dp:
             continue
@@ -183,6 +186,8 @@ def flags_of(lay: Layout, micro_batch: int, recompute: Recompute, zero: int, glo
     out = [part for name, value in chosen if value > 1 for part in (name, str(value))]
     if lay.sp:
         out.append("--sequence-parallel")
+    if lay.tp_comm_overlap:
+        out.append("--tp-comm-overlap")
     out += ["--micro-batch", str(micro_batch), "--recompute", recompute.value]
     out += ["--zero", str(zero), "--global-batch", str(global_batch)]
     return tuple(out)
@@ -209,6 +214,7 @@ def _contract(
         ep=lay.ep,
         dp=dp,
         sequence_parallel=lay.sp,
+        tp_comm_overlap=lay.tp_comm_overlap,
         micro_batch=micro_batch,
         recompute=recompute.value,
         zero=zero,
@@ -242,7 +248,8 @@ def run_search(
         raise InputError(f"{gpu.id} has no published memory size: the search cannot tell which layouts fit")
     if settings.memory.finetune is not None and settings.memory.finetune is not Finetune.FULL:
         raise InputError("the layout search plans full training; LoRA/QLoRA runs fit on far fewer GPUs (see fits)")
-    options = replace(settings.memory, layout=None, micro_batch=None, zero=None)
+    given = settings.memory
+    options = replace(given, layout=None, micro_batch=None, zero=None)
     resolved = memory_plan.resolve(model.shape, model.n_ctx, settings.count, settings.precision, options)
     if resolved.config.seq_len <= 0:
         raise InputError("the layout search needs a sequence length: give --seq-len")
@@ -260,7 +267,7 @@ def run_search(
         memory_plan.usable_bytes(gpu.memory_bytes),
         keep,
         exact=global_batch is not None,
-        fixed=Fixed(settings.memory.recompute, settings.memory.zero, settings.memory.micro_batch),
+        fixed=Fixed(given.recompute, given.zero, given.micro_batch, given.tp_comm_overlap),
     )
     return found, resolved, speed.mfu_peak(gpu, precision, machine.peak_flop_per_s)
 

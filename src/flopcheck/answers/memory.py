@@ -44,6 +44,9 @@ class MemoryOptions:
     overhead_bytes: float | None = None
     layout: Layout | None = None
     """None: not given (plain data parallelism, or the best layout above one node)."""
+    tp_comm_overlap: bool = False
+    """Tensor-parallel communication overlapped with the forward GEMMs too (``Layout.tp_comm_overlap``), for the
+    layout given or the ones searched."""
     global_batch: int | None = None
     """Sequences per optimizer step: the accumulation steps (``sharding.accumulation_steps``); None: none."""
 
@@ -102,6 +105,7 @@ def resolve(
         quantized = finetune is Finetune.QLORA and stack.checkpoints_quantized
         recompute = Recompute.FULL if quantized else Recompute.NONE
     lay = opts.layout or Layout()
+    lay = replace(lay, tp_comm_overlap=opts.tp_comm_overlap and lay.tp > 1)
     wrong = problem(lay, shape, count, opts.seq_len or n_ctx or 0)
     if wrong is not None:
         raise InputError(wrong)

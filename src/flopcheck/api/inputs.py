@@ -160,6 +160,7 @@ def memory_options(o: RunOptions) -> MemoryOptions:
         stack=None if stack is None else one_of(stack, tuple(STACKS), "stack"),
         overhead_bytes=None if overhead is None else size(overhead, "overhead", allow_zero=True),
         layout=layout(o),
+        tp_comm_overlap=boolean(o.get("tp_comm_overlap", False), "tp_comm_overlap"),
         global_batch=None if o.get("global_batch") is None else integer(o.get("global_batch"), "global_batch", 1),
     )
 
@@ -169,9 +170,11 @@ def layout(o: RunOptions) -> Layout | None:
     names = ("tp", "pp", "vp", "cp", "ep")
     given = {name: integer(o.get(name), name, 1, 1_000_000) for name in names if o.get(name) is not None}
     sp = o.get("sequence_parallel")
+    tp = given.get("tp", 1)
+    if o.get("tp_comm_overlap") and given and tp == 1:
+        raise InputError("--tp-comm-overlap overlaps tensor-parallel communication: it needs --tp 2 or more")
     if not given and sp is None:
         return None
-    tp = given.get("tp", 1)
     if sp and tp == 1:
         raise InputError("--sequence-parallel splits over the tensor-parallel GPUs: it needs --tp 2 or more")
     split = {name: given.get(name, 1) for name in names}

@@ -68,6 +68,7 @@ class RunOptions(TypedDict, total=False):
     cp: int | None  # context-parallel GPUs (ring attention over the sequence) [1]
     ep: int | None  # expert-parallel GPUs (mixture-of-experts) [1]
     sequence_parallel: bool | None  # split norms and dropouts over tp [on with tp > 1]
+    tp_comm_overlap: bool  # tensor-parallel communication overlapped with the GEMMs (userbuffers, async TP) [False]
     # fine-tuning
     finetune: str | None  # full, lora, qlora [none: pre-training]
     lora_rank: int | None  # [8]
@@ -120,7 +121,7 @@ MEMORY = (
     "stack",
 )
 THROUGHPUT = ("global_batch", "gpus_per_node", "network_gbps")
-LAYOUT = ("tp", "pp", "vp", "cp", "ep", "sequence_parallel")
+LAYOUT = ("tp", "pp", "vp", "cp", "ep", "sequence_parallel", "tp_comm_overlap")
 FINETUNE = ("finetune", "lora_rank", "lora_targets")
 SHAPE = ("layers", "hidden", "heads", "vocab")
 LAW = ("law", "ratio")
@@ -149,7 +150,7 @@ RUN = (
 COMMANDS: dict[str, tuple[str, ...]] = {
     "fits": (*HARDWARE, "tokens_per_second", *RUN),
     "memory": ("gpu", "gpu_memory", "count", "precision", *MEMORY, "global_batch", *FINETUNE, *SHAPE, *LAYOUT),
-    "layout": ("gpu", "count", "precision", "seq_len", "optimizer", "stack", *THROUGHPUT),
+    "layout": ("gpu", "count", "precision", "seq_len", "optimizer", "stack", *THROUGHPUT, "tp_comm_overlap"),
     "optimal": ("flop", *HARDWARE, *WINDOW, *LAW, *MEMORY, *THROUGHPUT),
     "budget": ("gpu", "gpu_flops", "count", "precision", *WINDOW, *PRICE, *ENERGY),
     "flops": (*TOKENS, "chinchilla", "seq_len", *SHAPE, *LAW, *FORMULA),

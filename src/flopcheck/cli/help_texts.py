@@ -115,6 +115,8 @@ GENERIC = {
     "cp": "Context-parallel GPUs: ring attention over the sequence (default: 1).",
     "ep": "Expert-parallel GPUs for mixture-of-experts (default: 1).",
     "sequence_parallel": "Split norms and dropouts over the tensor-parallel GPUs (default: on with --tp above 1).",
+    "tp_comm_overlap": "Tensor-parallel communication runs under the GEMMs of the forward pass too: Megatron-LM "
+    "--tp-comm-overlap (Transformer Engine userbuffers), torchtitan async TP (default: off; the backward's is hidden).",
     "finetune": "Fine-tuning method; lora and qlora train adapters on a frozen base (default: full).",
     "lora_rank": "LoRA rank (default: 8).",
     "lora_targets": "Adapted matrices: qv, attention, all, or a list of q,k,v,o,mlp (default: qv).",

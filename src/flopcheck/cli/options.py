@@ -151,6 +151,7 @@ DECLARED: dict[str, Spec] = {
     "cp": _option("cp", int, ("--cp",), "layout", min=1, max=1_000_000),
     "ep": _option("ep", int, ("--ep",), "layout", min=1, max=1_000_000),
     "sequence_parallel": _option("sequence_parallel", bool, ("--sequence-parallel/--no-sequence-parallel",), "layout"),
+    "tp_comm_overlap": _option("tp_comm_overlap", bool, ("--tp-comm-overlap",), "layout"),
     "finetune": _option("finetune", Finetune, ("--finetune",), "finetune"),
     "lora_rank": _option("lora_rank", int, ("--lora-rank",), "finetune", min=1, max=65536),
     "lora_targets": _option("lora_targets", str, ("--lora-targets",), "finetune"),

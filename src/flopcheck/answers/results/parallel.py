@@ -21,6 +21,8 @@ class LayoutResult(_Result):
     ep: int
     dp: int
     sequence_parallel: bool
+    tp_comm_overlap: bool
+    """Tensor-parallel communication overlapped with the forward GEMMs too (--tp-comm-overlap)."""
     micro_batch: int
     recompute: str
     zero: int
