@@ -30,6 +30,46 @@ MATMUL_EFFICIENCY: dict[str, float] = {
 }
 """GPUs without a published measurement use ``fitted.MATMUL_EFFICIENCY``."""
 
+ATTENTION_PEAK: dict[str, float] = {
+    # The best fraction of dense peak a fused attention kernel reaches, by chip. FlashAttention-2 (Dao 2023,
+    # arXiv 2307.08691, abstract): "50-73% of the theoretical maximum FLOPs/s on A100"; on H100 "FlashAttention-2
+    # achieving only 35% utilization" (Shah et al. 2024, FlashAttention-3, arXiv 2407.08608, abstract).
+    "GA100": 0.73,
+    "GH100": 0.35,
+}
+NATIVE_CHIPS = ("GH100",)
+"""Chips whose native attention kernels (FlashAttention-3, cuDNN's fused attention) outrun FlashAttention-2:
+FlashAttention-3 "FP16 reaching up to 740 TFLOPs/s (75% utilization)" on H100 (Shah et al. 2024, abstract).
+How close Transformer Engine's kernels come is fitted (``fitted.NATIVE_ATTENTION``, between 35 % and 75 %)."""
+REFERENCE_CHIP = "GA100"
+"""Chips without a published attention figure keep the ratio of attention to GEMM rate measured on this one."""
+
+
+def _per_gemm(gpu: GpuSpec) -> float:
+    """1 / (the GPU's best GEMM fraction × the reference chip's attention-to-GEMM ratio)."""
+    reference = ATTENTION_PEAK[REFERENCE_CHIP] / MATMUL_EFFICIENCY["a100-sxm-80gb"]
+    return 1.0 / (MATMUL_EFFICIENCY.get(gpu.id, fitted.MATMUL_EFFICIENCY) * reference)
+
+
+def attention_ratio(gpu: GpuSpec) -> float:
+    """FlashAttention-2's best rate over the GPU's best GEMM rate, relative to the reference chip's (the fitted
+    ``ATTENTION`` carries that one): the published kernel fraction (``ATTENTION_PEAK``) over the GPU's matmul
+    efficiency; 1 where no figure is published."""
+    chip = _chip(gpu)
+    return 1.0 if chip not in ATTENTION_PEAK else ATTENTION_PEAK[chip] * _per_gemm(gpu)
+
+
+def native_attention_ratio(gpu: GpuSpec) -> float:
+    """Per unit of the native kernels' fraction of peak, the same ratio on ``NATIVE_CHIPS``; 0 elsewhere."""
+    return _per_gemm(gpu) if _chip(gpu) in NATIVE_CHIPS else 0.0
+
+
+def _chip(gpu: GpuSpec) -> str | None:
+    """The die named in the catalog's architecture, e.g. "Hopper (GH100)" -> GH100."""
+    text = gpu.architecture or ""
+    return text[text.find("(") + 1 : text.find(")")] if "(" in text and ")" in text else None
+
+
 LINKS: dict[str, tuple[float, float, int]] = {
     # (collective bus bandwidth inside a node, per GPU between nodes, GPUs per node), bytes/s, from nccl-tests:
     # A100 8×SXM all-reduce busbw 232.5 GB/s (nccl-tests#175) with 8 × 200 Gb/s HDR on DGX A100 (~23 GB/s);
@@ -97,6 +137,8 @@ def machine(
         host_bw=PCIE_BW,
         fp8=precision is Precision.FP8,
         fp16=precision is Precision.FP16,
+        attention_ratio=attention_ratio(gpu),
+        native_attention_ratio=native_attention_ratio(gpu),
     )
 
 
@@ -155,8 +197,17 @@ def efficiency(stack: str) -> Efficiency:
         overlap=fitted.OVERLAP,
         stack=fitted.STACK.get(stack, fitted.STACK_DEFAULT),
         expert=fitted.EXPERT,
+        native_attention=fitted.NATIVE_ATTENTION if native_kernels(stack) else 0.0,
         pipeline_engine=(preset := STACKS.get(stack)) is not None and preset.pipeline_engine,
     )
+
+
+def native_kernels(stack: str) -> bool:
+    """Whether ``stack`` runs the GPU architecture's native attention kernels: a preset that says so
+    (``Stack.native_attention``), or a measured row's in-house stack ("other": Meta's, NVIDIA AutoModel's), which
+    the fit finds faster than FlashAttention-2 on Hopper (objective 0.119 -> 0.116 with them native)."""
+    preset = STACKS.get(stack)
+    return preset.native_attention if preset is not None else stack == "other"
 
 
 def predict(the_run: Run, the_machine: Machine, stack: str, flop_per_token: float, mfu_peak: float) -> Prediction:

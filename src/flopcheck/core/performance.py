@@ -8,8 +8,9 @@ Per micro-batch of m = b·s tokens on one GPU, layer by layer:
   ones (LoRA/QLoRA: input gradients only). Time = FLOP / (peak × achievable matmul fraction × the stack's
   efficiency) + a fixed time per kernel.
 - attention core: 4·m·s·d_attn FLOP forward (QKᵀ and the product with V), half of it under a causal fused
-  kernel; backward 2.5× the forward (FlashAttention-2 recomputes the scores: Dao 2023, Sec. 3.2). Eager
-  attention also moves the s×s scores through memory.
+  kernel; backward 2.5× the forward (FlashAttention-2 recomputes the scores: Dao 2023, Sec. 3.2), at the rate
+  the chip's fused kernels reach (FlashAttention-2 reaches 73 % of peak on A100 but 35 % on H100; Hopper-native
+  kernels more: ``answers.throughput.ATTENTION_PEAK``). Eager attention also moves the s×s scores through memory.
 - memory-bound work: norms, residual adds, rotary embedding, activation functions, the loss over the
   vocabulary, QLoRA's dequantization, fp8 casts, and the optimizer step; bytes / bandwidth.
 - recomputation repeats the forward (full) or the attention core (selective).
@@ -72,6 +73,11 @@ class Machine:
     """A cluster's measured bus bandwidth per GPU for data-parallel collectives between nodes when every GPU of a
     node is in a different data-parallel group (None: ``network_bw``). Groups with k ranks on a node share its
     links among fewer groups: k times this."""
+    attention_ratio: float = 1.0
+    """A fused attention kernel's best FLOP rate over the best GEMM rate on this GPU, relative to an A100's
+    (``answers.throughput.attention_ratio``)."""
+    native_attention_ratio: float = 0.0
+    """The same per unit of the native kernels' fraction of peak (FlashAttention-3, cuDNN); 0: none."""
 
 
 @frozen_dataclass
@@ -81,7 +87,8 @@ class Efficiency:
     kernel_s: float
     """Fixed time per kernel (launch and tail), seconds."""
     attention: float
-    """A fused attention kernel's FLOP rate relative to the GEMM rate."""
+    """A fused attention kernel's FLOP rate relative to the GEMM rate, on a GPU with an A100's ratio of the two
+    kernels' published peaks (``Machine.attention_ratio`` scales it per chip)."""
     overlap: float
     """Fraction of communication hidden behind compute."""
     stack: float
@@ -89,6 +96,9 @@ class Efficiency:
     expert: float = 1.0
     """Mixture-of-experts grouped GEMMs' FLOP rate relative to dense GEMMs (routing skew, small per-expert
     batches)."""
+    native_attention: float = 0.0
+    """The fraction of dense peak the architecture's native attention kernels reach (fitted), for a stack that
+    runs them (``Stack.native_attention``); 0: the stack runs FlashAttention-2-class kernels."""
     pipeline_engine: bool = False
     """Not fitted: the stack pipelines with DeepSpeed's ``PipelineEngine``, which reduces data-parallel gradients
     after the whole schedule (``comm.deepspeed_pipeline_tail_s``)."""
@@ -194,7 +204,9 @@ def _micro(run: Run, machine: Machine, eff: Efficiency, links: comm.Links, dp: i
     attn_forward = 4.0 * m * s * q * (0.5 if flash else 1.0)
     backward = 2.5 if flash else 2.0  # eager: dP, dV, dQ, dK are four GEMMs to the forward's two
     attn_passes = 1.0 + backward + (1.0 if run.recompute in ("full", "selective") else 0.0)
-    attn_rate = rate * (eff.attention if flash else 1.0) * (0.5 if machine.fp8 else 1.0)  # attention stays bf16
+    native = machine.native_attention_ratio * eff.native_attention
+    fused = eff.attention * max(machine.attention_ratio, native)
+    attn_rate = rate * (fused if flash else 1.0) * (0.5 if machine.fp8 else 1.0)  # attention stays bf16
     attention_s = layers * attn_forward * attn_passes / attn_rate
 
     replicated = 1.0 / t if lay.sp else 1.0  # norms and residuals: whole on every rank unless sequence-parallel

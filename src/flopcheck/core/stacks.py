@@ -56,6 +56,9 @@ class Stack:
     """Attention with soft-capped scores runs eagerly, not in a fused kernel."""
     compiles_loss: bool = False
     """Compiling the model compiles the standard loss with it (``activations.COMPILED_STANDARD_BYTES_PER_LOGIT``)."""
+    native_attention: bool = False
+    """Attention runs the GPU architecture's native fused kernels where they are faster than FlashAttention-2:
+    Transformer Engine's DotProductAttention picks cuDNN's fused attention or FlashAttention-3 on Hopper."""
     pipeline_engine: bool = False
     """Pipeline parallelism runs in DeepSpeed's ``PipelineEngine`` (Megatron-DeepSpeed, DeepSpeed's own pipeline):
     data-parallel gradients are reduced after the schedule, not behind the backward pass
@@ -150,6 +153,7 @@ STACKS: dict[str, Stack] = {
             upcast_unquantized=False,
             source="Megatron-LM: Transformer Engine fused attention and norms; vocab-parallel cross-entropy keeps one "
             "fp32 softmax computed in place (about 4-6 bytes per logit, counted as the chunked path)",
+            native_attention=True,
         ),
         Stack(
             "deepspeed",
