@@ -136,3 +136,15 @@ def test_attention_runs_at_the_chip_s_published_kernel_fraction() -> None:
 
     assert lead(32768, "torchtitan") < lead(2048, "torchtitan")
     assert lead(32768, "megatron") > lead(32768, "torchtitan")
+
+
+def test_explain_names_the_efficiencies_a_prediction_rests_on(cli: RunCli) -> None:
+    # --explain says what the predicted MFU rests on: the GEMM fraction and its source, the stack's fitted factor,
+    # and the attention kernel's fraction of peak with its source; JSON carries it as compute.prediction_basis
+    h100 = cli("fits", "llama-2-7b", "--gpu", "h100", "--tokens", "1B", "--json").json()["compute"]
+    assert "published best matmul" in h100["prediction_basis"] and "FlashAttention-2" in h100["prediction_basis"]
+    megatron = ["fits", "llama-2-7b", "--gpu", "h100", "--count", "8", "--stack", "megatron", "--tokens", "1B"]
+    assert "predicted step time: GEMMs at" in " ".join(cli(*megatron, "--explain").out.split())
+    assert "Hopper-native" in cli(*megatron, "--json").json()["compute"]["prediction_basis"]
+    given = cli("fits", "llama-2-7b", "--gpu", "h100", "--tokens", "1B", "--mfu", "0.4", "--json").json()["compute"]
+    assert given["prediction_basis"] is None

@@ -216,6 +216,7 @@ def fits(model: ModelRef, gpu: GpuSpec, settings: Settings, tokens: int, tokens_
         fits=ratio >= 1.0,
         mfu=rate.mfu,
         mfu_source=rate.source,
+        prediction_basis=rate.basis,
         mfu_low=rate.mfu_low,
         mfu_high=rate.mfu_high,
         tokens_per_s=rate.tokens_per_s,

@@ -32,6 +32,8 @@ class Rate:
     step_time_s: float
     global_batch: int
     """Sequences per optimizer step."""
+    basis: str | None = None
+    """Predicted: the efficiencies the prediction rests on, in words."""
 
 
 def mfu_peak(gpu: GpuSpec, precision: Precision, peak: float) -> float:
@@ -84,6 +86,7 @@ def rate(model: ModelRef, gpu: GpuSpec, settings: Settings, resolved: Resolved, 
         tokens_per_s = settings.count * peak * mfu / (per_token * factor)
         return Rate(config.micro_batch, mfu, mfu, mfu, source, tokens_per_s, tokens_per_step / tokens_per_s, batch)
     prediction = _predict(model, gpu, settings, resolved, per_token)
+    machine = throughput.machine(gpu, resolve_precision(gpu, settings.precision), settings.gpus_per_node)
     return Rate(
         config.micro_batch,
         prediction.mfu,
@@ -93,6 +96,7 @@ def rate(model: ModelRef, gpu: GpuSpec, settings: Settings, resolved: Resolved, 
         prediction.tokens_per_s,
         prediction.step.step_s,
         batch,
+        throughput.basis(gpu, machine, resolved.stack.id),
     )
 
 

@@ -202,6 +202,27 @@ def efficiency(stack: str) -> Efficiency:
     )
 
 
+def basis(gpu: GpuSpec, the_machine: Machine, stack: str) -> str:
+    """In words, the efficiencies a prediction rests on and where each comes from (for --explain)."""
+    eff = efficiency(stack)
+    matmul = the_machine.matmul_efficiency
+    where = "published best matmul, ml-engineering" if gpu.id in MATMUL_EFFICIENCY else "fitted"
+    native = the_machine.native_attention_ratio * eff.native_attention
+    ratio = max(the_machine.attention_ratio, native)
+    attention = matmul * eff.stack * eff.attention * ratio
+    chip = _chip(gpu)
+    if native > the_machine.attention_ratio:
+        kernel = f"Hopper-native kernels, fitted at {eff.native_attention:.0%} of peak at best"
+    elif chip in ATTENTION_PEAK:
+        kernel = f"FlashAttention-2, {ATTENTION_PEAK[chip]:.0%} of peak at best on {chip} (Dao 2023; Shah et al. 2024)"
+    else:
+        kernel = "an A100's ratio of FlashAttention-2 to GEMM peaks"
+    return (
+        f"GEMMs at {matmul:.0%} of peak ({where}) × stack {stack} {eff.stack:.2f} (fitted); fused attention at "
+        f"{attention:.0%} of peak ({kernel}; fitted scale {eff.attention:.2f})"
+    )
+
+
 def native_kernels(stack: str) -> bool:
     """Whether ``stack`` runs the GPU architecture's native attention kernels: a preset that says so
     (``Stack.native_attention``), or a measured row's in-house stack ("other": Meta's, NVIDIA AutoModel's), which

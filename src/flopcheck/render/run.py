@@ -69,7 +69,11 @@ def _range_source(result: FitsResult | BudgetResult) -> list[str]:
             " or, wider, of the measured throughput of published multi-GPU configurations over the searched "
             "layout's prediction for the same model, GPUs and batch"
         )
-    return [f"likely MFU range: the 10th to 90th percentile of {where} (fit split; python -m scripts.calibrate)"]
+    basis = [f"predicted step time: {result.compute.prediction_basis}"] if result.compute.prediction_basis else []
+    return [
+        *basis,
+        f"likely MFU range: the 10th to 90th percentile of {where} (fit split; python -m scripts.calibrate)",
+    ]
 
 
 def key_assumptions(result: FitsResult | BudgetResult) -> str:

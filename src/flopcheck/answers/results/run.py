@@ -85,6 +85,8 @@ class ComputeResult(_Result):
     """Sequences per optimizer step."""
     micro_batch: int
     """Sequences per GPU per forward pass the time assumes (the largest that fits unless --micro-batch)."""
+    prediction_basis: str | None = None
+    """Predicted MFU: the GEMM and attention efficiencies it rests on and their sources, in words."""
     goodput: float = 1.0
     """Expected effective training time over wall-clock time (interruptions at scale, ``core.goodput``), or
     --uptime; the time to train divides by it."""
