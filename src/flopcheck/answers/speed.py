@@ -12,6 +12,7 @@ from flopcheck.catalog.entries import GpuSpec, Precision
 from flopcheck.catalog.model_ref import ModelRef
 from flopcheck.core import compute, memory
 from flopcheck.core.frozen import frozen_dataclass
+from flopcheck.core.performance import Machine
 
 NO_SHAPE = "default 0.4: no architecture to predict from (give a catalog model or --layers/--hidden/--heads)"
 
@@ -49,7 +50,7 @@ def _global_batch(settings: Settings, config: memory.Config) -> int:
 
 def _predict(
     model: ModelRef, gpu: GpuSpec, settings: Settings, resolved: Resolved, per_token: float
-) -> throughput.Prediction:
+) -> tuple[throughput.Prediction, Machine]:
     assert model.shape is not None
     config = resolved.config
     precision = resolve_precision(gpu, settings.precision)
@@ -57,7 +58,7 @@ def _predict(
     machine = throughput.machine(gpu, precision, settings.gpus_per_node, settings.network_gbps)
     run = throughput.run(model.shape, model.params, trainable, config, settings.global_batch)
     peak = machine.peak_flop_per_s
-    return throughput.predict(run, machine, resolved.stack.id, per_token, mfu_peak(gpu, precision, peak))
+    return throughput.predict(run, machine, resolved.stack.id, per_token, mfu_peak(gpu, precision, peak)), machine
 
 
 MAX_TOKENS_PER_MICRO_BATCH = 2**20
@@ -85,8 +86,7 @@ def rate(model: ModelRef, gpu: GpuSpec, settings: Settings, resolved: Resolved, 
         factor = memory.recompute_factor(config.recompute, model.params, model.shape, config.seq_len)
         tokens_per_s = settings.count * peak * mfu / (per_token * factor)
         return Rate(config.micro_batch, mfu, mfu, mfu, source, tokens_per_s, tokens_per_step / tokens_per_s, batch)
-    prediction = _predict(model, gpu, settings, resolved, per_token)
-    machine = throughput.machine(gpu, resolve_precision(gpu, settings.precision), settings.gpus_per_node)
+    prediction, machine = _predict(model, gpu, settings, resolved, per_token)
     return Rate(
         config.micro_batch,
         prediction.mfu,
@@ -103,10 +103,10 @@ def rate(model: ModelRef, gpu: GpuSpec, settings: Settings, resolved: Resolved, 
 def slowdown(model: ModelRef, gpu: GpuSpec, settings: Settings, resolved: Resolved) -> Callable[[memory.Config], float]:
     """For the ways to fit: a configuration's predicted time per token relative to the run as given."""
     per_token = 6.0 * model.active_params
-    base = _predict(model, gpu, settings, resolved, per_token).tokens_per_s
+    base = _predict(model, gpu, settings, resolved, per_token)[0].tokens_per_s
 
     def cost(config: memory.Config) -> float:
-        other = _predict(model, gpu, settings, Resolved(config, resolved.stack), per_token).tokens_per_s
+        other = _predict(model, gpu, settings, Resolved(config, resolved.stack), per_token)[0].tokens_per_s
         return base / other
 
     return cost
