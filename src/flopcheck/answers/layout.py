@@ -134,7 +134,8 @@ def search(
     evaluated = 0
     trainable = memory.estimate(params, shape, base).trainable_params
     for lay in splits(shape, count, base.seq_len, machine.gpus_per_node):
-        lay = replace(lay, tp_comm_overlap=fixed.tp_comm_overlap and lay.tp > 1)
+        if fixed.tp_comm_overlap and lay.tp > 1:
+            lay = replace(lay, tp_comm_overlap=True)
         dp = count // lay.model_parallel
         if exact and global_batch % dp:
             continue

@@ -105,7 +105,8 @@ def resolve(
         quantized = finetune is Finetune.QLORA and stack.checkpoints_quantized
         recompute = Recompute.FULL if quantized else Recompute.NONE
     lay = opts.layout or Layout()
-    lay = replace(lay, tp_comm_overlap=opts.tp_comm_overlap and lay.tp > 1)
+    if opts.tp_comm_overlap and lay.tp > 1:
+        lay = replace(lay, tp_comm_overlap=True)
     wrong = problem(lay, shape, count, opts.seq_len or n_ctx or 0)
     if wrong is not None:
         raise InputError(wrong)

@@ -8,7 +8,7 @@ from flopcheck.core import fitted, memory
 from flopcheck.core.activations import loss_bytes_per_logit
 from flopcheck.core.frozen import frozen_dataclass
 from flopcheck.core.memory import Finetune, Offload, Optimizer, TrainPrecision
-from flopcheck.core.performance import Efficiency, Machine, Run, StepTime, step_time
+from flopcheck.core.performance import Efficiency, Machine, Run, StepTime, attention_efficiency, step_time
 from flopcheck.core.stacks import STACKS
 
 MATMUL_EFFICIENCY: dict[str, float] = {
@@ -207,11 +207,9 @@ def basis(gpu: GpuSpec, the_machine: Machine, stack: str) -> str:
     eff = efficiency(stack)
     matmul = the_machine.matmul_efficiency
     where = "published best matmul, ml-engineering" if gpu.id in MATMUL_EFFICIENCY else "fitted"
-    native = the_machine.native_attention_ratio * eff.native_attention
-    ratio = max(the_machine.attention_ratio, native)
-    attention = matmul * eff.stack * eff.attention * ratio
+    attention = matmul * eff.stack * attention_efficiency(the_machine, eff)
     chip = _chip(gpu)
-    if native > the_machine.attention_ratio:
+    if the_machine.native_attention_ratio * eff.native_attention > the_machine.attention_ratio:
         kernel = f"Hopper-native kernels, fitted at {eff.native_attention:.0%} of peak at best"
     elif chip in ATTENTION_PEAK:
         kernel = f"FlashAttention-2, {ATTENTION_PEAK[chip]:.0%} of peak at best on {chip} (Dao 2023; Shah et al. 2024)"
@@ -226,7 +224,7 @@ def basis(gpu: GpuSpec, the_machine: Machine, stack: str) -> str:
 def native_kernels(stack: str) -> bool:
     """Whether ``stack`` runs the GPU architecture's native attention kernels: a preset that says so
     (``Stack.native_attention``), or a measured row's in-house stack ("other": Meta's, NVIDIA AutoModel's), which
-    the fit finds faster than FlashAttention-2 on Hopper (objective 0.119 -> 0.116 with them native)."""
+    the fit (``scripts.calibrate``) matches better with them native than with FlashAttention-2 on Hopper."""
     preset = STACKS.get(stack)
     return preset.native_attention if preset is not None else stack == "other"
 

@@ -151,6 +151,14 @@ class StepTime:
     """Per GPU."""
 
 
+def attention_efficiency(machine: Machine, eff: Efficiency) -> float:
+    """A fused attention kernel's FLOP rate relative to the GEMM rate on ``machine``: the fitted scale times the
+    chip's kernel-to-GEMM ratio, the faster of FlashAttention-2's and, for a stack that runs them, the native
+    kernels'."""
+    native = machine.native_attention_ratio * eff.native_attention
+    return eff.attention * max(machine.attention_ratio, native)
+
+
 def _gemm_shapes(shape: Shape, tp: int = 1) -> list[tuple[float, float]]:
     """(n, k) of each weight GEMM of one layer on one GPU (n outputs, k inputs): column-parallel QKV and MLP-up
     split their outputs over tp, row-parallel output projection and MLP-down their inputs (Shoeybi et al. 2019,
@@ -204,8 +212,7 @@ def _micro(run: Run, machine: Machine, eff: Efficiency, links: comm.Links, dp: i
     attn_forward = 4.0 * m * s * q * (0.5 if flash else 1.0)
     backward = 2.5 if flash else 2.0  # eager: dP, dV, dQ, dK are four GEMMs to the forward's two
     attn_passes = 1.0 + backward + (1.0 if run.recompute in ("full", "selective") else 0.0)
-    native = machine.native_attention_ratio * eff.native_attention
-    fused = eff.attention * max(machine.attention_ratio, native)
+    fused = attention_efficiency(machine, eff)
     attn_rate = rate * (fused if flash else 1.0) * (0.5 if machine.fp8 else 1.0)  # attention stays bf16
     attention_s = layers * attn_forward * attn_passes / attn_rate
 
