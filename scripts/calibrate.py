@@ -192,7 +192,11 @@ def _errors(cases: list[Case], p: Params, split: str) -> tuple[int, float, float
 
 
 def render(
-    p: Params, reserve: float, config_range: tuple[float, float], search_range: tuple[float, float], notes: list[str]
+    p: Params,
+    reserve: float,
+    config_range: tuple[float, float],
+    search_range: tuple[float, float, float],
+    notes: list[str],
 ) -> str:
     low, high = config_range
     stacks = {k.split(":", 1)[1]: round(v, 4) for k, v in p.items() if k.startswith("stack:")}
@@ -240,6 +244,9 @@ def render(
         '"""The range printed around the MFU of a searched layout: the 10th and 90th percentiles of measured',
         "throughput over the searched layout's predicted throughput, on the fit split's multi-GPU pre-training",
         'rows (the layouts teams published against the one flopcheck finds for the same model, GPUs and batch)."""',
+        f"SEARCH_RATIO = {search_range[2]:.4f}",
+        '"""The median of the same ratios: how fast a layout a team chose runs against the fastest one the search',
+        'finds. ``flopcheck runs`` predicts a run that did not publish its layout at it."""',
         "",
     ]
     return "\n".join(lines)
@@ -256,16 +263,18 @@ def main(argv: list[str] | None = None) -> int:
     low, high = ratios[len(ratios) // 10], ratios[(9 * len(ratios)) // 10]
     searched = search_ratios(p)
     search_low, search_high = searched[len(searched) // 10], searched[(9 * len(searched)) // 10]
+    held_out = search_ratios(p, "holdout")
     reserve = fit_reserve()
     notes = []
     for split in ("fit", "holdout"):
         n, median, worst = _errors(cases, p, split)
         notes.append(f"Throughput, {split}: {n} rows, median |error| {median:.1%}, worst {worst:+.1%}.")
-    notes.append(
-        f"Searched layouts: {len(searched)} measured multi-GPU rows ran at {statistics.median(searched):.2f}x the "
-        "fastest layout's predicted throughput (median)."
-    )
-    text = render(p, reserve, (low, high), (search_low, search_high), notes)
+    for split, ratios_of in (("fit", searched), ("holdout", held_out)):
+        notes.append(
+            f"Searched layouts, {split}: {len(ratios_of)} measured multi-GPU rows ran at "
+            f"{statistics.median(ratios_of):.2f}x the fastest layout's predicted throughput (median)."
+        )
+    text = render(p, reserve, (low, high), (search_low, search_high, statistics.median(searched)), notes)
     sys.stdout.write("\n".join(notes) + "\n")
     if args.check:
         if FITTED.read_text(encoding="utf-8") != text:

@@ -223,6 +223,17 @@ def test_searched_layout_range_covers_llama_65b(cli: RunCli) -> None:
     assert data["compute"]["time_low_s"] < 21 * 86400 < data["compute"]["time_high_s"]
 
 
+def test_the_search_times_every_micro_batch_that_divides_the_batch(cli: RunCli) -> None:
+    # LLM Foundry's MPT-125m row on 128 A100 40GB: global batch 3,328, micro-batch 26 per GPU, FSDP (README table
+    # "A100 40GB with 1600 Gbps node-node interconnect (RoCE)"). 26 per replica is not a power of two: the
+    # search must still reach the published micro-batch's speed, not fall back to micro-batch 2
+    base = ["--gpu", "a100-sxm-40gb", "--count", "128", "--seq-len", "2048", "--global-batch", "3328", "--json"]
+    top = cli("layout", "gpt2", *base).json()["layouts"][0]
+    assert 26 % top["micro_batch"] == 0 and top["micro_batch"] > 2
+    published = cli("fits", "gpt2", *base, "--micro-batch", "26", "--zero", "3", "--tokens", "1B").json()
+    assert top["step_time_s"] <= 1.01 * published["compute"]["step_time_s"]
+
+
 def test_layout_ranking_on_bigscience_sweeps() -> None:
     # BigScience's layout sweeps of one 181B model on 384 A100 after the 2022-02-25 cluster fix (chronicles-prequel):
     # of the layouts measured at one global batch, the one flopcheck predicts fastest is the fastest measured

@@ -11,6 +11,7 @@ from flopcheck.answers import runs as runs_plan
 from flopcheck.catalog import store as catalog
 from flopcheck.catalog.entries import Precision
 from flopcheck.catalog.model_ref import ModelRef
+from flopcheck.core import fitted
 from tests.conftest import RunCli
 
 SYNTHETIC = """\
@@ -200,3 +201,18 @@ def test_a_configuration_measured_on_another_gpu_is_bad_input(cli: RunCli, tmp_p
     path.write_text(linked, encoding="utf-8")
     result = cli("runs", "--catalog", str(path), "--json")
     assert result.code == 2 and "synthetic" in result.err and "h100-sxm" in result.err
+
+
+def test_runs_without_a_published_layout_are_predicted_at_a_chosen_layouts_speed(cli: RunCli) -> None:
+    # LLaMA 65B: "around 380 tokens/sec/GPU on 2048 A100 GPU with 80GB of RAM" (Touvron et al. 2023, Sec. 2.4),
+    # 47.6 % MFU; no layout published. The run is predicted at the fastest layout fitted down by the median ratio
+    # of published layouts' measured throughput to the searched best (fitted.SEARCH_RATIO, scripts.calibrate),
+    # which lands nearer Meta's measured rate than the searched best does
+    run = {r["id"]: r for r in cli("runs", "--json").json()["runs"]}["llama-1-65b"]
+    args = ["fits", "llama-1-65b", "--gpu", "a100-sxm-80gb", "--count", "2048", "--tokens", "1.4T", "--zero", "3"]
+    best = cli(*args, "--seq-len", "2048", "--json").json()
+    assert run["predicted_from"] == best["layout"]["source"] == "searched"
+    assert run["predicted_mfu"] == pytest.approx(best["compute"]["mfu"] * fitted.SEARCH_RATIO)
+    assert fitted.SEARCH_RATIO_LOW < fitted.SEARCH_RATIO < 1.0
+    measured = 380 * 6 * 65_285_660_672 / 312e12
+    assert abs(run["predicted_mfu"] - measured) < abs(best["compute"]["mfu"] - measured)

@@ -5,7 +5,9 @@ predicted step time. Pure: built on ``core.layout``, ``core.memory`` and ``core.
 Pruned without losing a fitting layout: tensor parallelism stays inside the NVLink domain (across nodes its
 per-layer all-reduces run on the network, an order of magnitude slower); context parallelism only splits
 sequences of 2,048 tokens or more per GPU; memory is affine in the micro-batch, so two estimates give the largest
-micro-batch that fits for each split, recomputation and ZeRO stage, and only fitting micro-batches are timed.
+micro-batch that fits for each split, recomputation and ZeRO stage, and only fitting micro-batches are timed:
+every divisor of the sequences each replica runs per step (26 per GPU, as LLM Foundry ran MPT-125m, is timed at
+13 and 26, not only at the powers of two that divide it).
 """
 
 from __future__ import annotations
@@ -146,8 +148,8 @@ def search(
                 config = replace(base, layout=lay, gpus=dp, recompute=recompute, zero=zero, micro_batch=1)
                 largest, one, per_sample = _largest(params, shape, config, per_replica, usable_bytes)
                 evaluated += 2
-                sizes = _powers(min(largest, MAX_MICRO_BATCH)) if fixed.micro_batch is None else [fixed.micro_batch]
-                for size in (b for b in sizes if per_replica % b == 0 and b <= largest):
+                sizes = divisors(per_replica) if fixed.micro_batch is None else [fixed.micro_batch]
+                for size in (b for b in sizes if per_replica % b == 0 and b <= min(largest, MAX_MICRO_BATCH)):
                     batches = per_replica // size
                     if lay.vp > 1 and batches % lay.pp:
                         continue  # Megatron's interleaved schedule runs micro-batches in groups of p

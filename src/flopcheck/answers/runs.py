@@ -14,7 +14,7 @@ from flopcheck.catalog.entries import AUTO_PRECISION_ORDER, GpuSpec, ModelSpec, 
 from flopcheck.catalog.measurements import ThroughputMeasurement
 from flopcheck.catalog.model_ref import ModelRef
 from flopcheck.catalog.store import Index
-from flopcheck.core import compute
+from flopcheck.core import compute, fitted
 from flopcheck.core.activations import Loss
 from flopcheck.core.errors import InputError
 from flopcheck.core.flops import train_flop_per_token
@@ -112,7 +112,10 @@ ASSUMED_COUNT = 512
 def predicted_mfu(run: RunSpec, model: ModelRef, gpu: GpuSpec) -> float:
     """The MFU flopcheck predicts for the run's model, GPU, count, precision and sequence length, as ``fits``
     does (ZeRO-3 over several GPUs or, above one node, the fastest layout; the micro-batch that fits, and the
-    first of the ways to fit when the defaults do not); 0.4 where the model's shape is not known."""
+    first of the ways to fit when the defaults do not); 0.4 where the model's shape is not known. A searched layout
+    is the fastest one, and the run did not publish its own: the layouts teams published ran at a median
+    ``fitted.SEARCH_RATIO`` of the searched best's predicted throughput (measured rows of the fit split,
+    ``scripts.calibrate``), so the run is predicted at that fraction of it."""
     from flopcheck.answers import run as plan
     from flopcheck.answers.memory import MemoryOptions
     from flopcheck.answers.settings import Settings
@@ -135,6 +138,8 @@ def predicted_mfu(run: RunSpec, model: ModelRef, gpu: GpuSpec) -> float:
             master_weights=bool(way["master_weights"]),
         )
         result = plan.fits(model, gpu, dataclasses.replace(settings, memory=options), run.tokens, "the run's")
+    if result.layout is not None and result.layout.source == "searched" and result.compute.mfu_source == "predicted":
+        return result.compute.mfu * fitted.SEARCH_RATIO  # a layout a team chose, not the fastest one
     return result.compute.mfu
 
 
@@ -168,7 +173,7 @@ def evaluate_all(
             configured = rows.get(run.configuration)
             if configured is None:
                 raise InputError(f"runs: {run.id}: configuration {run.configuration!r} is not a measured row")
-            if configured.gpu_id != gpu.id:
+            if configured.gpu_id not in (None, gpu.id):  # a row that leaves the variant open runs on the run's
                 raise InputError(
                     f"runs: {run.id}: configuration {run.configuration!r} was measured on {configured.gpu_id}, "
                     f"not on the run's {gpu.id}"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from flopcheck.core import fitted
 from flopcheck.core.units import format_count, format_percent, format_sci, format_tokens_per_s
 from flopcheck.render.document import Blank, Bullets, Document, Heading, Prose, bold, table
 
@@ -57,8 +58,9 @@ def runs_document(result: RunsResult, explain: bool) -> Document:
         "stated: the MFU the source reports",
         "pred.: the MFU flopcheck predicts from each run's model, GPUs, precision and sequence length, at the layout "
         "and batch the run published (marked *; its row of data/throughput-measured.yaml) or else the fastest layout "
-        "flopcheck layout finds above one node, or --mfu, and the GPU-hours at it with the goodput expected "
-        "at the run's size; error: pred. / reported − 1; reported "
+        f"flopcheck layout finds above one node at {fitted.SEARCH_RATIO:.2f}× its speed (the median of published "
+        "layouts' measured throughput over the searched best), or --mfu, and the GPU-hours at it with the goodput "
+        "expected at the run's size; error: pred. / reported − 1; reported "
         "hours include restarts, evaluation and idle time that a prediction of steady training does not",
         "sources and where in them: flopcheck runs --json",
     ]
