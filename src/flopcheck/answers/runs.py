@@ -63,7 +63,7 @@ def evaluate(
     elif configured is not None:
         rate, basis_of_rate = configured_mfu(configured, model, gpu, peak), "configuration"
     else:
-        rate, basis_of_rate = predicted_mfu(run, model, gpu), "searched"
+        rate, basis_of_rate = predicted_mfu(run, model, gpu)
     effective = goodput(run.gpu_count or ASSUMED_COUNT).fraction  # the hours include interruptions
     predicted = flop / (peak * rate) / SECONDS_PER_HOUR / effective
     note = None
@@ -109,13 +109,14 @@ ASSUMED_COUNT = 512
 """GPUs assumed for a run whose source gives hours but no GPU count (data parallelism over them)."""
 
 
-def predicted_mfu(run: RunSpec, model: ModelRef, gpu: GpuSpec) -> float:
+def predicted_mfu(run: RunSpec, model: ModelRef, gpu: GpuSpec) -> tuple[float, str]:
     """The MFU flopcheck predicts for the run's model, GPU, count, precision and sequence length, as ``fits``
     does (ZeRO-3 over several GPUs or, above one node, the fastest layout; the micro-batch that fits, and the
     first of the ways to fit when the defaults do not); 0.4 where the model's shape is not known. A searched layout
     is the fastest one, and the run did not publish its own: the layouts teams published ran at a median
     ``fitted.SEARCH_RATIO`` of the searched best's predicted throughput (measured rows of the fit split,
-    ``scripts.calibrate``), so the run is predicted at that fraction of it."""
+    ``scripts.calibrate``), so the run is predicted at that fraction of it. Returns the MFU and what it rests on:
+    "searched", or "default" (no architecture to predict from)."""
     from flopcheck.answers import run as plan
     from flopcheck.answers.memory import MemoryOptions
     from flopcheck.answers.settings import Settings
@@ -138,9 +139,11 @@ def predicted_mfu(run: RunSpec, model: ModelRef, gpu: GpuSpec) -> float:
             master_weights=bool(way["master_weights"]),
         )
         result = plan.fits(model, gpu, dataclasses.replace(settings, memory=options), run.tokens, "the run's")
-    if result.layout is not None and result.layout.source == "searched" and result.compute.mfu_source == "predicted":
-        return result.compute.mfu * fitted.SEARCH_RATIO  # a layout a team chose, not the fastest one
-    return result.compute.mfu
+    if result.compute.mfu_source != "predicted":  # no architecture: the default MFU
+        return result.compute.mfu, "default"
+    if result.layout is not None and result.layout.source == "searched":
+        return result.compute.mfu * fitted.SEARCH_RATIO, "searched"  # a layout a team chose, not the fastest one
+    return result.compute.mfu, "searched"
 
 
 def configured_mfu(row: ThroughputMeasurement, model: ModelRef, gpu: GpuSpec, peak: float) -> float:
