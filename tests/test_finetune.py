@@ -25,6 +25,10 @@ def test_a_finetune_without_data_is_sized_per_reference_tokens(cli: RunCli) -> N
     data = cli("fits", "llama-2-7b", "--gpu", "a100", "--finetune", "lora", "--json").json()
     assert data["model"]["tokens"] == 100_000_000
     assert "reference" in data["model"]["tokens_source"]
+    # the compact answer names the data size it used and the frozen-base rule (4·N·D), not 6·N·D
+    text = " ".join(cli("fits", "llama-2-7b", "--gpu", "a100", "--finetune", "lora").out.split())
+    assumes = text.split("Assumes: ")[1]
+    assert "100M tokens (no data size given)" in assumes and "4·N·D" in assumes and "6·N·D" not in assumes
 
 
 def test_qlora_keeps_the_embedding_and_output_layer_in_16_bit(cli: RunCli) -> None:

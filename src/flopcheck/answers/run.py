@@ -85,7 +85,10 @@ def _formula_text(settings: Settings) -> str:
     if settings.causal and settings.flop_formula != "6nd":
         text += "; causal attention: the attention term halved"
     if settings.memory.finetune is not None and settings.memory.finetune.value in ("lora", "qlora"):
-        text += "; frozen base: 4·N + 6 per adapter parameter instead of 6·N (no weight gradients)"
+        text = (
+            "4·N·D + 6·D per adapter parameter (frozen base: no weight-gradient GEMMs, Hu et al. 2021, Sec. 4.2), "
+            f"in place of {text}"
+        )
     return text
 
 

@@ -107,7 +107,7 @@ def _tokens(
         return tokens_per_param * model.params, f"--tokens-per-param {tokens_per_param:g}"
     if model.training_tokens is not None:
         if model.training_tokens_estimated:
-            return model.training_tokens, "not published; the catalog's cited estimate"
+            return model.training_tokens, "the catalog's cited estimate (not published)"
         return model.training_tokens, "published"
     if not model.named:
         raise InputError("a bare parameter count needs --tokens or --tokens-per-param")

@@ -29,7 +29,7 @@ from flopcheck.render.memory import (
 from flopcheck.render.optimal import optimal_lines
 
 if TYPE_CHECKING:
-    from flopcheck.answers.results import BudgetResult, ComputeResult, CostResult, FlopsResult, GpuInfo
+    from flopcheck.answers.results import BudgetResult, ComputeResult, CostResult, FlopsResult, GpuInfo, ModelInfo
 
 
 def _tflop(value: float) -> str:
@@ -191,13 +191,19 @@ def fits_document(result: FitsResult, explain: bool) -> Document:
         doc.append(Prose(result.optimal.training, lead="Compute-optimal: "))
     if result.gates:
         doc.append(Prose("; ".join(_gate_lines(result)), lead="Gates: "))
-    keys = f"{key_assumptions(result)}, {key_memory_assumptions(mem)}"
+    keys = f"{key_assumptions(result)}, {data_size(m)}, {key_memory_assumptions(mem)}"
     if g.overrides:
         keys += "; " + "; ".join(g.overrides)
     if m.shape_note is not None:
         keys += f"; {m.shape_note}"
     doc.append(Prose(f"{keys}; sources: --explain", lead="Assumes: "))
     return doc
+
+
+def data_size(model: ModelInfo) -> str:
+    """The training tokens an answer used and, briefly, where they came from."""
+    source = model.tokens_source.split(":")[0].split(" (")[0]
+    return f"{format_count(model.tokens)} tokens ({source})"
 
 
 def layout_line(result: FitsResult) -> str:
