@@ -12,13 +12,30 @@ def test_qlora_7b_on_a_12gb_card_is_hours_not_years(cli: RunCli) -> None:
     run = cli(*"fits llama-2-7b --gpu rtx4070ti --finetune qlora --samples 10k --epochs 3 --json".split())
     data = run.json()
     model, compute = data["model"], data["compute"]
-    # tokens = samples × sequence length (the model's 4,096 context) × epochs; never Llama 2's 2T pre-training
-    assert model["tokens"] == 10_000 * 4096 * 3
+    # tokens = samples × sequence length × epochs; never Llama 2's 2T pre-training. The sequence length is the
+    # stack's truncation: the default stack (transformers + PEFT) truncates at TRL SFTConfig.max_length = 1024
+    assert model["tokens"] == 10_000 * 1024 * 3
+    assert data["memory"]["assumptions"]["seq_len"] == 1024
     # frozen weights need no weight gradients: about 4·N·D (Hu et al. 2021, Sec. 4.2), not 6·N·D
     assert compute["model_flop"] == pytest.approx(4 * model["active_params"] * model["tokens"], rel=0.01)
     assert 3600 <= compute["time_s"] <= 30 * 86400
     assert data["optimal"] is None  # scaling laws are about pre-training
     assert data["memory"]["assumptions"]["finetune"] == "qlora"
+
+
+def test_a_finetune_truncates_samples_as_its_stack_does(cli: RunCli) -> None:
+    # TRL's SFTTrainer (SFTConfig.max_length = 1024) under the hf and unsloth presets, never past the model's
+    # context; torchtune's recipes leave max_seq_len unset (the model's context); a given --seq-len wins
+    def seq_len(*args: str) -> int:
+        data = cli("memory", "qwen3-8b", "--finetune", "qlora", *args, "--json").json()
+        return int(data["assumptions"]["seq_len"])
+
+    assert seq_len() == seq_len("--stack", "unsloth") == 1024
+    assert seq_len("--stack", "torchtune") == 32768  # Qwen3's pre-training context (catalog n_ctx)
+    assert seq_len("--seq-len", "4096") == 4096
+    assert seq_len("--finetune", "full") == 1024
+    pretrain = cli("memory", "qwen3-8b", "--json").json()
+    assert pretrain["assumptions"]["seq_len"] == 32768
 
 
 def test_a_finetune_without_data_is_sized_per_reference_tokens(cli: RunCli) -> None:

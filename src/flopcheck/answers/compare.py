@@ -85,7 +85,8 @@ def matrix(
     tokens: Callable[[ModelRef], tuple[int, str]] | None = None,
 ) -> MatrixResult:
     """A verdict for every model × GPU: yes, compute-only (memory does not fit), memory-only, or no;
-    ``tokens`` gives each model's training tokens (default: published, else 20 per parameter)."""
+    ``tokens`` gives each model's training tokens (default: published, else 20 per parameter; a fine-tune's
+    reference size without a data size)."""
     cells: list[MatrixCell] = []
     for model in models:
         for gpu in gpus:
@@ -119,6 +120,9 @@ def matrix(
                     compute_fits=c,
                     memory_fits=m,
                     note=None,
+                    tokens=count,
+                    tokens_source=source,
+                    mfu=result.compute.mfu,
                 )
             )
     return MatrixResult(

@@ -14,7 +14,7 @@ from flopcheck.core.errors import InputError
 from flopcheck.core.frozen import frozen_dataclass
 from flopcheck.core.layout import Layout, problem
 from flopcheck.core.memory import Finetune, Offload, Optimizer, Recompute, TrainPrecision
-from flopcheck.core.stacks import NCCL_BYTES, STACKS, Stack, default_stack
+from flopcheck.core.stacks import NCCL_BYTES, STACKS, Stack, default_stack, sequence_length
 
 
 @frozen_dataclass
@@ -107,7 +107,8 @@ def resolve(
     lay = opts.layout or Layout()
     if opts.tp_comm_overlap and lay.tp > 1:
         lay = replace(lay, tp_comm_overlap=True)
-    wrong = problem(lay, shape, count, opts.seq_len or n_ctx or 0)
+    seq_len = sequence_length(opts.seq_len, n_ctx, opts.finetune is not None, stack)
+    wrong = problem(lay, shape, count, seq_len)
     if wrong is not None:
         raise InputError(wrong)
     dp = count // lay.model_parallel
@@ -116,7 +117,7 @@ def resolve(
             precision=precision,
             optimizer=opts.optimizer,
             micro_batch=opts.micro_batch or 1,
-            seq_len=opts.seq_len or n_ctx or 0,
+            seq_len=seq_len,
             recompute=recompute,
             zero=zero,
             gpus=dp,

@@ -56,7 +56,7 @@ from flopcheck.core.activations import Attention, Loss
 from flopcheck.core.errors import InputError
 from flopcheck.core.flops import FLOP_FORMULAS
 from flopcheck.core.layout import Layout
-from flopcheck.core.stacks import STACKS
+from flopcheck.core.stacks import STACKS, default_stack, sequence_length
 from flopcheck.core.units import (
     SECONDS_PER_DAY,
     SECONDS_PER_HOUR,
@@ -88,8 +88,10 @@ def tokens(ref: ModelRef, o: RunOptions, optimal_law: scaling.Law | None = None)
     if samples is not None:
         if text is not None:
             raise InputError("give --tokens or --samples, not both")
-        length = o.get("seq_len") or ref.n_ctx
-        if length is None:
+        finetune = o.get("finetune") is not None
+        stack = STACKS[o.get("stack") or default_stack(finetune, o.get("count") or 1)]
+        length = sequence_length(o.get("seq_len"), ref.n_ctx, finetune, stack)
+        if not length:
             raise InputError("--samples needs --seq-len: the model's context length is not known")
         passes = 1.0 if epochs is None else count(epochs, "epochs")
         value = count(samples, "samples") * integer(length, "seq_len", 1) * passes

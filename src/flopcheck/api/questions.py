@@ -41,7 +41,17 @@ if TYPE_CHECKING:
     from flopcheck.catalog.entries import GpuSpec, ModelSpec
 
 # Each function imports the planning modules only it uses: a command loads what its own answer needs.
-DEFAULT_MATRIX_MODELS = ("gpt2", "gpt2-xl", "pythia-1.4b", "llama-2-7b", "llama-3-8b", "llama-2-13b", "llama-2-70b")
+DEFAULT_MATRIX_MODELS = (
+    "gpt2",
+    "gpt2-xl",
+    "llama-3.2-1b",
+    "llama-3.2-3b",
+    "llama-3.1-8b",
+    "qwen3-8b",
+    "qwen3-14b",
+    "qwen3-32b",
+    "llama-3.1-70b",
+)
 DEFAULT_MATRIX_GPUS = ("rtx-3090", "rtx-4070-ti", "rtx-4090", "rtx-5090", "a100-sxm-80gb", "h100-sxm")
 
 ModelInput = str | Path

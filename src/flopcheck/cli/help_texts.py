@@ -87,7 +87,10 @@ GENERIC = {
     "tokens_per_param": "Training tokens per parameter, e.g. 20 (instead of --tokens).",
     "chinchilla": "Train on the compute-optimal tokens for the model, by --law.",
     "micro_batch": "Sequences per GPU per step (default: 1).",
-    "seq_len": "Tokens per sequence (default: the model's context; 2,048 for a parameter count).",
+    "seq_len": (
+        "Tokens per sequence (default: the model's context; 2,048 for a parameter count; a fine-tune under the hf "
+        "or unsloth stack truncates at 1,024, as TRL's SFTTrainer does)."
+    ),
     "optimizer": "Optimizer (default: adamw).",
     "recompute": (
         "Activation recomputation; full costs one more forward pass (default: none; full for QLoRA with --stack hf, "

@@ -64,6 +64,10 @@ class Stack:
     data-parallel gradients are reduced after the schedule, not behind the backward pass
     (``communication.deepspeed_pipeline_tail_s``). Megatron-LM and NeMo overlap them."""
 
+    finetune_seq_len: int | None = None
+    """Tokens per sample a fine-tune truncates to when none is given (its ``source`` says where that comes from);
+    None: the model's context."""
+
     def attention_for(self, softcapped: bool) -> Attention:
         """The attention kernel this stack runs for a model with (or without) soft-capped attention scores."""
         return Attention.EAGER if softcapped and self.softcap_eager else self.attention
@@ -81,8 +85,10 @@ STACKS: dict[str, Stack] = {
             upcast_unquantized=True,
             source="transformers: SDPA attention by default (torch >= 2.1.1), loss_utils.ForCausalLMLoss upcasts the "
             "logits (logits.float()); PEFT prepare_model_for_kbit_training casts non-4-bit layers to fp32 and turns "
-            "on gradient checkpointing",
+            "on gradient checkpointing; a fine-tune truncates samples at 1,024 tokens, the default of TRL's SFTTrainer "
+            "(SFTConfig.max_length = 1024, trl/trainer/sft_config.py)",
             checkpoints_quantized=True,
+            finetune_seq_len=1024,
         ),
         Stack(
             "torchtune",
@@ -102,7 +108,9 @@ STACKS: dict[str, Stack] = {
             compiled=True,
             upcast_unquantized=False,
             source="Unsloth: Triton kernels for RMSNorm, RoPE and SwiGLU, FlashAttention/SDPA, fused cross-entropy "
-            "that does not return logits",
+            "that does not return logits; it builds its trainer on TRL's SFTTrainer, whose SFTConfig.max_length "
+            "(1,024) truncates samples unless given",
+            finetune_seq_len=1024,
         ),
         Stack(
             "litgpt",
@@ -189,3 +197,13 @@ def default_stack(finetune: bool, gpus: int) -> str:
     if gpus == 1:
         return "nanogpt"
     return "torchtitan" if gpus <= 8 else "megatron"
+
+
+def sequence_length(seq_len: int | None, n_ctx: int | None, finetune: bool, stack: Stack) -> int:
+    """Tokens per sample: the one given, else for a fine-tune the stack's truncation length (no longer than the
+    model's context), else the model's context; 0 where neither is known."""
+    if seq_len:
+        return seq_len
+    if finetune and stack.finetune_seq_len is not None:
+        return min(stack.finetune_seq_len, n_ctx or stack.finetune_seq_len)
+    return n_ctx or 0

@@ -80,10 +80,19 @@ def matrix_document(result: MatrixResult, explain: bool) -> Document:
             time = "" if cell.time_s is None else f" {format_duration(cell.time_s)}"
             entries.append(Cell(f"{cell.verdict}{time}", "green" if cell.verdict == "yes" else None))
         grid.add(model, *entries)
+    sources = {c.tokens_source for c in result.cells if c.tokens_source is not None}
+    if len(sources) == 1:
+        (only,) = sources
+        tokens = f"tokens: {only}"
+    else:
+        tokens = (
+            "tokens: each model's published training tokens, else 20 per parameter, unless --tokens or "
+            "--tokens-per-param"
+        )
     legend = [
         "yes: compute and memory fit; compute-only: memory does not fit; memory-only: compute does not fit in "
-        "the window; no: neither; the time is the time to train at the assumed MFU",
-        "tokens: each model's published training tokens, else 20 per parameter, unless --tokens or --tokens-per-param",
+        "the window; no: neither; the time is the time to train at the predicted MFU (or --mfu): --json has each",
+        tokens,
     ]
     notes = [f"{c.model_id} on {c.gpu_id}: {c.note}" for c in result.cells if c.note]
     return [grid, Blank(), Bullets((*legend, *notes))]

@@ -52,6 +52,12 @@ class MatrixCell(_Result):
     compute_fits: bool | None
     memory_fits: bool | None
     note: str | None
+    tokens: int | None = None
+    """The training tokens the cell was sized for."""
+    tokens_source: str | None = None
+    """Where they come from: --tokens, published, 20 per parameter, a fine-tune's reference size, ..."""
+    mfu: float | None = None
+    """The MFU the time rests on (predicted, or --mfu)."""
 
 
 class MatrixResult(_Result):
