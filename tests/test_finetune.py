@@ -24,16 +24,21 @@ def test_qlora_7b_on_a_12gb_card_is_hours_not_years(cli: RunCli) -> None:
 
 
 def test_a_finetune_truncates_samples_as_its_stack_does(cli: RunCli) -> None:
-    # TRL's SFTTrainer (SFTConfig.max_length = 1024) under the hf and unsloth presets, never past the model's
-    # context; torchtune's recipes leave max_seq_len unset (the model's context); a given --seq-len wins
+    # TRL's SFTTrainer (SFTConfig.max_length = 1024) under the hf preset, Unsloth's from_pretrained default
+    # (2048) under unsloth, never past the model's context; torchtune's recipes leave max_seq_len unset (the
+    # model's context); a given --seq-len wins
     def seq_len(*args: str) -> int:
         data = cli("memory", "qwen3-8b", "--finetune", "qlora", *args, "--json").json()
         return int(data["assumptions"]["seq_len"])
 
-    assert seq_len() == seq_len("--stack", "unsloth") == 1024
+    assert seq_len() == 1024
+    assert seq_len("--stack", "unsloth") == 2048  # FastLanguageModel.from_pretrained(max_seq_length=2048)
     assert seq_len("--stack", "torchtune") == 32768  # Qwen3's pre-training context (catalog n_ctx)
     assert seq_len("--seq-len", "4096") == 4096
     assert seq_len("--finetune", "full") == 1024
+    # Unsloth checkpoints every layer of a fine-tune by default (use_gradient_checkpointing = "unsloth")
+    unsloth = cli("memory", "qwen3-8b", "--finetune", "lora", "--stack", "unsloth", "--json").json()
+    assert unsloth["assumptions"]["recompute"] == "full"
     pretrain = cli("memory", "qwen3-8b", "--json").json()
     assert pretrain["assumptions"]["seq_len"] == 32768
 

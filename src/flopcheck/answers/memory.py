@@ -103,7 +103,8 @@ def resolve(
     recompute = opts.recompute
     if recompute is None:
         quantized = finetune is Finetune.QLORA and stack.checkpoints_quantized
-        recompute = Recompute.FULL if quantized else Recompute.NONE
+        checkpointed = opts.finetune is not None and stack.checkpoints_finetune
+        recompute = Recompute.FULL if quantized or checkpointed else Recompute.NONE
     lay = opts.layout or Layout()
     if opts.tp_comm_overlap and lay.tp > 1:
         lay = replace(lay, tp_comm_overlap=True)

@@ -88,8 +88,8 @@ GENERIC = {
     "chinchilla": "Train on the compute-optimal tokens for the model, by --law.",
     "micro_batch": "Sequences per GPU per step (default: 1).",
     "seq_len": (
-        "Tokens per sequence (default: the model's context; 2,048 for a parameter count; a fine-tune under the hf "
-        "or unsloth stack truncates at 1,024, as TRL's SFTTrainer does)."
+        "Tokens per sequence (default: the model's context; 2,048 for a parameter count; a fine-tune truncates as "
+        "its stack does: 1,024 under hf (TRL's SFTTrainer), 2,048 under unsloth)."
     ),
     "optimizer": "Optimizer (default: adamw).",
     "recompute": (

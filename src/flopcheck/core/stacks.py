@@ -30,6 +30,8 @@ class Stack:
     source: str
     op_selective: bool = False
     """--recompute selective is torchtitan's per-op policy."""
+    checkpoints_finetune: bool = False
+    """Every fine-tune turns on activation checkpointing by default (Unsloth's use_gradient_checkpointing)."""
     checkpoints_quantized: bool = False
     """QLoRA turns on activation checkpointing by default (PEFT's prepare_model_for_kbit_training:
     use_gradient_checkpointing=True)."""
@@ -108,9 +110,10 @@ STACKS: dict[str, Stack] = {
             compiled=True,
             upcast_unquantized=False,
             source="Unsloth: Triton kernels for RMSNorm, RoPE and SwiGLU, FlashAttention/SDPA, fused cross-entropy "
-            "that does not return logits; it builds its trainer on TRL's SFTTrainer, whose SFTConfig.max_length "
-            "(1,024) truncates samples unless given",
-            finetune_seq_len=1024,
+            "that does not return logits; FastLanguageModel.from_pretrained defaults to max_seq_length = 2048 and "
+            "use_gradient_checkpointing = 'unsloth' (unsloth/models/loader.py): a fine-tune checkpoints every layer",
+            finetune_seq_len=2048,
+            checkpoints_finetune=True,
         ),
         Stack(
             "litgpt",
