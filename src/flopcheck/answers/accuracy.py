@@ -13,7 +13,7 @@ from flopcheck.answers import throughput
 from flopcheck.catalog.entries import GpuSpec, Precision
 from flopcheck.catalog.measurements import MemoryMeasurement, ThroughputMeasurement
 from flopcheck.core import layout as parallel
-from flopcheck.core import memory, quantized
+from flopcheck.core import memory, quantized, sharding
 from flopcheck.core.activations import Attention, Loss
 from flopcheck.core.layout import Layout
 from flopcheck.core.memory import Finetune, Offload, Optimizer, Recompute, TrainPrecision
@@ -123,6 +123,7 @@ def config(row: Measurement, gpu: GpuSpec | None = None, vp: int | None = None) 
         micro_batches=batches,
         unsharded_accumulation=stack is not None and stack.unsharded_accumulation,
         frozen_unit_gradients=_block_units(row),
+        fsdp1_record_stream=_fsdp1_record_stream(row),
     )
     return base if gpu is None or not isinstance(row, ThroughputMeasurement) else settle(row, base, gpu)
 
@@ -185,6 +186,14 @@ def _block_units(row: Measurement) -> bool:
     return row.method in ("lora", "qlora") and "auto_wrap_policy=Block" in row.notes
 
 
+def _fsdp1_record_stream(row: Measurement) -> bool:
+    """FSDP1 with c10d's ``record_stream`` as the row's notes state the recipe (the schema has no field for it):
+    torchtune's lora_finetune_distributed ran ``FullyShardedDataParallel`` without
+    ``TORCH_NCCL_AVOID_RECORD_STREAMS`` until pytorch/torchtune#843 (bec7babe, 2024-04-23) set it;
+    full_finetune_distributed never set it."""
+    return "FSDP1 with record_stream" in row.notes
+
+
 def _nf4_unchunked(row: Measurement) -> bool:
     """QLoRA through torchao 0.1, whose NF4 conversion is not chunked, as the row's notes state the release the
     stack pinned (the schema has no field for it): torchtune's pyproject.toml has ``torchao==0.1`` through
@@ -193,11 +202,12 @@ def _nf4_unchunked(row: Measurement) -> bool:
 
 
 def predicted_memory(row: MemoryMeasurement, reserve: float) -> float:
-    """Bytes the allocator reports: the allocated peak, plus the reserve for reserved-memory metrics. A reserved
-    peak also keeps what loading the model cached (``quantized.load_bytes``) where the recipe resets the peak
-    statistics after model init without emptying the cache: torchtune's single-device LoRA recipe (fef3ed10,
-    ``memory_stats_log(reset_stats=True)``, no ``torch.cuda.empty_cache``), whose QLoRA tutorial (0914d5cf)
-    reports 9.13 GB reserved after model init and 9.29 GB in training."""
+    """Bytes the allocator reports: the allocated peak, plus the reserve for reserved-memory metrics (FSDP1's own
+    with ``record_stream``: ``sharding.reserve_fraction``). A reserved peak also keeps what loading the model cached
+    (``quantized.load_bytes``) where the recipe resets the peak statistics after model init without emptying the
+    cache: torchtune's single-device LoRA recipe (fef3ed10, ``memory_stats_log(reset_stats=True)``, no
+    ``torch.cuda.empty_cache``), whose QLoRA tutorial (0914d5cf) reports 9.13 GB reserved after model init and
+    9.29 GB in training."""
     assert row.model.params is not None
     cfg, the_shape = config(row), shape(row)
     e = memory.estimate(row.model.params, the_shape, cfg)
@@ -205,7 +215,7 @@ def predicted_memory(row: MemoryMeasurement, reserve: float) -> float:
     if row.metric == "allocated":
         return allocated
     loaded = quantized.load_bytes(e.weights_bytes, the_shape, row.model.params, cfg)
-    return max(allocated, loaded) * (1.0 + reserve)
+    return max(allocated, loaded) * (1.0 + sharding.reserve_fraction(cfg, reserve))
 
 
 def predicted_tokens_per_s(row: ThroughputMeasurement, gpu: GpuSpec, eff: Efficiency | None = None) -> float:

@@ -183,6 +183,10 @@ class Config:
     unsharded_accumulation: bool = False
     """Sharded data parallelism accumulates gradients unsharded between optimizer steps: FSDP's ``no_sync()``
     (FSDP2: ``set_requires_gradient_sync(False)``), which Lightning Fabric's ``no_backward_sync`` calls."""
+    fsdp1_record_stream: bool = False
+    """FSDP1 (``FullyShardedDataParallel``) with c10d's ``record_stream`` on (no
+    ``TORCH_NCCL_AVOID_RECORD_STREAMS=1``): the caching allocator reserves ``sharding.FSDP1_RESERVED_RATIO`` of
+    the allocated peak."""
     frozen_unit_gradients: bool = False
     """LoRA under FSDP1 with ``use_orig_params=True`` and whole transformer blocks as FSDP units: a unit's flat
     gradient covers its frozen weights too."""
