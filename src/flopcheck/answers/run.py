@@ -276,7 +276,8 @@ def _verdict(model: ModelRef, gpu: GpuInfo, settings: Settings, c: ComputeResult
     if c.fits and m.fits:
         return f"Yes: {model.name} trains on {hardware} in {time} ({headroom} the compute in {window}); {need}."
     if c.fits:
-        hint = f" ({len(m.strategies)} ways to make it fit)" if m.strategies else ""
+        n = len(m.strategies)
+        hint = f" ({n} {'way' if n == 1 else 'ways'} to make it fit)" if n else ""
         return f"No: compute is enough ({headroom} in {window}, training takes {time}) but memory is not: {need}{hint}."
     share = f"{c.ratio * 100:.3g}%" if c.ratio >= 0.001 else format_sci(c.ratio)
     memory_note = "; memory fits" if m.fits else f"; memory does not fit either: {need}"
