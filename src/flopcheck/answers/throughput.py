@@ -44,6 +44,9 @@ MATMUL_EFFICIENCY: dict[str, float] = {
     "rtx-5090": 238.0 / 209.5,  # median of 4 runs, 221.7-242.2
     "rtx-5080": 102.9 / 112.6,  # 1 run
     "rtx-3080": 64.7 / 59.5,  # the 10GB card's run (a second run's bf16, 24.9 below its own fp16 53.4, is left out)
+    # Runs submitted as that repository's issues after that commit (#131; #130, #145 with database.md's 16GB run):
+    "rtx-3060-12gb": 25.47 / 25.5,  # 1 run; the 8 and 12 GB cards share the name and the 28 SMs
+    "rtx-4060-ti-16gb": 44.74 / 44.1,  # median of 3 runs, 42.7-47.8; the 8 and 16 GB cards share the 34 SMs
 }
 """GPUs without a published measurement use ``fitted.MATMUL_EFFICIENCY``."""
 
