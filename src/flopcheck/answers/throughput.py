@@ -27,6 +27,26 @@ MATMUL_EFFICIENCY: dict[str, float] = {
     "mi355x": 1565.0 / 2300,
     "gaudi-2": 418.7 / 432,
     "gaudi-3": 1243.0 / 1677,
+    # The same search, bf16 torch.mm, fastest iteration of the best shape (mag-/gpu_benchmark README "Stats", commit
+    # 93322b7f, a fork of Stas Bekman's mamf-finder; its A100 SXM 267.9 and H100 SXM 821.2 are within 3 % of the
+    # table above), over the catalog's dense FP32-accumulate peaks. GeForce cards beat the peak: bf16 MMA accumulates
+    # in fp32 only, so the excess is their boost clock running above the rated one the peak is computed at.
+    "rtx-3090": 78.0 / 71,
+    "rtx-4090": 178.8 / 165.2,
+    "rtx-a6000": 131.2 / 154.8,
+    "rtx-6000-ada": 278.5 / 364.2,
+    "l40s": 252.0 / 362.05,
+    "l4": 91.4 / 121,
+    # Cards that search did not run: bf16 torch.mm of square matrices 1024-10240, the best size's mean over 30
+    # back-to-back products (zzc0721/torch-performance-test-data database.md, commit 9d828276: submitted runs of its
+    # test.py). Its 3090 (76.3-76.7 TFLOP/s, 3 runs), 4090 (162-173, 6 runs), A6000 (123.3) and L40S (269.2) runs are
+    # within 10 % of the search above; its L4 run (70.9) is 22 % below it (a 72 W card, likely throttled sustained).
+    "rtx-5090": 238.0 / 209.5,  # median of 4 runs, 221.7-242.2
+    "rtx-5080": 102.9 / 112.6,  # 1 run
+    "rtx-3080": 64.7 / 59.5,  # the 10GB card's run (a second run's bf16, 24.9 below its own fp16 53.4, is left out)
+    # Runs submitted as that repository's issues after that commit (#131; #130, #145 with database.md's 16GB run):
+    "rtx-3060-12gb": 25.47 / 25.5,  # 1 run; the 8 and 12 GB cards share the name and the 28 SMs
+    "rtx-4060-ti-16gb": 44.74 / 44.1,  # median of 3 runs, 42.7-47.8; the 8 and 16 GB cards share the 34 SMs
 }
 """GPUs without a published measurement use ``fitted.MATMUL_EFFICIENCY``."""
 

@@ -4,51 +4,51 @@ Each value is fitted on the 'fit' split of data/memory-measured.yaml or data/thr
 'holdout' split (whole sources) is never seen by the fit. tests/test_calibration.py checks that the fit
 reproduces these numbers.
 
-Throughput, fit: 218 rows, median |error| 7.0%, worst +93.1%.
-Throughput, holdout: 146 rows, median |error| 7.7%, worst +112.7%.
-Searched layouts, fit: 47 measured multi-GPU rows ran at 0.87x the fastest layout's predicted throughput (median).
-Searched layouts, holdout: 40 measured multi-GPU rows ran at 0.95x the fastest layout's predicted throughput (median).
+Throughput, fit: 218 rows, median |error| 6.3%, worst +91.0%.
+Throughput, holdout: 162 rows, median |error| 7.8%, worst +111.5%.
+Searched layouts, fit: 47 measured multi-GPU rows ran at 0.86x the fastest layout's predicted throughput (median).
+Searched layouts, holdout: 40 measured multi-GPU rows ran at 0.93x the fastest layout's predicted throughput (median).
 """
 
 ALLOCATOR_RESERVE = 0.0531
 """PyTorch's caching allocator holds this fraction above its allocated peak (reserved / allocated - 1): the
 median over the fit rows measured as max_memory_reserved."""
 
-MATMUL_EFFICIENCY = 0.9910
+MATMUL_EFFICIENCY = 1.0000
 """Achievable fraction of dense peak for large GEMMs on GPUs without a published measurement."""
-KERNEL_S = 2.677e-05
+KERNEL_S = 2.814e-05
 """Fixed time per kernel (launch and tail), seconds."""
-ATTENTION = 0.6458
+ATTENTION = 0.6074
 """A fused attention kernel's FLOP rate relative to the GEMM rate, on a GPU with an A100's ratio of
 FlashAttention-2 to GEMM peaks (answers.throughput.attention_ratio scales it per chip)."""
 OVERLAP = 1.0000
 """Fraction of data-parallel communication hidden behind compute."""
 EXPERT = 1.0000
 """Mixture-of-experts grouped GEMMs' FLOP rate relative to dense GEMMs."""
-NATIVE_ATTENTION = 0.5270
+NATIVE_ATTENTION = 0.5501
 """Fraction of dense peak Hopper-native attention kernels (cuDNN through Transformer Engine) reach, between
 FlashAttention-2 (35 %) and FlashAttention-3 (75 %)."""
 STACK: dict[str, float] = {
     "deepspeed": 1.0,
-    "foundry": 0.7141,
-    "megatron": 0.7795,
-    "nanogpt": 0.9233,
-    "other": 0.84,
-    "torchtitan": 0.7655,
-    "torchtune": 0.6926,
+    "foundry": 0.7295,
+    "megatron": 0.7938,
+    "nanogpt": 0.9396,
+    "other": 0.8535,
+    "torchtitan": 0.7935,
+    "torchtune": 0.637,
 }
 """Each stack's GEMM efficiency relative to the best achievable."""
-STACK_DEFAULT = 0.7795
+STACK_DEFAULT = 0.7938
 """For a stack without measurements: the median of the fitted stacks."""
-RATIO_LOW = 0.8909
-RATIO_HIGH = 1.2211
+RATIO_LOW = 0.8983
+RATIO_HIGH = 1.2101
 """The range printed around a predicted MFU: the 10th and 90th percentiles of measured / predicted
 throughput on the fit split."""
-SEARCH_RATIO_LOW = 0.8017
-SEARCH_RATIO_HIGH = 0.9401
+SEARCH_RATIO_LOW = 0.7862
+SEARCH_RATIO_HIGH = 0.9318
 """The range printed around the MFU of a searched layout: the 10th and 90th percentiles of measured
 throughput over the searched layout's predicted throughput, on the fit split's multi-GPU pre-training
 rows (the layouts teams published against the one flopcheck finds for the same model, GPUs and batch)."""
-SEARCH_RATIO = 0.8700
+SEARCH_RATIO = 0.8584
 """The median of the same ratios: how fast a layout a team chose runs against the fastest one the search
 finds. ``flopcheck runs`` predicts a run that did not publish its layout at it."""
