@@ -34,8 +34,8 @@ from flopcheck.core.performance import Efficiency, Machine, Run, step_time
 from flopcheck.core.stacks import STACKS
 
 FITTED = Path(__file__).resolve().parent.parent / "src" / "flopcheck" / "core" / "fitted.py"
-Case = tuple[str, str, str, Run, Machine, bool, float]
-"""(source, split, stack, run, machine, matmul efficiency published, measured tokens/s per GPU)."""
+Case = tuple[str, str, str, Run, Machine, float]
+"""(source, split, stack, run, machine, measured tokens/s per GPU)."""
 
 
 def _cases() -> list[Case]:
@@ -47,8 +47,7 @@ def _cases() -> list[Case]:
         if row.quality == "low" or row.model.params is None or row.compute is None:
             continue
         run, machine = accuracy.case(row, gpu)
-        published = gpu.id in throughput.MATMUL_EFFICIENCY
-        cases.append((row.source, row.split, row.stack, run, machine, published, row.tokens_per_s_per_gpu))
+        cases.append((row.source, row.split, row.stack, run, machine, row.tokens_per_s_per_gpu))
     return cases
 
 
@@ -56,9 +55,7 @@ Params = dict[str, float]
 
 
 def _predict(case: Case, p: Params) -> float:
-    _, _, stack, run, machine, published, _ = case
-    if not published:
-        machine = dataclasses.replace(machine, matmul_efficiency=p["matmul"])
+    _, _, stack, run, machine, _ = case
     return step_time(run, machine, _efficiency(p, stack)).tokens_per_s
 
 
@@ -92,16 +89,14 @@ def search_rows(split: str | None = None) -> Iterator[tuple[ThroughputMeasuremen
 
 
 def searched_best(
-    row: ThroughputMeasurement, gpu: GpuSpec, efficiency: Callable[[str], Efficiency], matmul: float
+    row: ThroughputMeasurement, gpu: GpuSpec, efficiency: Callable[[str], Efficiency]
 ) -> Candidate | None:
     """The fastest layout the search finds for a measured row's model, GPUs, global batch, sequence length and
-    stack (``efficiency`` of the stack; ``matmul`` for GPUs without a published GEMM efficiency)."""
+    stack (``efficiency`` of the stack)."""
     assert row.model.params is not None and row.seq_len is not None
     stack = row.stack if row.stack in STACKS else "megatron"
     base = dataclasses.replace(accuracy.config(row), layout=Layout(), gpus=row.gpus, zero=0, micro_batches=None)
     machine = throughput.machine(gpu, Precision.BF16, row.gpus_per_node)
-    if gpu.id not in throughput.MATMUL_EFFICIENCY:
-        machine = dataclasses.replace(machine, matmul_efficiency=matmul)
     batch = row.global_batch or layout_plan.default_global_batch(row.seq_len, row.gpus)
     usable_bytes = memory_plan.usable_bytes(gpu.memory_bytes) if gpu.memory_known else math.inf
     found = layout_plan.search(
@@ -117,7 +112,7 @@ def search_ratios(p: Params, split: str = "fit") -> list[float]:
     parameters ``p``."""
     out = []
     for row, gpu in search_rows(split):
-        best = searched_best(row, gpu, lambda stack: _efficiency(p, stack), p["matmul"])
+        best = searched_best(row, gpu, lambda stack: _efficiency(p, stack))
         if best is not None:
             out.append(row.tokens_per_s_per_gpu / (best.tokens_per_s / row.gpus))
     return sorted(out)
@@ -126,7 +121,7 @@ def search_ratios(p: Params, split: str = "fit") -> list[float]:
 def _objective(cases: list[Case], p: Params) -> float:
     by_source: dict[str, list[float]] = defaultdict(list)
     for case in cases:
-        by_source[case[0]].append(abs(math.log(_predict(case, p) / case[6])))
+        by_source[case[0]].append(abs(math.log(_predict(case, p) / case[5])))
     return statistics.mean(statistics.mean(errors) for errors in by_source.values())
 
 
@@ -151,7 +146,6 @@ BOUNDS = {
     "kernel_s": (0.0, 40e-6),
     "attention": (0.2, 1.0),
     "overlap": (0.0, 1.0),
-    "matmul": (0.3, 1.0),
     "expert": (0.1, 1.0),
     "native": (0.35, 0.75),
 }
@@ -163,7 +157,7 @@ ROUNDS = 10
 
 def fit_throughput(cases: list[Case]) -> Params:
     stacks = sorted({case[2] for case in cases})
-    p: Params = {"kernel_s": 5e-6, "attention": 0.6, "overlap": 0.7, "matmul": 0.8, "expert": 0.7, "native": 0.5}
+    p: Params = {"kernel_s": 5e-6, "attention": 0.6, "overlap": 0.7, "expert": 0.7, "native": 0.5}
     p.update({f"stack:{s}": 0.8 for s in stacks})
     bounds = {**BOUNDS, **{f"stack:{s}": (0.2, 1.0) for s in stacks}}
     for _ in range(ROUNDS):
@@ -185,7 +179,7 @@ def fit_reserve() -> float:
 
 
 def _errors(cases: list[Case], p: Params, split: str) -> tuple[int, float, float]:
-    errors = [_predict(c, p) / c[6] - 1.0 for c in cases if c[1] == split]
+    errors = [_predict(c, p) / c[5] - 1.0 for c in cases if c[1] == split]
     if not errors:
         return 0, math.nan, math.nan
     return len(errors), statistics.median(abs(e) for e in errors), max(errors, key=abs)
@@ -215,8 +209,6 @@ def render(
         '"""PyTorch\'s caching allocator holds this fraction above its allocated peak (reserved / allocated - 1): the',
         'median over the fit rows measured as max_memory_reserved."""',
         "",
-        f"MATMUL_EFFICIENCY = {p['matmul']:.4f}",
-        '"""Achievable fraction of dense peak for large GEMMs on GPUs without a published measurement."""',
         f"KERNEL_S = {p['kernel_s']:.4g}",
         '"""Fixed time per kernel (launch and tail), seconds."""',
         f"ATTENTION = {p['attention']:.4f}",
@@ -259,7 +251,7 @@ def main(argv: list[str] | None = None) -> int:
     cases = _cases()
     fit_cases = [c for c in cases if c[1] == "fit"]
     p = fit_throughput(fit_cases)
-    ratios = sorted(c[6] / _predict(c, p) for c in fit_cases)
+    ratios = sorted(c[5] / _predict(c, p) for c in fit_cases)
     low, high = ratios[len(ratios) // 10], ratios[(9 * len(ratios)) // 10]
     searched = search_ratios(p)
     search_low, search_high = searched[len(searched) // 10], searched[(9 * len(searched)) // 10]

@@ -16,7 +16,6 @@ import argparse
 import statistics
 
 from flopcheck.answers import accuracy, throughput
-from flopcheck.core import fitted
 from scripts.calibrate import search_rows, searched_best
 
 
@@ -26,7 +25,7 @@ def main() -> None:
     every = parser.parse_args().rows
     ratios: list[float] = []
     for row, gpu in search_rows():
-        best = searched_best(row, gpu, throughput.efficiency, fitted.MATMUL_EFFICIENCY)
+        best = searched_best(row, gpu, throughput.efficiency)
         if best is None:
             continue
         searched = best.tokens_per_s / row.gpus / row.tokens_per_s_per_gpu

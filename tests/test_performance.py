@@ -6,6 +6,7 @@ Against measurements: ``flopcheck accuracy`` (data/throughput-measured.yaml); he
 from __future__ import annotations
 
 import math
+import statistics
 from dataclasses import replace
 
 import pytest
@@ -148,3 +149,17 @@ def test_explain_names_the_efficiencies_a_prediction_rests_on(cli: RunCli) -> No
     assert "Hopper-native" in cli(*megatron, "--json").json()["compute"]["prediction_basis"]
     given = cli("fits", "llama-2-7b", "--gpu", "h100", "--tokens", "1B", "--mfu", "0.4", "--json").json()["compute"]
     assert given["prediction_basis"] is None
+
+
+def test_gemm_efficiency_is_measured_or_the_median_of_its_class() -> None:
+    # bf16 torch.mm at the best shape (mag-/gpu_benchmark, 93322b7f): RTX 3090 78.0 TFLOP/s over its 71 dense
+    # FP32-accumulate peak, A6000 131.2 over 154.8; a card nobody measured takes the median of its class
+    gpus = catalog.gpus()
+    assert throughput.matmul_efficiency(gpus.get("rtx-3090")) == pytest.approx(78.0 / 71)
+    assert throughput.matmul_efficiency(gpus.get("rtx-a6000")) == pytest.approx(131.2 / 154.8)
+    geforce = sorted(throughput.MATMUL_EFFICIENCY[k] for k in throughput.GEFORCE)
+    others = sorted(v for k, v in throughput.MATMUL_EFFICIENCY.items() if k not in throughput.GEFORCE)
+    assert all("GeForce" in gpus.get(k).name for k in throughput.GEFORCE)
+    assert not any("GeForce" in gpus.get(k).name for k in throughput.MATMUL_EFFICIENCY if k not in throughput.GEFORCE)
+    assert throughput.matmul_efficiency(gpus.get("rtx-4070-ti")) == pytest.approx(geforce[len(geforce) // 2])
+    assert throughput.matmul_efficiency(gpus.get("v100-sxm2-32gb")) == pytest.approx(statistics.median(others))

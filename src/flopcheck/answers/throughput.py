@@ -48,7 +48,32 @@ MATMUL_EFFICIENCY: dict[str, float] = {
     "rtx-3060-12gb": 25.47 / 25.5,  # 1 run; the 8 and 12 GB cards share the name and the 28 SMs
     "rtx-4060-ti-16gb": 44.74 / 44.1,  # median of 3 runs, 42.7-47.8; the 8 and 16 GB cards share the 34 SMs
 }
-"""GPUs without a published measurement use ``fitted.MATMUL_EFFICIENCY``."""
+"""GPUs without a published measurement use ``unmeasured_matmul_efficiency``."""
+
+
+GEFORCE = ("rtx-3060-12gb", "rtx-3080", "rtx-3090", "rtx-4060-ti-16gb", "rtx-4090", "rtx-5080", "rtx-5090")
+"""The GeForce cards among the measured ones."""
+
+
+def _median(values: list[float]) -> float:
+    ordered, middle = sorted(values), len(values) // 2
+    return ordered[middle] if len(values) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
+
+
+GEFORCE_MATMUL_EFFICIENCY = _median([MATMUL_EFFICIENCY[k] for k in GEFORCE])
+"""For a GeForce card without a measurement: the median of the measured GeForce cards (1.08: they run above the
+rated boost clock their peaks are computed at)."""
+OTHER_MATMUL_EFFICIENCY = _median([v for k, v in MATMUL_EFFICIENCY.items() if k not in GEFORCE])
+"""For any other accelerator without a measurement: the median of the other measured ones (0.78)."""
+
+
+def matmul_efficiency(gpu: GpuSpec) -> float:
+    """The GPU's best GEMM fraction of dense peak: its published measurement, else the median of its class
+    (GeForce or not, by the catalog name)."""
+    if gpu.id in MATMUL_EFFICIENCY:
+        return MATMUL_EFFICIENCY[gpu.id]
+    return GEFORCE_MATMUL_EFFICIENCY if "GeForce" in gpu.name else OTHER_MATMUL_EFFICIENCY
+
 
 ATTENTION_PEAK: dict[str, float] = {
     # The best fraction of dense peak a fused attention kernel reaches, by chip. FlashAttention-2 (Dao 2023,
@@ -68,7 +93,7 @@ REFERENCE_CHIP = "GA100"
 def _per_gemm(gpu: GpuSpec) -> float:
     """1 / (the GPU's best GEMM fraction × the reference chip's attention-to-GEMM ratio)."""
     reference = ATTENTION_PEAK[REFERENCE_CHIP] / MATMUL_EFFICIENCY["a100-sxm-80gb"]
-    return 1.0 / (MATMUL_EFFICIENCY.get(gpu.id, fitted.MATMUL_EFFICIENCY) * reference)
+    return 1.0 / (matmul_efficiency(gpu) * reference)
 
 
 def attention_ratio(gpu: GpuSpec) -> float:
@@ -150,7 +175,7 @@ def machine(
     return Machine(
         peak_flop_per_s=peak,
         memory_bw=bandwidth,
-        matmul_efficiency=MATMUL_EFFICIENCY.get(gpu.id, fitted.MATMUL_EFFICIENCY),
+        matmul_efficiency=matmul_efficiency(gpu),
         link_bw=link,
         network_bw=network,
         gpus_per_node=gpus_per_node or per_node,
@@ -226,7 +251,7 @@ def basis(gpu: GpuSpec, the_machine: Machine, stack: str) -> str:
     """In words, the efficiencies a prediction rests on and where each comes from (for --explain)."""
     eff = efficiency(stack)
     matmul = the_machine.matmul_efficiency
-    where = "published best matmul, ml-engineering" if gpu.id in MATMUL_EFFICIENCY else "fitted"
+    where = "published best matmul" if gpu.id in MATMUL_EFFICIENCY else "no measurement: the median of its class"
     attention = matmul * eff.stack * attention_efficiency(the_machine, eff)
     chip = _chip(gpu)
     if the_machine.native_attention_ratio * eff.native_attention > the_machine.attention_ratio:

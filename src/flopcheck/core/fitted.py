@@ -14,8 +14,6 @@ ALLOCATOR_RESERVE = 0.0531
 """PyTorch's caching allocator holds this fraction above its allocated peak (reserved / allocated - 1): the
 median over the fit rows measured as max_memory_reserved."""
 
-MATMUL_EFFICIENCY = 1.0000
-"""Achievable fraction of dense peak for large GEMMs on GPUs without a published measurement."""
 KERNEL_S = 2.814e-05
 """Fixed time per kernel (launch and tail), seconds."""
 ATTENTION = 0.6074
