@@ -202,6 +202,8 @@ def test_single_entries(cli: RunCli) -> None:
     [
         (["fits", "gpt2-xxl", "--gpu", "rtx4070ti"], "unknown model 'gpt2-xxl'; did you mean gpt2-xl"),
         (["fits", "gpt2", "--gpu", "rtx4070"], "unknown gpu 'rtx4070'; did you mean rtx-4070-ti"),
+        (["fits", "gpt2", "--gpu", "h100", "--stack", "neox"], "did you mean 'gpt-neox'?"),
+        (["fits", "gpt2", "--gpu", "h100", "--recompute", "ful"], "did you mean 'full'?"),
         (["fits", "gpt2", "--gpu", "h100", "--tokens", "10X"], "cannot read --tokens '10X'"),
         (["fits", "gpt2", "--gpu", "h100", "--tokens", "0"], "--tokens must be greater than zero"),
         (["fits", "gpt2", "--gpu", "h100", "--tokens", "-1B"], "--tokens must be greater than zero"),

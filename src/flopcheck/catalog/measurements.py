@@ -29,7 +29,17 @@ Flag = Annotated[bool, Field(strict=True)]
 
 Split = Literal["fit", "holdout"]
 Stack = Literal[
-    "hf", "torchtune", "unsloth", "litgpt", "torchtitan", "megatron", "deepspeed", "nanogpt", "foundry", "other"
+    "hf",
+    "torchtune",
+    "unsloth",
+    "litgpt",
+    "torchtitan",
+    "megatron",
+    "deepspeed",
+    "gpt-neox",
+    "nanogpt",
+    "foundry",
+    "other",
 ]
 Method = Literal["pretrain", "full", "lora", "qlora"]
 Target = Literal["q", "k", "v", "o", "mlp"]

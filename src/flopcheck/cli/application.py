@@ -251,12 +251,26 @@ def _answer(args: list[str], debug: bool) -> int:
         return _fail(f"{exc.filename}: {exc.strerror or exc}", ExitStatus.BAD_INPUT, debug)
     except Exception as exc:
         if _is_usage_error(exc):
-            message = " ".join(str(exc.format_message()).split())  # type: ignore[attr-defined]
+            message = _suggest(" ".join(str(exc.format_message()).split()))  # type: ignore[attr-defined]
             if not message:  # `flopcheck` alone: the help was printed, and that says it all
                 return ExitStatus.BAD_INPUT
             return _fail(message, ExitStatus.BAD_INPUT, debug)
         return _internal(exc, debug)
     return status if isinstance(status, int) else ExitStatus.OK
+
+
+def _suggest(message: str) -> str:
+    """A choice error with "did you mean" added: ``'neox' is not one of 'hf', 'gpt-neox', …``."""
+    import difflib
+    import re
+
+    message = message.replace("Value error, ", "")
+    found = re.search(r"'([^']*)' is not one of ((?:'[^']*'(?:, )?)+)", message)
+    if found is None:
+        return message
+    value, choices = found.group(1), re.findall(r"'([^']*)'", found.group(2))
+    close = [c for c in choices if value and value.lower() in c.lower()] or difflib.get_close_matches(value, choices, 1)
+    return f"{message.rstrip('.')}; did you mean {close[0]!r}?" if close else message
 
 
 def _internal(exc: BaseException, debug: bool) -> int:

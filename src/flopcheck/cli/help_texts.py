@@ -94,7 +94,7 @@ GENERIC = {
     "optimizer": "Optimizer (default: adamw).",
     "recompute": (
         "Activation recomputation; full costs one more forward pass (default: none; full for QLoRA with --stack hf, "
-        "as PEFT does)."
+        "as PEFT does, and for every fine-tune with --stack unsloth)."
     ),
     "zero": "ZeRO stage over the GPUs; 3 = FSDP full shard (default: 0, or what --offload needs).",
     "offload": "Offload to host RAM; optimizer needs --zero 1+, all needs --zero 3 (default: none).",

@@ -102,6 +102,8 @@ class Efficiency:
     pipeline_engine: bool = False
     """Not fitted: the stack pipelines with DeepSpeed's ``PipelineEngine``, which reduces data-parallel gradients
     after the whole schedule (``comm.deepspeed_pipeline_tail_s``)."""
+    pipeline_module: bool = False
+    """Not fitted: the engine runs even without pipeline parallelism (a one-stage ``PipelineModule``)."""
 
 
 @frozen_dataclass
@@ -304,7 +306,7 @@ def step_time(run: Run, machine: Machine, eff: Efficiency) -> StepTime:
     passes = run.grad_accum + parallel.bubble_fraction(lay.pp, lay.vp, run.grad_accum) * run.grad_accum
     compute_s = passes * micro_s
     exposed = max(comm_s - eff.overlap * compute_s, (1.0 - eff.overlap) * comm_s)
-    if eff.pipeline_engine and lay.pp > 1 and run.zero < 3:
+    if eff.pipeline_engine and (lay.pp > 1 or eff.pipeline_module) and run.zero < 3:
         grad_bytes = 2.0 if machine.fp16 else run.grad_bytes
         tied = float(run.shape.vocab_size or 0) * run.shape.d_model / lay.tp if run.shape.tied_embeddings else 0.0
         exposed = comm.deepspeed_pipeline_tail_s(trainable, grad_bytes, tied * grad_bytes, dp, run.zero, link, links)

@@ -65,6 +65,9 @@ class Stack:
     """Pipeline parallelism runs in DeepSpeed's ``PipelineEngine`` (Megatron-DeepSpeed, DeepSpeed's own pipeline):
     data-parallel gradients are reduced after the schedule, not behind the backward pass
     (``communication.deepspeed_pipeline_tail_s``). Megatron-LM and NeMo overlap them."""
+    pipeline_module: bool = False
+    """The model is a DeepSpeed ``PipelineModule`` even on one stage, so ``pipeline_engine`` holds without pipeline
+    parallelism too (GPT-NeoX: ``is_pipe_parallel = pipe_parallel_size >= 1``)."""
 
     finetune_seq_len: int | None = None
     """Tokens per sample a fine-tune truncates to when none is given (its ``source`` says where that comes from);
@@ -177,6 +180,22 @@ STACKS: dict[str, Stack] = {
             "parallelism DeepSpeed's PipelineEngine (Megatron-DeepSpeed: BLOOM, MT-NLG), whose TrainSchedule reduces "
             "gradients after the last backward pass (deepspeed/runtime/pipe/schedule.py)",
             pipeline_engine=True,
+        ),
+        Stack(
+            "gpt-neox",
+            "GPT-NeoX (Megatron on DeepSpeed)",
+            Attention.FLASH,
+            Loss.CHUNKED,
+            compiled=False,
+            upcast_unquantized=False,
+            source="GPT-NeoX: Megatron-LM layers on DeepSpeed, vocab-parallel cross-entropy (mpu), TorchScript "
+            "bias-GeLU and fused masked softmax but no torch.compile; pipe_parallel_size >= 1 (the default configs' 1) "
+            "builds a PipelineModule and trains through DeepSpeed's PipelineEngine "
+            "(megatron/neox_arguments/arguments.py: is_pipe_parallel = pipe_parallel_size >= 1; megatron/training.py "
+            "train_step_pipe), which reduces "
+            "gradients only after its schedule",
+            pipeline_engine=True,
+            pipeline_module=True,
         ),
         Stack(
             "nanogpt",
