@@ -14,7 +14,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from scripts import calibrate
 
-from flopcheck.answers import accuracy, accuracy_report, throughput
+from flopcheck.answers import accuracy, accuracy_report, gemm, throughput
 from flopcheck.catalog import measurements
 from flopcheck.catalog import store as catalog
 from flopcheck.catalog.entries import Precision
@@ -155,14 +155,14 @@ def test_gemm_efficiency_is_measured_or_the_median_of_its_class() -> None:
     # bf16 torch.mm at the best shape (mag-/gpu_benchmark, 93322b7f): RTX 3090 78.0 TFLOP/s over its 71 dense
     # FP32-accumulate peak, A6000 131.2 over 154.8; a card nobody measured takes the median of its class
     gpus = catalog.gpus()
-    assert throughput.matmul_efficiency(gpus.get("rtx-3090")) == pytest.approx(78.0 / 71)
-    assert throughput.matmul_efficiency(gpus.get("rtx-a6000")) == pytest.approx(131.2 / 154.8)
-    geforce = sorted(throughput.MATMUL_EFFICIENCY[k] for k in throughput.GEFORCE)
-    others = sorted(v for k, v in throughput.MATMUL_EFFICIENCY.items() if k not in throughput.GEFORCE)
-    assert all("GeForce" in gpus.get(k).name for k in throughput.GEFORCE)
-    assert not any("GeForce" in gpus.get(k).name for k in throughput.MATMUL_EFFICIENCY if k not in throughput.GEFORCE)
-    assert throughput.matmul_efficiency(gpus.get("rtx-4070-ti")) == pytest.approx(geforce[len(geforce) // 2])
-    assert throughput.matmul_efficiency(gpus.get("v100-sxm2-32gb")) == pytest.approx(statistics.median(others))
+    assert gemm.matmul_efficiency(gpus.get("rtx-3090")) == pytest.approx(78.0 / 71)
+    assert gemm.matmul_efficiency(gpus.get("rtx-a6000")) == pytest.approx(131.2 / 154.8)
+    geforce = sorted(gemm.MATMUL_EFFICIENCY[k] for k in gemm.GEFORCE)
+    others = sorted(v for k, v in gemm.MATMUL_EFFICIENCY.items() if k not in gemm.GEFORCE)
+    assert all("GeForce" in gpus.get(k).name for k in gemm.GEFORCE)
+    assert not any("GeForce" in gpus.get(k).name for k in gemm.MATMUL_EFFICIENCY if k not in gemm.GEFORCE)
+    assert gemm.matmul_efficiency(gpus.get("rtx-4070-ti")) == pytest.approx(geforce[len(geforce) // 2])
+    assert gemm.matmul_efficiency(gpus.get("v100-sxm2-32gb")) == pytest.approx(statistics.median(others))
 
 
 def test_gpt_neox_reduces_gradients_after_its_one_stage_pipeline() -> None:

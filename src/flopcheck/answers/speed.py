@@ -96,7 +96,7 @@ def rate(model: ModelRef, gpu: GpuSpec, settings: Settings, resolved: Resolved, 
         prediction.tokens_per_s,
         prediction.step.step_s,
         batch,
-        throughput.basis(gpu, machine, resolved.stack.id),
+        throughput.basis(gpu, machine, resolved.stack.id, resolve_precision(gpu, settings.precision)),
     )
 
 

@@ -3,6 +3,7 @@ model's inputs, the step time, MFU and the range the model's measured errors giv
 
 from __future__ import annotations
 
+from flopcheck.answers.gemm import MATMUL_EFFICIENCY, matmul_efficiency, measured
 from flopcheck.catalog.entries import GpuSpec, Precision
 from flopcheck.core import fitted, memory
 from flopcheck.core.activations import loss_bytes_per_logit
@@ -10,70 +11,6 @@ from flopcheck.core.frozen import frozen_dataclass
 from flopcheck.core.memory import Finetune, Offload, Optimizer, TrainPrecision
 from flopcheck.core.performance import Efficiency, Machine, Run, StepTime, attention_efficiency, step_time
 from flopcheck.core.stacks import STACKS
-
-MATMUL_EFFICIENCY: dict[str, float] = {
-    # Maximum achievable BF16 matmul over dense peak, brute-force shape search (Stas Bekman, ml-engineering,
-    # compute/accelerator/README.md, "Maximum Achievable Matmul FLOPS comparison table").
-    "a100-sxm-40gb": 271.2 / 312,
-    "a100-sxm-80gb": 271.2 / 312,
-    "a100-pcie-40gb": 252.9 / 312,
-    "a100-pcie-80gb": 252.9 / 312,
-    "h100-sxm": 794.5 / 989,
-    "h200-sxm": 794.5 / 989,  # "H200 is the same"
-    "b200": 1745.0 / 2250,
-    "gb200-gpu": 1822.0 / 2500,
-    "mi300x": 668.4 / 1300,
-    "mi325x": 784.9 / 1300,
-    "mi355x": 1565.0 / 2300,
-    "gaudi-2": 418.7 / 432,
-    "gaudi-3": 1243.0 / 1677,
-    # The same search, bf16 torch.mm, fastest iteration of the best shape (mag-/gpu_benchmark README "Stats", commit
-    # 93322b7f, a fork of Stas Bekman's mamf-finder; its A100 SXM 267.9 and H100 SXM 821.2 are within 3 % of the
-    # table above), over the catalog's dense FP32-accumulate peaks. GeForce cards beat the peak: bf16 MMA accumulates
-    # in fp32 only, so the excess is their boost clock running above the rated one the peak is computed at.
-    "rtx-3090": 78.0 / 71,
-    "rtx-4090": 178.8 / 165.2,
-    "rtx-a6000": 131.2 / 154.8,
-    "rtx-6000-ada": 278.5 / 364.2,
-    "l40s": 252.0 / 362.05,
-    "l4": 91.4 / 121,
-    # Cards that search did not run: bf16 torch.mm of square matrices 1024-10240, the best size's mean over 30
-    # back-to-back products (zzc0721/torch-performance-test-data database.md, commit 9d828276: submitted runs of its
-    # test.py). Its 3090 (76.3-76.7 TFLOP/s, 3 runs), 4090 (162-173, 6 runs), A6000 (123.3) and L40S (269.2) runs are
-    # within 10 % of the search above; its L4 run (70.9) is 22 % below it (a 72 W card, likely throttled sustained).
-    "rtx-5090": 238.0 / 209.5,  # median of 4 runs, 221.7-242.2
-    "rtx-5080": 102.9 / 112.6,  # 1 run
-    "rtx-3080": 64.7 / 59.5,  # the 10GB card's run (a second run's bf16, 24.9 below its own fp16 53.4, is left out)
-    # Runs submitted as that repository's issues after that commit (#131; #130, #145 with database.md's 16GB run):
-    "rtx-3060-12gb": 25.47 / 25.5,  # 1 run; the 8 and 12 GB cards share the name and the 28 SMs
-    "rtx-4060-ti-16gb": 44.74 / 44.1,  # median of 3 runs, 42.7-47.8; the 8 and 16 GB cards share the 34 SMs
-}
-"""GPUs without a published measurement use ``unmeasured_matmul_efficiency``."""
-
-
-GEFORCE = ("rtx-3060-12gb", "rtx-3080", "rtx-3090", "rtx-4060-ti-16gb", "rtx-4090", "rtx-5080", "rtx-5090")
-"""The GeForce cards among the measured ones."""
-
-
-def _median(values: list[float]) -> float:
-    ordered, middle = sorted(values), len(values) // 2
-    return ordered[middle] if len(values) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
-
-
-GEFORCE_MATMUL_EFFICIENCY = _median([MATMUL_EFFICIENCY[k] for k in GEFORCE])
-"""For a GeForce card without a measurement: the median of the measured GeForce cards (1.08: they run above the
-rated boost clock their peaks are computed at)."""
-OTHER_MATMUL_EFFICIENCY = _median([v for k, v in MATMUL_EFFICIENCY.items() if k not in GEFORCE])
-"""For any other accelerator without a measurement: the median of the other measured ones (0.78)."""
-
-
-def matmul_efficiency(gpu: GpuSpec) -> float:
-    """The GPU's best GEMM fraction of dense peak: its published measurement, else the median of its class
-    (GeForce or not, by the catalog name)."""
-    if gpu.id in MATMUL_EFFICIENCY:
-        return MATMUL_EFFICIENCY[gpu.id]
-    return GEFORCE_MATMUL_EFFICIENCY if "GeForce" in gpu.name else OTHER_MATMUL_EFFICIENCY
-
 
 ATTENTION_PEAK: dict[str, float] = {
     # The best fraction of dense peak a fused attention kernel reaches, by chip. FlashAttention-2 (Dao 2023,
@@ -175,7 +112,7 @@ def machine(
     return Machine(
         peak_flop_per_s=peak,
         memory_bw=bandwidth,
-        matmul_efficiency=matmul_efficiency(gpu),
+        matmul_efficiency=matmul_efficiency(gpu, precision),
         link_bw=link,
         network_bw=network,
         gpus_per_node=gpus_per_node or per_node,
@@ -248,11 +185,14 @@ def efficiency(stack: str) -> Efficiency:
     )
 
 
-def basis(gpu: GpuSpec, the_machine: Machine, stack: str) -> str:
-    """In words, the efficiencies a prediction rests on and where each comes from (for --explain)."""
+def basis(gpu: GpuSpec, the_machine: Machine, stack: str, precision: Precision = Precision.BF16) -> str:
+    """In words, the efficiencies a prediction rests on and where each comes from (for --explain): the GEMM
+    fraction at ``precision`` (fp32 and tf32 have their own, 16- and 8-bit precisions bf16's)."""
     eff = efficiency(stack)
     matmul = the_machine.matmul_efficiency
-    where = "published best matmul" if gpu.id in MATMUL_EFFICIENCY else "no measurement: the median of its class"
+    at = precision.value if precision in (Precision.FP32, Precision.TF32) else "bf16"
+    known = measured(gpu, precision)
+    where = f"published best matmul, {at}" if known else f"no {at} measurement: the median of its class"
     attention = matmul * eff.stack * attention_efficiency(the_machine, eff)
     chip = _chip(gpu)
     if the_machine.native_attention_ratio * eff.native_attention > the_machine.attention_ratio:
