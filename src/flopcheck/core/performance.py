@@ -58,7 +58,8 @@ class Machine:
     memory_bw: float
     """HBM/GDDR bytes per second."""
     matmul_efficiency: float
-    """The largest fraction of peak a big GEMM reaches on this GPU."""
+    """The largest fraction of peak a big GEMM reaches on this GPU at the compute precision (plain fp32 on CUDA
+    cores reaches a smaller one than the tensor-core precisions: ``answers.gemm``)."""
     link_bw: float
     """Bytes per second per GPU for collectives inside a node (NVLink, or PCIe)."""
     network_bw: float
