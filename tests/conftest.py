@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
 import pytest
 from hypothesis import settings
 
+from flopcheck.catalog import store as catalog
 from flopcheck.cli import main
 
 # CI runs the property and fuzz tests derandomized, so a gate never fails on a case it has not seen before;
@@ -34,14 +35,18 @@ RunCli = Callable[..., Run]
 
 
 @pytest.fixture(autouse=True)
-def _plain_terminal(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> None:
-    """Tests see what a pipe sees: fixed width, no colour forced either way, and no user defaults file."""
+def _plain_terminal(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Tests see what a pipe sees: fixed width, no colour forced either way, no user defaults file, and the
+    packaged catalogs (a --catalog file one test merges in for the process is dropped after it)."""
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path_factory.mktemp("config")))
     monkeypatch.delenv("FLOPCHECK_CONFIG", raising=False)
+    monkeypatch.delenv("FLOPCHECK_CATALOG", raising=False)
     for name in ("FORCE_COLOR", "NO_COLOR", "FLOPCHECK_DEBUG", "TTY_COMPATIBLE", "TTY_INTERACTIVE"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("COLUMNS", "100")
     monkeypatch.setenv("TERM", "xterm-256color")
+    yield
+    catalog.use_files([])
 
 
 @pytest.fixture

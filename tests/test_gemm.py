@@ -14,12 +14,6 @@ from flopcheck.catalog.entries import Precision
 from flopcheck.core.performance import step_time
 
 
-@pytest.fixture(autouse=True)
-def _packaged_catalogs() -> None:
-    """The packaged catalogs, whatever user files a CLI test before this one merged in for the process."""
-    catalog.use_files([])
-
-
 def test_fp32_and_tf32_fractions_are_the_published_runs_over_the_catalog_peaks() -> None:
     # zzc0721/torch-performance-test-data database.md at commit 9d828276, torch.mm at the best square size:
     # RTX 3090 fp32 24.46, 24.84, 24.79 TFLOP/s (allow_tf32 False); RTX 3080 10GB fp32 21.07, tf32 32.03;
