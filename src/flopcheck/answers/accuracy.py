@@ -17,7 +17,7 @@ from flopcheck.core import memory, quantized, sharding
 from flopcheck.core.activations import Attention, Loss
 from flopcheck.core.layout import Layout
 from flopcheck.core.memory import Finetune, Offload, Optimizer, Recompute, TrainPrecision
-from flopcheck.core.performance import Efficiency, Machine, Run, step_time
+from flopcheck.core.performance import Efficiency, Machine, Run, residual_element_bytes, step_time
 from flopcheck.core.stacks import STACKS
 
 Measurement = MemoryMeasurement | ThroughputMeasurement
@@ -243,7 +243,16 @@ def case(row: ThroughputMeasurement, gpu: GpuSpec) -> tuple[Run, Machine]:
 
 def _run(row: ThroughputMeasurement, cfg: memory.Config, params: int) -> Run:
     trainable = memory.estimate(params, shape(row), cfg).trainable_params
-    return throughput.run(shape(row), params, trainable, cfg, row.global_batch)
+    the_run = throughput.run(shape(row), params, trainable, cfg, row.global_batch)
+    residual = residual_element_bytes(_autocast_fp32_weights(row), the_run.element_bytes)
+    return replace(the_run, residual_bytes=residual)
+
+
+def _autocast_fp32_weights(row: Measurement) -> bool:
+    """The run kept fp32 weights under PyTorch autocast, as the row's notes state it (the schema has no field for
+    it): its residual stream is fp32 (``performance.residual_element_bytes``)."""
+    notes = row.notes.lower()
+    return "autocast" in notes and "fp32 weights" in notes
 
 
 def tuned_vp(n_layer: int, pp: int) -> list[int]:

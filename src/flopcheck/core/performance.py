@@ -132,6 +132,9 @@ class Run:
     optimizer_bytes_per_param: float = 30.0
     """Bytes the optimizer step reads and writes per trained parameter (AdamW with an fp32 master: ~30)."""
     loss_bytes_per_logit: float = 14.0
+    residual_bytes: float = 0.0
+    """Bytes per element of the residual stream (0: ``element_bytes``). PyTorch autocast over fp32 weights keeps it
+    fp32 (``residual_element_bytes``)."""
     layout: Layout = field(default_factory=Layout)
     """Model parallelism; ``gpus`` is then the data-parallel replicas and ``grad_accum`` the micro-batches each
     pipeline runs per step."""
@@ -220,7 +223,11 @@ def _micro(run: Run, machine: Machine, eff: Efficiency, links: comm.Links, dp: i
     attention_s = layers * attn_forward * attn_passes / attn_rate
 
     replicated = 1.0 / t if lay.sp else 1.0  # norms and residuals: whole on every rank unless sequence-parallel
-    per_token = ((8.0 if run.compiled else 16.0) * h * replicated) + (2.0 if run.compiled else 3.0) * ff
+    # the norms' and residual adds' elements: half of them the residual stream itself, half the 16-bit branch inputs
+    # and outputs (the norms' outputs, the projections' results)
+    wide = (run.residual_bytes or e) / e
+    per_token = (8.0 if run.compiled else 16.0) * h * replicated * (1.0 + wide) / 2.0
+    per_token += (2.0 if run.compiled else 3.0) * ff
     traffic = layers * e * m * per_token * (3.0 + recompute_forward)
     if not flash:
         heads = float(shape.n_head) / t
@@ -325,3 +332,16 @@ def step_time(run: Run, machine: Machine, eff: Efficiency) -> StepTime:
         step_s=step_s,
         tokens_per_s=tokens / step_s,
     )
+
+
+def residual_element_bytes(autocast_fp32_weights: bool, element_bytes: float) -> float:
+    """Bytes per residual-stream element. Under PyTorch autocast over fp32 parameters (``torch.amp``'s own recipe:
+    the model stays fp32, autocast casts the GEMM operands) the stream stays fp32: an embedding lookup is not on
+    autocast's lists, and "ops not listed ... do not go through autocasting. They run in the type defined by their
+    inputs", so it returns its fp32 weight's rows and the residual add of that stream and a 16-bit branch output
+    promotes to fp32; ``layer_norm`` is on the list of "CUDA Ops that can autocast to float32" (PyTorch docs,
+    "Automatic Mixed Precision package - torch.amp", Autocast Op Reference, 2.0/2.1). So the stream is 4 bytes,
+    not the 2 of the GEMM operands, from the embedding to the final norm: nanoGPT's ``train.py`` and
+    languini-kitchen's ``throughput_utils.throughput_test`` run their models this way. 16-bit weights
+    (Megatron-LM, llm.c, FSDP's ``param_dtype``) keep it 16-bit."""
+    return 4.0 if autocast_fp32_weights and element_bytes < 4.0 else element_bytes
