@@ -69,6 +69,7 @@ def _efficiency(p: Params, stack: str) -> Efficiency:
         native_attention=p["native"] if throughput.native_kernels(stack) else 0.0,
         pipeline_engine=(preset := STACKS.get(stack)) is not None and preset.pipeline_engine,
         pipeline_module=preset is not None and preset.pipeline_module,
+        head_copies=preset is not None and preset.head_copies,
     )
 
 

@@ -186,7 +186,7 @@ def test_autocast_over_fp32_weights_keeps_an_fp32_residual_stream() -> None:
     # fp32 (torch.amp docs, Autocast Op Reference), so with fp32 weights the residual stream is 4 bytes an element.
     # Languini's GPT small on one A100 80GB under fp16 autocast with fp32 weights ran 485.1 ms a step at batch 128
     # (languini-kitchen throughput_results.csv, bb7afb4c): the fp32 stream moves the prediction towards it
-    from flopcheck.core.performance import residual_element_bytes
+    from flopcheck.core.eager import residual_element_bytes
 
     assert residual_element_bytes(True, 2.0) == 4.0
     assert residual_element_bytes(False, 2.0) == 2.0 and residual_element_bytes(True, 4.0) == 4.0
@@ -197,3 +197,40 @@ def test_autocast_over_fp32_weights_keeps_an_fp32_residual_stream() -> None:
     eff = throughput.efficiency(row.stack)
     wide, narrow = step_time(run, machine, eff), step_time(replace(run, residual_bytes=0.0), machine, eff)
     assert narrow.step_s < wide.step_s < 0.4851
+
+
+def test_the_default_foreach_adam_streams_more_than_the_fused_kernel() -> None:
+    # torch.optim.Adam on CUDA defaults to foreach: _multi_tensor_adam's lerp_, mul_, addcmul_, sqrt, div_, add_ and
+    # addcdiv_ each pass over memory (12 + 8 + 12 + 8 + 8 + 8 + 16 bytes per fp32 parameter); fused reads four fp32
+    # tensors and writes three (28). Languini's GPT large on one RTX 3090 (batch 4, torch.optim.Adam, GradScaler)
+    # ran 290.2 ms a step (languini-kitchen throughput_results.csv, bb7afb4c)
+    from flopcheck.core import eager
+
+    assert eager.foreach_adam_bytes(False, False) == 12 + 8 + 12 + 8 + 8 + 8 + 16 > 7 * 4
+    assert eager.foreach_adam_bytes(True, True) == 72 + 8 + 8
+    row = next(r for r in measurements.throughput_measurements() if r.id == "languini-gpt-large-1x3090-b4")
+    assert row.tokens_per_s_per_gpu == pytest.approx(4 * 512 / 0.2902, rel=0.01)
+    run, machine = accuracy.case(row, catalog.gpus().get("rtx-3090"))
+    assert run.optimizer_bytes_per_param == 80.0
+    eff = throughput.efficiency(row.stack)
+    fused = step_time(replace(run, optimizer_bytes_per_param=28.0), machine, eff)
+    assert fused.step_s < step_time(run, machine, eff).step_s < 0.2902
+
+
+def test_eager_attention_copies_its_heads_outside_megatron_layouts() -> None:
+    # PyTorch's [b, s, h, d] code reshapes the transposed heads for bmm (a copy) and copies the output back with
+    # transpose(1, 2).contiguous(); Megatron's [s, b, h] layout views them. Languini's GPT small on one RTX 3090 ran
+    # 314.1 ms a step at batch 34 (languini-kitchen throughput_results.csv, bb7afb4c)
+    from flopcheck.core.eager import head_copy_elements
+    from flopcheck.core.stacks import STACKS
+
+    assert head_copy_elements(768.0, 768.0) == 2 * 4 * 768
+    assert STACKS["nanogpt"].head_copies and STACKS["hf"].head_copies
+    assert not any(STACKS[s].head_copies for s in ("megatron", "deepspeed", "gpt-neox"))
+    row = next(r for r in measurements.throughput_measurements() if r.id == "languini-gpt-small-1x3090-b34")
+    assert row.tokens_per_s_per_gpu == pytest.approx(34 * 512 / 0.3141, rel=0.01)
+    run, machine = accuracy.case(row, catalog.gpus().get("rtx-3090"))
+    eff = throughput.efficiency(row.stack)
+    viewed = step_time(run, machine, replace(eff, head_copies=False))
+    assert viewed.memory_s < step_time(run, machine, eff).memory_s
+    assert step_time(run, machine, eff).step_s < 0.3141

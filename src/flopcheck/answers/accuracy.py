@@ -15,9 +15,10 @@ from flopcheck.catalog.measurements import MemoryMeasurement, ThroughputMeasurem
 from flopcheck.core import layout as parallel
 from flopcheck.core import memory, quantized, sharding
 from flopcheck.core.activations import Attention, Loss
+from flopcheck.core.eager import foreach_adam_bytes, residual_element_bytes
 from flopcheck.core.layout import Layout
 from flopcheck.core.memory import Finetune, Offload, Optimizer, Recompute, TrainPrecision
-from flopcheck.core.performance import Efficiency, Machine, Run, residual_element_bytes, step_time
+from flopcheck.core.performance import Efficiency, Machine, Run, step_time
 from flopcheck.core.stacks import STACKS
 
 Measurement = MemoryMeasurement | ThroughputMeasurement
@@ -245,12 +246,25 @@ def _run(row: ThroughputMeasurement, cfg: memory.Config, params: int) -> Run:
     trainable = memory.estimate(params, shape(row), cfg).trainable_params
     the_run = throughput.run(shape(row), params, trainable, cfg, row.global_batch)
     residual = residual_element_bytes(_autocast_fp32_weights(row), the_run.element_bytes)
-    return replace(the_run, residual_bytes=residual)
+    the_run = replace(the_run, residual_bytes=residual)
+    if _foreach_adam(row):
+        notes = row.notes.lower()
+        decay = row.optimizer == "adamw" and "no weight decay" not in notes
+        optimizer = foreach_adam_bytes(decay, "gradscaler" in notes)
+        the_run = replace(the_run, optimizer_bytes_per_param=optimizer)
+    return the_run
+
+
+def _foreach_adam(row: Measurement) -> bool:
+    """The run stepped ``torch.optim.Adam``/``AdamW`` in its default foreach implementation over fp32 parameters,
+    as the row's notes state it (``eager.foreach_adam_bytes``)."""
+    notes = row.notes.lower()
+    return "foreach" in notes and (row.precision == "fp32" or _autocast_fp32_weights(row))
 
 
 def _autocast_fp32_weights(row: Measurement) -> bool:
     """The run kept fp32 weights under PyTorch autocast, as the row's notes state it (the schema has no field for
-    it): its residual stream is fp32 (``performance.residual_element_bytes``)."""
+    it): its residual stream is fp32 (``eager.residual_element_bytes``)."""
     notes = row.notes.lower()
     return "autocast" in notes and "fp32 weights" in notes
 

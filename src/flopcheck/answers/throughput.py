@@ -182,6 +182,7 @@ def efficiency(stack: str) -> Efficiency:
         native_attention=fitted.NATIVE_ATTENTION if native_kernels(stack) else 0.0,
         pipeline_engine=(preset := STACKS.get(stack)) is not None and preset.pipeline_engine,
         pipeline_module=preset is not None and preset.pipeline_module,
+        head_copies=preset is not None and preset.head_copies,
     )
 
 

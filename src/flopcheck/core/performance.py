@@ -10,9 +10,11 @@ Per micro-batch of m = b·s tokens on one GPU, layer by layer:
 - attention core: 4·m·s·d_attn FLOP forward (QKᵀ and the product with V), half of it under a causal fused
   kernel; backward 2.5× the forward (FlashAttention-2 recomputes the scores: Dao 2023, Sec. 3.2), at the rate
   the chip's fused kernels reach (FlashAttention-2 reaches 73 % of peak on A100 but 35 % on H100; Hopper-native
-  kernels more: ``answers.throughput.ATTENTION_PEAK``). Eager attention also moves the s×s scores through memory.
-- memory-bound work: norms, residual adds, rotary embedding, activation functions, the loss over the
-  vocabulary, QLoRA's dequantization, fp8 casts, and the optimizer step; bytes / bandwidth.
+  kernels more: ``answers.throughput.ATTENTION_PEAK``). Eager attention also moves the s×s scores through memory,
+  and in PyTorch's [b, s, h, d] layout copies its heads for the batched matmuls (``eager.head_copy_elements``).
+- memory-bound work: norms, residual adds (an fp32 stream under autocast over fp32 weights), rotary embedding,
+  activation functions, the loss over the vocabulary, QLoRA's dequantization, fp8 casts, and the optimizer step;
+  bytes / bandwidth.
 - recomputation repeats the forward (full) or the attention core (selective).
 - mixture-of-experts: the routed experts' GEMMs at a fitted fraction of the dense rate, one GEMM kernel per local
   expert and weight matrix (Transformer Engine's ``GroupedLinear`` runs a GEMM per group), and the permutation of
@@ -39,6 +41,7 @@ from dataclasses import field
 from flopcheck.core import communication as comm
 from flopcheck.core import layout as parallel
 from flopcheck.core.activations import Attention, eager_score_bytes
+from flopcheck.core.eager import head_copy_elements
 from flopcheck.core.frozen import frozen_dataclass
 from flopcheck.core.layout import Layout
 from flopcheck.core.memory import Shape
@@ -105,6 +108,9 @@ class Efficiency:
     after the whole schedule (``comm.deepspeed_pipeline_tail_s``)."""
     pipeline_module: bool = False
     """Not fitted: the engine runs even without pipeline parallelism (a one-stage ``PipelineModule``)."""
+    head_copies: bool = False
+    """Not fitted: eager attention copies Q, K, V into the batched-matmul layout and its output back
+    (``head_copy_elements``)."""
 
 
 @frozen_dataclass
@@ -134,7 +140,7 @@ class Run:
     loss_bytes_per_logit: float = 14.0
     residual_bytes: float = 0.0
     """Bytes per element of the residual stream (0: ``element_bytes``). PyTorch autocast over fp32 weights keeps it
-    fp32 (``residual_element_bytes``)."""
+    fp32 (``eager.residual_element_bytes``)."""
     layout: Layout = field(default_factory=Layout)
     """Model parallelism; ``gpus`` is then the data-parallel replicas and ``grad_accum`` the micro-batches each
     pipeline runs per step."""
@@ -235,6 +241,9 @@ def _micro(run: Run, machine: Machine, eff: Efficiency, links: comm.Links, dp: i
         # selective recomputation repeats this core: QKᵀ, softmax, its dropout (Korthikanti et al. 2022, Sec. 5)
         per_score = forward * (1.0 + (1.0 if run.recompute in ("full", "selective") else 0.0)) + backward
         traffic += layers * float(run.micro_batch) * heads * (s / c) * s * per_score
+        if eff.head_copies:
+            repeats = 2.0 + (1.0 if run.recompute in ("full", "selective") else 0.0)
+            traffic += layers * e * m * head_copy_elements(q, float(shape.kv_dim) / t) * repeats
     traffic += m * vocab * max(4.0, 2.0 * run.loss_bytes_per_logit)
     if run.quantized:
         traffic += 2.5 * (run.params - shape.embedding_params) / (t * lay.pp) * (2.0 + recompute_forward)
@@ -332,16 +341,3 @@ def step_time(run: Run, machine: Machine, eff: Efficiency) -> StepTime:
         step_s=step_s,
         tokens_per_s=tokens / step_s,
     )
-
-
-def residual_element_bytes(autocast_fp32_weights: bool, element_bytes: float) -> float:
-    """Bytes per residual-stream element. Under PyTorch autocast over fp32 parameters (``torch.amp``'s own recipe:
-    the model stays fp32, autocast casts the GEMM operands) the stream stays fp32: an embedding lookup is not on
-    autocast's lists, and "ops not listed ... do not go through autocasting. They run in the type defined by their
-    inputs", so it returns its fp32 weight's rows and the residual add of that stream and a 16-bit branch output
-    promotes to fp32; ``layer_norm`` is on the list of "CUDA Ops that can autocast to float32" (PyTorch docs,
-    "Automatic Mixed Precision package - torch.amp", Autocast Op Reference, 2.0/2.1). So the stream is 4 bytes,
-    not the 2 of the GEMM operands, from the embedding to the final norm: nanoGPT's ``train.py`` and
-    languini-kitchen's ``throughput_utils.throughput_test`` run their models this way. 16-bit weights
-    (Megatron-LM, llm.c, FSDP's ``param_dtype``) keep it 16-bit."""
-    return 4.0 if autocast_fp32_weights and element_bytes < 4.0 else element_bytes

@@ -68,6 +68,11 @@ class Stack:
     pipeline_module: bool = False
     """The model is a DeepSpeed ``PipelineModule`` even on one stage, so ``pipeline_engine`` holds without pipeline
     parallelism too (GPT-NeoX: ``is_pipe_parallel = pipe_parallel_size >= 1``)."""
+    head_copies: bool = False
+    """Eager attention copies the heads into and out of the batched-matmul layout (``performance.Efficiency``):
+    PyTorch code in the [b, s, h, d] layout (nanoGPT's manual path, transformers' ``eager_attention_forward``,
+    torchtune, LitGPT); Megatron's [s, b, h] layout (Megatron-LM, Megatron-DeepSpeed, GPT-NeoX) views its heads
+    without a copy."""
 
     finetune_seq_len: int | None = None
     """Tokens per sample a fine-tune truncates to when none is given (its ``source`` says where that comes from);
@@ -94,6 +99,7 @@ STACKS: dict[str, Stack] = {
             "(SFTConfig.max_length = 1024, trl/trainer/sft_config.py)",
             checkpoints_quantized=True,
             finetune_seq_len=1024,
+            head_copies=True,
         ),
         Stack(
             "torchtune",
@@ -104,6 +110,7 @@ STACKS: dict[str, Stack] = {
             upcast_unquantized=False,
             source="torchtune: SDPA attention, CEWithChunkedOutputLoss (8 chunks) in the recipe configs, compile off "
             "by default; QLoRA quantizes the adapted linears to NF4 (torchao) and keeps the rest in bf16",
+            head_copies=True,
         ),
         Stack(
             "unsloth",
@@ -117,6 +124,7 @@ STACKS: dict[str, Stack] = {
             "use_gradient_checkpointing = 'unsloth' (unsloth/models/loader.py): a fine-tune checkpoints every layer",
             finetune_seq_len=2048,
             checkpoints_finetune=True,
+            head_copies=True,
         ),
         Stack(
             "litgpt",
@@ -144,6 +152,7 @@ STACKS: dict[str, Stack] = {
             dequant_copies=2,
             holds_last_graph=True,
             softcap_eager=True,
+            head_copies=True,
         ),
         Stack(
             "torchtitan",
@@ -157,6 +166,7 @@ STACKS: dict[str, Stack] = {
             "2025-04); selective recomputation is its per-op policy (selective_ac_option op)",
             op_selective=True,
             compiles_loss=True,
+            head_copies=True,
         ),
         Stack(
             "megatron",
@@ -205,6 +215,7 @@ STACKS: dict[str, Stack] = {
             compiled=True,
             upcast_unquantized=False,
             source="nanoGPT: F.scaled_dot_product_attention, torch.compile, F.cross_entropy on the full logits",
+            head_copies=True,
         ),
     )
 }
