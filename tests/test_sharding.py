@@ -128,3 +128,52 @@ def test_torchtune_fsdp1_rows_reserve_as_fsdp1_does(row_id: str, published: floa
     assert predicted == pytest.approx(published, rel=0.25)
     plain = row.model_copy(update={"notes": row.notes.replace("FSDP1 with record_stream", "FSDP1")})
     assert accuracy.predicted_memory(plain, fitted.ALLOCATOR_RESERVE) < 0.85 * predicted
+
+
+def test_litgpt_fsdp_full_finetune_keeps_the_root_unit_gathered() -> None:
+    # LitGPT config_hub/finetune/README.md at 5895df10, row 'gemma-2b/full.yaml | 4xA10G': 17.43 GB peak
+    # (torch.cuda.max_memory_allocated after fit). Gemma 2B's 256,000 x 2048 embedding and LitGPT's own lm_head sit
+    # in FSDP's root unit (auto_wrap_policy={Block}), gathered through forward and backward.
+    row = _row("lg-hub-gemma-2b-full-4gpu")
+    assert row.measured_bytes == 17_430_000_000
+    assert accuracy.predicted_memory(row, fitted.ALLOCATOR_RESERVE) == pytest.approx(17.43e9, rel=0.05)
+    without = replace(accuracy.config(row), root_unit=False)
+    assert _estimate(row, without).total_bytes < 0.75 * 17.43e9
+
+
+def test_the_root_units_flat_gradient_at_the_end_of_the_backward_pass() -> None:
+    # Gemma 2B (LitGPT config gemma-2b): vocab 256,000, d 2048, RMSNorm; untied in LitGPT, so the root unit holds
+    # 2 x 256,000 x 2048 + 2048 parameters. At the end of an accumulating backward pass its views' gradients and
+    # their concatenation are both alive (2 bf16 copies), with the last bf16 logits (512 x 256,000) still held.
+    row = _row("lg-hub-gemma-2b-full-4gpu")
+    config = accuracy.config(row)
+    shape = replace(accuracy.shape(row), tied_embeddings=False)
+    root = 2 * 256_000 * 2048 + 2048
+    assert sharding.root_unit_params(shape, config) == root
+    assert sharding.root_gradient_tail_bytes(shape, config, 2.0) == 2 * 2 * root + 2 * 512 * 256_000
+    assert sharding.root_gathered_bytes(root, config, 2.0) == 2 * root
+
+
+def test_the_root_unit_needs_sharded_weights_and_a_trained_root() -> None:
+    row = _row("lg-hub-gemma-2b-full-4gpu")
+    config, shape = accuracy.config(row), accuracy.shape(row)
+    assert sharding.root_unit_params(shape, replace(config, gpus=1)) == 0.0
+    assert sharding.root_unit_params(shape, replace(config, zero=2)) == 0.0
+    assert sharding.root_unit_params(shape, replace(config, root_unit=False)) == 0.0
+    lora = replace(config, finetune=memory.Finetune.LORA)
+    assert sharding.root_gradient_tail_bytes(shape, lora, 2.0) == 0.0
+
+
+@pytest.mark.parametrize(
+    ("row_id", "published", "within"),
+    [
+        # LitGPT config_hub/finetune/README.md at 5895df10: 'stablelm-base-alpha-3b/full.yaml' 21.23 GB and
+        # 'phi-2/full.yaml' 14.44 GB (both FSDP over 2 GPUs by their configs)
+        ("lg-hub-stablelm-base-alpha-3b-full-2gpu", 21.23e9, 0.05),
+        ("lg-hub-phi-2-full-2gpu", 14.44e9, 0.10),
+    ],
+)
+def test_litgpt_fsdp_full_finetunes_with_the_root_unit(row_id: str, published: float, within: float) -> None:
+    row = _row(row_id)
+    assert row.measured_bytes == published
+    assert accuracy.predicted_memory(row, fitted.ALLOCATOR_RESERVE) == pytest.approx(published, rel=within)

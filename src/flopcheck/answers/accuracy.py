@@ -123,6 +123,7 @@ def config(row: Measurement, gpu: GpuSpec | None = None, vp: int | None = None) 
         layout=lay,
         micro_batches=batches,
         unsharded_accumulation=stack is not None and stack.unsharded_accumulation,
+        root_unit=stack is not None and stack.root_unit,
         frozen_unit_gradients=_block_units(row),
         fsdp1_record_stream=_fsdp1_record_stream(row),
     )

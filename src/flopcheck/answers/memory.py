@@ -146,6 +146,7 @@ def resolve(
             layout=lay,
             micro_batches=sharding.accumulation_steps(opts.global_batch, opts.micro_batch or 1, dp),
             unsharded_accumulation=stack.unsharded_accumulation,
+            root_unit=stack.root_unit,
         ),
         stack,
     )

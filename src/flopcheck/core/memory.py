@@ -66,7 +66,9 @@ MODELLED = (
     "recomputation: selective drops the s×s scores, full keeps each layer's input plus one layer being rebuilt "
     "(Korthikanti Sec. 4.2); activation offload keeps two layers on the GPU",
     "ZeRO 1-3 / FSDP shard optimizer states, gradients, parameters over the data-parallel GPUs, with two layers "
-    "of gathered weights in flight (a pipeline stage's all of them); unsharded gradients while accumulating under "
+    "of gathered weights in flight (a pipeline stage's all of them); FSDP's root unit (embedding, final norm, output "
+    "layer, where the stack wraps only the blocks) gathered from forward through backward, and its flat gradient "
+    "assembled twice over at the end of the backward pass; unsharded gradients while accumulating under "
     "FSDP no_sync and over pipeline micro-batches; offload keeps states in host RAM (ZeRO-Offload, Ren et al. 2021)",
     "tensor/pipeline/context/expert parallelism (Megatron-LM): weights split over tp and the pipeline stages "
     "(each end stage holds a vocabulary matrix), experts over ep; activations per Korthikanti et al. 2022 Table 2 "
@@ -246,16 +248,18 @@ def estimate(params: float, shape: Shape | None, config: Config) -> Estimate:
     if config.offload is Offload.ALL:
         host += weights
         weights = 2.0 * layer_weights
+    stored, buffer, output = _activations(config, shape)
     workspace = 0.0
     if sharding.pipelined_fsdp(config, n) and config.offload is not Offload.ALL:
         workspace += weights * (n - 1.0)  # the stage's weights stay gathered through the step
     elif config.zero >= 3 and config.gpus > 1 and config.offload is not Offload.ALL:
-        # gathered weights of the layer in use and the next, never more than the unsharded model
-        workspace += min(2.0 * layer_weights, weights * (n - 1.0))
+        # gathered weights of the block in use and the next, never more than the unsharded model, and the root unit's
+        workspace += sharding.gathered_bytes(shape, config, weight, layer_weights * stage_layers, weights * (n - 1.0))
+        front = workspace + sum(x or 0.0 for x in (stored, buffer, output))
+        workspace += sharding.root_tail_excess_bytes(shape, config, weight, front)
     if config.finetune is Finetune.QLORA:
         workspace += quantized.dequantized_bytes(shape, params, config) + quantized.held_bytes(shape, config)
 
-    stored, buffer, output = _activations(config, shape)
     return Estimate(
         weights_bytes=weights,
         gradients_bytes=gradients,

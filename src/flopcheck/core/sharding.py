@@ -4,7 +4,8 @@ stages, FSDP1's reserved memory. Pure."""
 
 from __future__ import annotations
 
-from flopcheck.core.training import Config, Finetune, Shape
+from flopcheck.core import layout as parallel
+from flopcheck.core.training import Config, Finetune, Shape, TrainPrecision
 
 FSDP1_RESERVED_RATIO = 19.36 / 15.22
 """Peak reserved over peak active memory of FSDP1 training with c10d's ``record_stream``: Llama-2-7B LoRA in pure
@@ -62,3 +63,65 @@ def reserve_fraction(config: Config, fitted: float) -> float:
     if config.fsdp1_record_stream and config.zero >= 3 and config.gpus > 1:
         return FSDP1_RESERVED_RATIO - 1.0
     return fitted
+
+
+def root_unit_params(shape: Shape | None, config: Config) -> float:
+    """Parameters FSDP keeps in the root unit when each transformer block is a unit of its own
+    (``Config.root_unit``): the embedding, the output layer (when untied) and the final norm. Zero without
+    sharded parameters, without the architecture, or with model parallelism."""
+    if not config.root_unit or config.zero < 3 or config.gpus <= 1 or shape is None or not config.layout.trivial:
+        return 0.0
+    return shape.embedding_params + shape.d_model * (1.0 if shape.rmsnorm else 2.0)
+
+
+def root_gathered_bytes(root_params: float, config: Config, weight: float) -> float:
+    """The root unit's all-gathered weights, held from the forward pass through the backward pass: FSDP1 frees a
+    unit's unsharded flat parameter after forward only if it is not the root ("Do not free the root's parameters
+    in the post-forward for ``FULL_SHARD`` with the intention that they are immediately used for backward",
+    ``torch/distributed/fsdp/_runtime_utils.py`` ``_post_forward_reshard``) and reshards it in its post-backward
+    hook, after the embedding's gradient; FSDP2 keeps the root unsharded the same way (pytorch/pytorch#131965).
+    The gathered copy is a tensor of its own beside the local shard, ``weight`` bytes per parameter.
+
+    Counted where the root trains (full fine-tuning). LoRA's frozen root is gathered too, but the only multi-GPU
+    LoRA measurements (LitGPT's 2023-10 resource tables) force the longest sample into the first batch, before any
+    gradient has accumulated, so their peak is not the repeating batch the model assumes: they cannot check it."""
+    if root_params <= 0.0 or config.finetune is not Finetune.FULL:
+        return 0.0
+    return weight * root_params
+
+
+def root_gradient_tail_bytes(shape: Shape, config: Config, weight: float) -> float:
+    """What the end of a backward pass holds beyond the model states when the root unit trains: its new flat
+    gradient twice. Under ``use_orig_params`` (Lightning Fabric sets it: ``FSDPStrategy.__init__``,
+    ``self._fsdp_kwargs.setdefault("use_orig_params", True)``) each parameter is a ``torch.split`` view of the
+    unsharded flat parameter (``FlatParamHandle._get_unflat_views_*``), so autograd's ``SplitWithSizesBackward``
+    waits for every view's gradient (the output layer's, the first of the backward pass, and the embedding's, the
+    last) and concatenates them (``split_with_sizes_backward``: ``at::cat``) into the flat gradient before
+    ``AccumulateGrad`` adds it to what ``no_sync()`` accumulated, or FSDP reduce-scatters it. Activations, the loss
+    and the blocks' gathered weights are gone by then; the training loop may still hold the last logits
+    (``Config.holds_last_graph``: LitGPT's ``fit`` rebinds ``logits`` only with the next ``model(...)``)."""
+    root = root_unit_params(shape, config)
+    if root <= 0.0 or config.finetune is not Finetune.FULL:
+        return 0.0
+    element = 4.0 if config.precision is TrainPrecision.FP32 else 2.0
+    held = element * float(config.seq_len) * config.micro_batch * float(shape.vocab_size or 0)
+    return 2.0 * weight * root + (held if config.holds_last_graph else 0.0)
+
+
+def gathered_bytes(shape: Shape | None, config: Config, weight: float, unsharded: float, cap: float) -> float:
+    """Gathered weights under ZeRO-3/FSDP: two blocks' worth of the ``unsharded`` model (the block in use and the
+    next, which FSDP prefetches), never more than ``cap``, plus the root unit's weights where the stack keeps them
+    there (``root_gathered_bytes``), which are then not among the blocks'."""
+    root = root_gathered_bytes(root_unit_params(shape, config), config, weight)
+    layers = 1.0 if shape is None else parallel.stage_layers(shape.n_layer, config.layout)
+    return root + min(2.0 * max(0.0, unsharded - root) / layers, cap)
+
+
+def root_tail_excess_bytes(shape: Shape | None, config: Config, weight: float, front: float) -> float:
+    """How far the end of the backward pass (``root_gradient_tail_bytes``) rises above ``front``, the transient
+    bytes of the forward pass and the start of the backward pass (gathered weights, activations, the loss): the
+    peak is the larger of the two, with the root unit's gathered weights in both."""
+    if shape is None:
+        return 0.0
+    root = root_gathered_bytes(root_unit_params(shape, config), config, weight)
+    return max(0.0, root_gradient_tail_bytes(shape, config, weight) - (front - root))

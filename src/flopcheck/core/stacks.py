@@ -42,6 +42,9 @@ class Stack:
     torchtune and Unsloth default to 0."""
     unsharded_accumulation: bool = False
     """Gradient accumulation under FSDP keeps unsharded gradients (the step is wrapped in ``no_sync()``)."""
+    root_unit: bool = False
+    """FSDP wraps each transformer block as a unit and leaves the embedding, final norm and output layer to the
+    root unit."""
     untied_output: bool = False
     """The model class has its own output layer for every checkpoint: where the checkpoint ties it to the
     embedding, the converter copies the embedding into it (LitGPT)."""
@@ -141,11 +144,14 @@ STACKS: dict[str, Stack] = {
             "(compress_statistics=False: no double quantization); bitsandbytes 0.42 (LitGPT's pin) MatMul4Bit "
             "keeps each input on ctx, and fit() holds the last logits until the next forward; LoRA dropout 0.05; "
             "gradient accumulation under FSDP in Fabric's no_backward_sync, which calls FSDP's no_sync() (FSDP2: "
-            "set_requires_gradient_sync(False)): unsharded gradients between steps; CausalSelfAttention computes "
-            "soft-capped attention (Gemma 2) eagerly ('with softcapping we cannot use SDPA')",
+            "set_requires_gradient_sync(False)): unsharded gradients between steps; multi-GPU scripts run "
+            "FSDPStrategy(auto_wrap_policy={Block}), so the embedding, final norm and lm_head form the root unit; "
+            "CausalSelfAttention computes soft-capped "
+            "attention (Gemma 2) eagerly ('with softcapping we cannot use SDPA')",
             lora_dropout=True,
             quantized_keep_inputs=True,
             unsharded_accumulation=True,
+            root_unit=True,
             untied_output=True,
             quantized_output=True,
             double_quant=False,

@@ -183,6 +183,9 @@ class Config:
     unsharded_accumulation: bool = False
     """Sharded data parallelism accumulates gradients unsharded between optimizer steps: FSDP's ``no_sync()``
     (FSDP2: ``set_requires_gradient_sync(False)``), which Lightning Fabric's ``no_backward_sync`` calls."""
+    root_unit: bool = False
+    """FSDP wraps each transformer block as a unit of its own and leaves the embedding, the final norm and the
+    output layer to the root unit (``sharding.root_unit_params``)."""
     fsdp1_record_stream: bool = False
     """FSDP1 (``FullyShardedDataParallel``) with c10d's ``record_stream`` on (no
     ``TORCH_NCCL_AVOID_RECORD_STREAMS=1``): the caching allocator reserves ``sharding.FSDP1_RESERVED_RATIO`` of
