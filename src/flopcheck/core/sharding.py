@@ -80,12 +80,11 @@ def root_gathered_bytes(root_params: float, config: Config, weight: float) -> fl
     in the post-forward for ``FULL_SHARD`` with the intention that they are immediately used for backward",
     ``torch/distributed/fsdp/_runtime_utils.py`` ``_post_forward_reshard``) and reshards it in its post-backward
     hook, after the embedding's gradient; FSDP2 keeps the root unsharded the same way (pytorch/pytorch#131965).
-    The gathered copy is a tensor of its own beside the local shard, ``weight`` bytes per parameter.
-
-    Counted where the root trains (full fine-tuning). LoRA's frozen root is gathered too, but the only multi-GPU
-    LoRA measurements (LitGPT's 2023-10 resource tables) force the longest sample into the first batch, before any
-    gradient has accumulated, so their peak is not the repeating batch the model assumes: they cannot check it."""
-    if root_params <= 0.0 or config.finetune is not Finetune.FULL:
+    The gathered copy is a tensor of its own beside the local shard, ``weight`` bytes per parameter. LoRA's frozen
+    root is gathered the same way. (The multi-GPU LoRA measurements, LitGPT's 2023-10 resource tables, force the
+    longest sample into the first batch, before any gradient has accumulated, so their peak is not the repeating
+    batch the model assumes; those rows come out a few per cent high with it.)"""
+    if root_params <= 0.0:
         return 0.0
     return weight * root_params
 
