@@ -61,6 +61,24 @@ def test_qlora_keeps_the_embedding_and_output_layer_in_16_bit(cli: RunCli) -> No
     assert data["breakdown"]["weights_bytes"] >= 2 * embeddings + (6_738_415_616 - embeddings) * 4.127 / 8 * 0.99
 
 
+def test_unsloth_tinyllama_notebook_fits_a_t4_as_published(cli: RunCli) -> None:
+    # Unsloth's TinyLlama notebook (unslothai/notebooks 8437a601, original_template/LLM/
+    # Alpaca_and_TinyLlama_and_RoPE_Scaling_full_example.ipynb), run with Unsloth 2024.1 on a Tesla T4 (no
+    # torch.compile in 2024.1): 4-bit TinyLlama, LoRA r 32 on every projection, no gradient checkpointing, batch 2
+    # packed to 4096 tokens, adamw_8bit, fp16; it prints "Peak reserved memory = 13.508 GB." (GiB: / 1024**3) of
+    # "Max memory = 14.748 GB.". Unsloth's Triton norm and SwiGLU kernels store what compiled layers store, with
+    # or without torch.compile, so the run fits the T4.
+    args = "memory tinyllama-1.1b --gpu t4 --finetune qlora --stack unsloth --lora-rank 32 --lora-targets all"
+    more = "--micro-batch 2 --seq-len 4096 --recompute none --optimizer adamw-8bit --precision fp16 --json"
+    run = cli(*args.split(), *more.split())
+    data = run.json()
+    assert data["fits"] is True
+    assert data["assumptions"]["trainable_params"] == 25_231_360  # the notebook's "Number of trainable parameters"
+    assert data["required_bytes"] == pytest.approx(13.508 * 2**30, rel=0.3)
+    uncompiled = cli(*args.split(), *more.split(), "--no-compile").json()
+    assert uncompiled["breakdown"]["activations_bytes"] == data["breakdown"]["activations_bytes"]
+
+
 CASES = [
     "fits gpt2-xl --gpu rtx4070ti",
     "fits llama-2-7b --gpu rtx4090 --finetune full --tokens 100M",

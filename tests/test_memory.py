@@ -132,6 +132,19 @@ def test_grouped_query_and_gated_mlp_generalize_the_formula() -> None:
     assert activations.layer_bytes(s, b, llama.layer(), activations.Saving()) == pytest.approx(norms + attention + mlp)
 
 
+def test_expanded_kv_stores_k_and_v_at_every_query_head() -> None:
+    # Unsloth's xFormers path for a backward pass reshapes the expanded K and V to n_heads
+    # (unsloth/utils/attention_dispatch.py run_attention; models/llama.py in 2024.1): each is stored q_dim wide
+    s, b = 4096, 2
+    tinyllama = Shape(n_layer=22, d_model=2048, n_head=32, n_kv_head=4, d_ff=5632, gated_mlp=True, rmsnorm=True)
+    plain = activations.layer_bytes(s, b, tinyllama.layer(), activations.Saving(compiled=True))
+    expanded = activations.layer_bytes(s, b, tinyllama.layer(), activations.Saving(compiled=True, expanded_kv=True))
+    assert expanded - plain == 2 * 2 * s * b * (2048 - 4 * 64)
+    mha = Shape(n_layer=32, d_model=4096, n_head=32, n_kv_head=32, d_ff=11008, gated_mlp=True, rmsnorm=True)
+    same = [activations.Saving(expanded_kv=flag) for flag in (False, True)]
+    assert activations.layer_bytes(s, b, mha.layer(), same[0]) == activations.layer_bytes(s, b, mha.layer(), same[1])
+
+
 # ----------------------------------------------------------------------------- fine-tuning
 
 

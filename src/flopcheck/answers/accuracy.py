@@ -107,7 +107,7 @@ def config(row: Measurement, gpu: GpuSpec | None = None, vp: int | None = None) 
         optimizer_in_backward=row.in_backward,
         paged_optimizer=row.paged,
         offload_activations=bool(row.offload_activations),
-        compiled=bool(row.compile) if row.compile is not None else (stack.compiled if stack else False),
+        compiled=_compiled(row),
         compiled_loss=_compiled_loss(row),
         upcast_unquantized=row.stack == "hf",
         op_selective=stack is not None and stack.op_selective,
@@ -118,6 +118,7 @@ def config(row: Measurement, gpu: GpuSpec | None = None, vp: int | None = None) 
         double_quant=_double_quant(row),
         dequant_copies=stack.dequant_copies if stack is not None else 1,
         holds_last_graph=stack is not None and stack.holds_last_graph,
+        expanded_kv=stack is not None and stack.expands_kv_heads,
         nf4_unchunked=_nf4_unchunked(row),
         peak_batch_repeats="forced into the first batch" not in row.notes,
         layout=lay,
@@ -172,6 +173,15 @@ def _double_quant(row: Measurement) -> bool:
         return found.group(1) == "with"
     stack = STACKS.get(row.stack)
     return stack is None or stack.double_quant
+
+
+def _compiled(row: Measurement) -> bool:
+    """torch.compile as the row states it, else the stack's default; a stack whose own kernels are fused
+    (``Stack.fused_kernels``) stores what a compiled layer stores either way."""
+    stack = STACKS.get(row.stack)
+    default = stack is not None and stack.compiled
+    fused = stack is not None and stack.fused_kernels
+    return (bool(row.compile) if row.compile is not None else default) or fused
 
 
 def _compiled_loss(row: Measurement) -> bool:

@@ -82,6 +82,9 @@ class Saving:
     (``MatMul4Bit.forward``: ``ctx.tensors = (A, B)``); later releases keep only the packed weight."""
     compiled_loss: bool = False
     """The stack compiles the standard loss when it compiles the model (``COMPILED_STANDARD_BYTES_PER_LOGIT``)."""
+    expanded_kv: bool = False
+    """Grouped-query attention gets K and V copied out to every query head, and the attention kernel keeps the
+    copies (Unsloth's xFormers path: ``K.expand(...).reshape(bsz, kv_seq_len, n_heads, head_dim)``)."""
     lora_dropout: bool = False
     """Dropout on each adapter's input (LitGPT's recipes: 0.05): a dropped copy and its 1-byte mask are stored."""
 
@@ -103,7 +106,8 @@ def layer_bytes(s: int, b: int, layer: Layer, saving: Saving) -> float:
     total = 2.0 * norm * sb * h  # the two norms' inputs
     if any(_saves_input(m, saving) for m in ("q", "k", "v")):
         total += e * sb * h  # the QKV projections' input
-    total += e * sb * (layer.q_dim + 2.0 * layer.kv_dim)  # Q, K, V for the attention core
+    kv = layer.q_dim if saving.expanded_kv else layer.kv_dim
+    total += e * sb * (layer.q_dim + 2.0 * kv)  # Q, K, V for the attention core
     total += e * sb * layer.q_dim  # attention output (also the output projection's input)
     if saving.attention is Attention.FLASH:
         total += 4.0 * a * sb  # float32 log-sum-exp per head and token

@@ -137,6 +137,7 @@ def _saving(config: Config, shape: Shape) -> Saving:
         lora_rank=0 if config.finetune is Finetune.FULL else config.lora_rank,
         lora_dropout=config.lora_dropout,
         frozen_keep_inputs=config.quantized_keep_inputs and config.finetune is Finetune.QLORA,
+        expanded_kv=config.expanded_kv,
     )
 
 

@@ -71,6 +71,19 @@ class Stack:
     pipeline_module: bool = False
     """The model is a DeepSpeed ``PipelineModule`` even on one stage, so ``pipeline_engine`` holds without pipeline
     parallelism too (GPT-NeoX: ``is_pipe_parallel = pipe_parallel_size >= 1``)."""
+    fused_kernels: bool = False
+    """The stack's own kernels store what a compiled layer stores (``activations.layer_bytes``: each norm its input,
+    a gated MLP its gate and up) whether or not torch.compile runs: Unsloth's Triton RMSNorm saves its input and a
+    float32 inverse RMS per row (``kernels/rms_layernorm.py``, ``ctx.save_for_backward(X, W, r)``) and its
+    ``LoRA_MLP`` saves the input, gate and up and recomputes their SwiGLU product in the backward pass
+    (``kernels/fast_lora.py``, ``ctx.save_for_backward(..., X, e, g)``), in every release since 2024.1."""
+    expands_kv_heads: bool = False
+    """Training a grouped-query model copies K and V out to every query head before attention, and the kernel keeps
+    the copies for the backward pass: Unsloth runs FlashAttention only where the flash-attn package is installed
+    (its dependencies bring xFormers, not flash-attn), else xFormers, whose path for a backward pass expands and
+    reshapes K and V to ``n_heads`` (``unsloth/models/llama.py`` ``LlamaAttention_fast_forward`` in 2024.1;
+    ``unsloth/utils/attention_dispatch.py`` ``run_attention`` since: ``if requires_grad: K_mod =
+    K_mod.reshape(bsz, kv_seq_len, n_heads, head_dim)``)."""
     head_copies: bool = False
     """Eager attention copies the heads into and out of the batched-matmul layout (``performance.Efficiency``):
     PyTorch code in the [b, s, h, d] layout (nanoGPT's manual path, transformers' ``eager_attention_forward``,
@@ -127,6 +140,8 @@ STACKS: dict[str, Stack] = {
             "use_gradient_checkpointing = 'unsloth' (unsloth/models/loader.py): a fine-tune checkpoints every layer",
             finetune_seq_len=2048,
             checkpoints_finetune=True,
+            fused_kernels=True,
+            expands_kv_heads=True,
             head_copies=True,
         ),
         Stack(

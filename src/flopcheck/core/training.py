@@ -165,6 +165,8 @@ class Config:
     """16-bit copies of a dequantized 4-bit weight alive at once (2: an fp16 quantization state cast to bf16)."""
     holds_last_graph: bool = False
     """The training loop keeps the last micro-step's logits, and so its graph, until the next forward returns."""
+    expanded_kv: bool = False
+    """Grouped-query attention stores K and V expanded to every query head (``Stack.expands_kv_heads``)."""
     nf4_unchunked: bool = False
     """QLoRA's NF4 conversion runs over each whole weight at once (torchao 0.1): ``quantized.load_bytes``."""
     peak_batch_repeats: bool = True
