@@ -135,9 +135,11 @@ STACKS: dict[str, Stack] = {
             Loss.FUSED,
             compiled=True,
             upcast_unquantized=False,
-            source="Unsloth: Triton kernels for RMSNorm, RoPE and SwiGLU, FlashAttention/SDPA, fused cross-entropy "
-            "that does not return logits; FastLanguageModel.from_pretrained defaults to max_seq_length = 2048 and "
-            "use_gradient_checkpointing = 'unsloth' (unsloth/models/loader.py): a fine-tune checkpoints every layer",
+            source="Unsloth: Triton kernels for RMSNorm, RoPE and SwiGLU (a layer stores what a compiled one "
+            "stores, torch.compile or not); FlashAttention where flash-attn is installed, else xFormers with K and V "
+            "expanded to every query head; fused cross-entropy that does not return logits; "
+            "FastLanguageModel.from_pretrained defaults to max_seq_length = 2048 and use_gradient_checkpointing = "
+            "'unsloth' (unsloth/models/loader.py): a fine-tune checkpoints every layer",
             finetune_seq_len=2048,
             checkpoints_finetune=True,
             fused_kernels=True,
