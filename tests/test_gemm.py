@@ -42,6 +42,11 @@ def test_16_and_8_bit_precisions_keep_the_bf16_fraction() -> None:
     for precision in (Precision.BF16, Precision.FP16):
         assert gemm.matmul_efficiency(rtx3090, precision) == pytest.approx(78.0 / 71)
     assert gemm.matmul_efficiency(h100, Precision.FP8) == gemm.matmul_efficiency(h100, Precision.BF16)
+    # a chip without bf16 is measured in fp16 (zzc0721 database.md at 9d828276): T4 41.91, 42.71 and 41.93 TFLOP/s
+    # over its 65 dense fp16 peak; V100-SXM2 94.84 over 125
+    t4, v100 = catalog.gpus().get("t4"), catalog.gpus().get("v100-sxm2-32gb")
+    assert gemm.matmul_efficiency(t4, Precision.FP16) == pytest.approx(41.93 / 65)
+    assert gemm.matmul_efficiency(v100, Precision.FP16) == pytest.approx(94.84 / 125)
 
 
 def test_an_unmeasured_gpu_takes_its_class_median_at_that_precision() -> None:

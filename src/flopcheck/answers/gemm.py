@@ -41,6 +41,9 @@ MATMUL_EFFICIENCY: dict[str, float] = {
     # Runs submitted as that repository's issues after that commit (#131; #130, #145 with database.md's 16GB run):
     "rtx-3060-12gb": 25.47 / 25.5,  # 1 run; the 8 and 12 GB cards share the name and the 28 SMs
     "rtx-4060-ti-16gb": 44.74 / 44.1,  # median of 3 runs, 42.7-47.8; the 8 and 16 GB cards share the 34 SMs
+    # Chips without bf16 tensor cores train in fp16: the same database's fp16 torch.mm over the fp16 peak.
+    "t4": 41.93 / 65,  # median of 3 runs (Colab, Kaggle), 41.91-42.71: a 70 W card well below its rated clock
+    "v100-sxm2-32gb": 94.84 / 125,  # the SXM2 16GB card's run (the same GV100 and peak)
 }
 """bf16 torch.mm over the dense bf16 peak; fp16 and fp8 GEMMs take the same fraction. No published fp8 GEMM
 measurement is collected: the zzc0721 script's fp8 torch.mm failed ("addmm_cuda" not implemented for

@@ -5,7 +5,7 @@ Each value is fitted on the 'fit' split of data/memory-measured.yaml or data/thr
 reproduces these numbers.
 
 Throughput, fit: 218 rows, median |error| 6.3%, worst +91.0%.
-Throughput, holdout: 163 rows, median |error| 7.7%, worst +120.2%.
+Throughput, holdout: 163 rows, median |error| 7.7%, worst +96.9%.
 Searched layouts, fit: 47 measured multi-GPU rows ran at 0.86x the fastest layout's predicted throughput (median).
 Searched layouts, holdout: 40 measured multi-GPU rows ran at 0.93x the fastest layout's predicted throughput (median).
 """
