@@ -107,3 +107,37 @@ def deepspeed_pipeline_tail_s(
     if zero >= 1:
         return tied_s + gradients / dp_bandwidth + all_to_all_s(2.0 * trainable, dp, dp_bandwidth)
     return tied_s + all_reduce_s(gradients, dp, dp_bandwidth)
+
+
+def data_parallel_s(
+    groups: list[tuple[float, float, float]],
+    sharded: bool,
+    pipelined: bool,
+    micro_batches: int,
+    grad_bytes: float,
+    stage_layers: int,
+    link: float,
+) -> float:
+    """Seconds of data-parallel communication per optimizer step, before any of it is hidden, for each group of
+    (weights, trained parameters, ranks sharing them) on one GPU, over ``link`` bytes/s per GPU. Plain data
+    parallelism and ZeRO-1/2 reduce the gradients once a step: a ring all-reduce moves 2·(n−1)/n of them, in
+    ~25 MB buckets (PyTorch DDP's default ``bucket_cap_mb``). ZeRO-3/FSDP (``sharded``) all-gathers the 16-bit
+    weights for the forward and again for the backward and reduce-scatters the gradients, each (n−1)/n of the
+    bytes, every micro-batch, one collective per layer each; under pipelining (``pipelined``) FSDP gathers a
+    stage's weights once per micro-batch and keeps them for its backward (torchtitan: reshard_after_forward off
+    with PP) and reduce-scatters the gradients once a step."""
+    seconds, collectives = 0.0, 0.0
+    for weights, size, n in groups:
+        if n <= 1 or size <= 0:
+            continue
+        ring = (n - 1.0) / n
+        if sharded and not pipelined:
+            seconds += micro_batches * (2.0 * 2.0 * weights + grad_bytes * size) * ring / link
+            collectives += micro_batches * 3.0 * stage_layers
+        elif sharded:
+            seconds += (micro_batches * 2.0 * weights + grad_bytes * size) * ring / link
+            collectives += (micro_batches + 1.0) * stage_layers
+        else:
+            seconds += 2.0 * ring * grad_bytes * size / link
+            collectives += max(1.0, grad_bytes * size / 25e6)
+    return seconds + collectives * COLLECTIVE_LATENCY_S

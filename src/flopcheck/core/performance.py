@@ -302,24 +302,9 @@ def step_time(run: Run, machine: Machine, eff: Efficiency) -> StepTime:
     if machine.dp_network_bw is not None and span > machine.gpus_per_node:
         ranks_per_node = max(1, machine.gpus_per_node // (lay.tp * lay.cp))
         link = machine.dp_network_bw * ranks_per_node
-    comm_s, collectives = 0.0, 0.0
-    for weights, size, n in groups:
-        if n <= 1 or size <= 0:
-            continue
-        ring = (n - 1.0) / n
-        if run.zero >= 3 and lay.pp == 1:
-            per_micro = (2.0 * 2.0 * weights + run.grad_bytes * size) * ring
-            comm_s += run.grad_accum * per_micro / link
-            collectives += run.grad_accum * 3.0 * parallel.stage_layers(run.shape.n_layer, lay)
-        elif run.zero >= 3:
-            # under pipelining FSDP gathers a stage's weights once per micro-batch and keeps them for its
-            # backward (torchtitan: reshard_after_forward off with PP), and reduce-scatters gradients once a step
-            comm_s += (run.grad_accum * 2.0 * weights + run.grad_bytes * size) * ring / link
-            collectives += (run.grad_accum + 1.0) * parallel.stage_layers(run.shape.n_layer, lay)
-        else:
-            comm_s += 2.0 * ring * run.grad_bytes * size / link
-            collectives += max(1.0, run.grad_bytes * size / 25e6)
-    comm_s += collectives * comm.COLLECTIVE_LATENCY_S
+    stage_layers = parallel.stage_layers(run.shape.n_layer, lay)
+    sharded = run.zero >= 3
+    comm_s = comm.data_parallel_s(groups, sharded, lay.pp > 1, run.grad_accum, run.grad_bytes, stage_layers, link)
     passes = run.grad_accum + parallel.bubble_fraction(lay.pp, lay.vp, run.grad_accum) * run.grad_accum
     compute_s = passes * micro_s
     exposed = max(comm_s - eff.overlap * compute_s, (1.0 - eff.overlap) * comm_s)
