@@ -193,6 +193,8 @@ def test_runs_with_a_published_configuration_are_predicted_at_it(cli: RunCli, tm
     bloom, llama = runs["bloom-176b"], runs["llama-3.1-405b"]
     assert bloom["predicted_from"] == llama["predicted_from"] == "configuration"
     assert runs["llama-2-7b"]["predicted_from"] == "searched"
+    # a TPU pod has no measured links to search layouts on: ZeRO-3 data parallelism, said so
+    assert runs["palm-540b"]["predicted_from"] == "data-parallel"
     assert 0.30 < bloom["predicted_mfu"] < 0.40
     assert 0.30 < llama["predicted_mfu"] < 0.41
     # a configuration that names no measured row is bad input naming the run

@@ -116,7 +116,8 @@ def predicted_mfu(run: RunSpec, model: ModelRef, gpu: GpuSpec) -> tuple[float, s
     is the fastest one, and the run did not publish its own: the layouts teams published ran at a median
     ``fitted.SEARCH_RATIO`` of the searched best's predicted throughput (measured rows of the fit split,
     ``scripts.calibrate``), so the run is predicted at that fraction of it. Returns the MFU and what it rests on:
-    "searched", or "default" (no architecture to predict from)."""
+    "searched", "data-parallel" (ZeRO-3 data parallelism: one node, or a chip without measured links to search
+    layouts on) or "default" (no architecture to predict from)."""
     from flopcheck.answers import run as plan
     from flopcheck.answers.memory import MemoryOptions
     from flopcheck.answers.settings import Settings
@@ -143,7 +144,7 @@ def predicted_mfu(run: RunSpec, model: ModelRef, gpu: GpuSpec) -> tuple[float, s
         return result.compute.mfu, "default"
     if result.layout is not None and result.layout.source == "searched":
         return result.compute.mfu * fitted.SEARCH_RATIO, "searched"  # a layout a team chose, not the fastest one
-    return result.compute.mfu, "searched"
+    return result.compute.mfu, "data-parallel"  # one node, or no measured links to search layouts on
 
 
 def configured_mfu(row: ThroughputMeasurement, model: ModelRef, gpu: GpuSpec, peak: float) -> float:

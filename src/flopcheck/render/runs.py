@@ -59,9 +59,9 @@ def runs_document(result: RunsResult, explain: bool) -> Document:
         "pred.: the MFU flopcheck predicts from each run's model, GPUs, precision and sequence length, at the layout "
         "and batch the run published (marked *; its row of data/throughput-measured.yaml) or else the fastest layout "
         f"flopcheck layout finds above one node at {fitted.SEARCH_RATIO:.2f}× its speed (the median of published "
-        "layouts' measured throughput over the searched best), or 40 % for a run that names no architecture, or "
-        "--mfu, and the GPU-hours at it with the goodput "
-        "expected at the run's size; error: pred. / reported − 1; reported "
+        "layouts' measured throughput over the searched best), ZeRO-3 data parallelism where no layout is searched "
+        "(one node; TPUs), 40 % for a run that names no architecture, or --mfu, and the GPU-hours at it with the "
+        "goodput expected at the run's size; error: pred. / reported − 1; reported "
         "hours include restarts, evaluation and idle time that a prediction of steady training does not",
         "sources and where in them: flopcheck runs --json",
     ]

@@ -96,8 +96,8 @@ class RunResult(_Result):
     """The MFU the prediction uses: predicted from the run's configuration, or --mfu."""
     predicted_from: str = "searched"
     """``configuration`` (the layout and batch the run published, a row of data/throughput-measured.yaml),
-    ``searched`` (the layout ``fits`` would choose), ``default`` (the run names no architecture: flopcheck's
-    default MFU) or ``--mfu``."""
+    ``searched`` (the layout ``fits`` would choose), ``data-parallel`` (ZeRO-3 over the GPUs, where no layout is
+    searched), ``default`` (the run names no architecture: flopcheck's default MFU) or ``--mfu``."""
     predicted_goodput: float = 1.0
     """The effective-time fraction the predicted GPU-hours assume (``core.goodput`` at the run's GPU count)."""
     error: float
