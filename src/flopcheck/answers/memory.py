@@ -14,7 +14,7 @@ from flopcheck.core.errors import InputError
 from flopcheck.core.frozen import frozen_dataclass
 from flopcheck.core.layout import Layout, problem
 from flopcheck.core.memory import Finetune, Offload, Optimizer, Recompute, TrainPrecision
-from flopcheck.core.stacks import NCCL_BYTES, STACKS, Stack, default_stack, sequence_length
+from flopcheck.core.stacks import NCCL_BYTES, Stack, preset, sequence_length
 
 
 @frozen_dataclass
@@ -97,8 +97,7 @@ def resolve(
         )
     if opts.paged_optimizer and opts.offload is not Offload.NONE:
         raise InputError("--paged-optimizer pages states to the host itself; it does not go with --offload")
-    stack_id = opts.stack or default_stack(opts.finetune is not None, count)
-    stack = STACKS[stack_id]
+    stack = preset(opts.stack, opts.finetune is not None, count)
     fixed = NCCL_BYTES if count > 1 else 0.0
     recompute = opts.recompute
     if recompute is None:

@@ -24,7 +24,7 @@ from flopcheck.catalog.model_ref import ModelRef
 from flopcheck.core import compute, goodput, memory
 from flopcheck.core.errors import InputError
 from flopcheck.core.flops import FLOP_FORMULAS, train_flop_per_token
-from flopcheck.core.stacks import STACKS, default_stack, sequence_length
+from flopcheck.core.stacks import preset, sequence_length
 from flopcheck.core.units import SECONDS_PER_YEAR, format_bytes, format_duration, format_sci
 
 if TYPE_CHECKING:  # the answers of other commands, imported where made: a fits answer builds none of them
@@ -99,7 +99,7 @@ def flop_per_token(model: ModelRef, settings: Settings, trainable: float | None 
     of 4N (Hu et al. 2021, Sec. 4.2: no gradients or optimizer states for the frozen weights), so 4·N plus
     6 per trained adapter parameter."""
     finetune = settings.memory.finetune is not None
-    stack = STACKS[settings.memory.stack or default_stack(finetune, settings.count)]
+    stack = preset(settings.memory.stack, finetune, settings.count)
     seq_len = sequence_length(settings.memory.seq_len, model.n_ctx, finetune, stack)
     if settings.flop_formula != "6nd" and (model.shape is None or not seq_len):
         raise InputError(f"--flop-formula {settings.flop_formula} needs the model's layers, width and sequence length")

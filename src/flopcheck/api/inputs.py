@@ -56,7 +56,7 @@ from flopcheck.core.activations import Attention, Loss
 from flopcheck.core.errors import InputError
 from flopcheck.core.flops import FLOP_FORMULAS
 from flopcheck.core.layout import Layout
-from flopcheck.core.stacks import STACKS, default_stack, sequence_length
+from flopcheck.core.stacks import STACKS, preset, sequence_length
 from flopcheck.core.units import (
     SECONDS_PER_DAY,
     SECONDS_PER_HOUR,
@@ -89,7 +89,7 @@ def tokens(ref: ModelRef, o: RunOptions, optimal_law: scaling.Law | None = None)
         if text is not None:
             raise InputError("give --tokens or --samples, not both")
         finetune = o.get("finetune") is not None
-        stack = STACKS[o.get("stack") or default_stack(finetune, o.get("count") or 1)]
+        stack = preset(o.get("stack"), finetune, o.get("count") or 1)
         length = sequence_length(o.get("seq_len"), ref.n_ctx, finetune, stack)
         if not length:
             raise InputError("--samples needs --seq-len: the model's context length is not known")

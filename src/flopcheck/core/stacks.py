@@ -263,3 +263,8 @@ def sequence_length(seq_len: int | None, n_ctx: int | None, finetune: bool, stac
     if finetune and stack.finetune_seq_len is not None:
         return min(stack.finetune_seq_len, n_ctx or stack.finetune_seq_len)
     return n_ctx or 0
+
+
+def preset(name: str | None, finetune: bool, gpus: int) -> Stack:
+    """The stack named, or the one assumed when none is (``default_stack``)."""
+    return STACKS[name or default_stack(finetune, gpus)]
