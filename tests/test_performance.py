@@ -89,6 +89,17 @@ def test_accuracy_on_the_measured_throughput() -> None:
     assert result.fit.rows >= 100 and result.holdout.rows >= 40
 
 
+def test_the_predicted_fastest_of_each_measured_sweep_is_among_the_fastest_measured() -> None:
+    # Issue 14: whether the top-ranked layout is among the fastest measured ones. In every published sweep of
+    # configurations (one model, GPUs, batch, sequence, precision), the one predicted fastest must have measured
+    # within 10 % of the fastest, and within 5 % in most sweeps.
+    found = catalog.gpus().find
+    ranked = accuracy_report.throughput_accuracy(measurements.throughput_measurements(), found).ranking
+    assert ranked is not None and ranked.sweeps >= 10
+    assert ranked.worst_ratio is not None and ranked.worst_ratio >= 0.90
+    assert ranked.within_5 >= 0.75 * ranked.sweeps
+
+
 def test_memory_accuracy_does_not_regress() -> None:
     found = catalog.gpus().find
     result = accuracy_report.memory_accuracy(measurements.memory_measurements(), found)

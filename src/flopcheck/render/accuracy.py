@@ -59,6 +59,13 @@ def accuracy_document(results: tuple[AccuracyResult, ...], every_row: bool) -> D
                 f"{result.inconsistent} rows measured below their stated configuration's own model states "
                 "(weights, gradients, optimizer states): listed with --rows, not counted"
             )
+        if result.ranking is not None and result.ranking.sweeps:
+            r = result.ranking
+            lines.append(
+                f"ranking: in {r.sweeps} measured sweeps (configurations of one model on the same GPUs, batch, "
+                f"sequence and precision), the one predicted fastest measured within 5 % of the fastest in "
+                f"{r.within_5}; median {r.median_ratio:.0%} of the fastest, worst {r.worst_ratio:.0%} ({r.worst_sweep})"
+            )
         if result.verdicts is not None:
             lines.append(f"fits verdicts right: {result.verdicts_right} of {result.verdicts} runs on catalog GPUs")
         lines.append(

@@ -45,6 +45,7 @@ MODULES: dict[str, str] = {
     "NearestModel": "optimal",
     "OptimalResult": "optimal",
     "OptimalSection": "run",
+    "RankingSummary": "survey",
     "RunResult": "survey",
     "RunsResult": "survey",
     "StrategyResult": "memory",
@@ -90,6 +91,7 @@ if TYPE_CHECKING:
         CompareRow,
         MatrixCell,
         MatrixResult,
+        RankingSummary,
         RunResult,
         RunsResult,
     )
@@ -126,6 +128,7 @@ __all__ = [
     "NearestModel",
     "OptimalResult",
     "OptimalSection",
+    "RankingSummary",
     "RunResult",
     "RunsResult",
     "StrategyResult",

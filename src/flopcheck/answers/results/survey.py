@@ -172,6 +172,20 @@ class AccuracySummary(_Result):
     within_30: int
 
 
+class RankingSummary(_Result):
+    """How the model ranks configurations against each other: over the measured sweeps (several configurations of
+    one model on the same GPUs, global batch, sequence length and precision, from one source), the measured
+    throughput of the configuration flopcheck predicts fastest over the fastest measured one."""
+
+    sweeps: int
+    within_5: int
+    """Sweeps whose predicted-fastest configuration measured within 5 % of the fastest."""
+    median_ratio: float | None
+    worst_ratio: float | None
+    worst_sweep: str | None
+    """The first row id of the sweep with the worst ratio."""
+
+
 class AccuracyResult(_Result):
     kind: str
     """memory (peak bytes per GPU) or throughput (tokens/s per GPU)."""
@@ -186,6 +200,8 @@ class AccuracyResult(_Result):
     """Rows left out of the errors because the measurement contradicts the stated configuration."""
     model_parallel: tuple[AccuracySummary, ...] = ()
     """Throughput: the fit and holdout summaries over the rows with tensor or pipeline parallelism."""
+    ranking: RankingSummary | None = None
+    """Throughput: how the predicted ranking of measured configurations matches the measured one."""
     verdicts_right: int | None
     """Memory: measured runs (which fit their GPU) that flopcheck also says fit."""
     verdicts: int | None
