@@ -11,7 +11,7 @@ from flopcheck.answers import runs as runs_plan
 from flopcheck.catalog import store as catalog
 from flopcheck.catalog.entries import Precision
 from flopcheck.catalog.model_ref import ModelRef
-from flopcheck.core import fitted
+from flopcheck.core import fitted, goodput
 from tests.conftest import RunCli
 
 SYNTHETIC = """\
@@ -45,10 +45,11 @@ def test_a_run_from_a_user_catalog(cli: RunCli, tmp_path: Path) -> None:
     assert run["gpu_hours_basis"] == "accelerators × reported wall-clock time"
     assert run["implied_mfu"] == pytest.approx(0.2226, abs=1e-4)
     # at 40 % MFU, over the goodput of 8 GPUs: Llama 3's 466 interruptions per 16,384 × 1,296 GPU-hours, each
-    # costing what makes that rate give 90 % effective time
-    rate = 466 / (16384 * 1296)
-    cost = (1 / 0.9 - 1) / (rate * 16384)
-    assert run["predicted_gpu_hours"] == pytest.approx(1.2e20 / (312e12 * 0.4) / 3600 * (1 + 8 * rate * cost))
+    # costing a 10-minute restart and half of Young's optimum checkpoint interval, plus 10-second checkpoint pauses
+    rate = 8 * 466 / (16384 * 1296) / 3600
+    interval = (2 * 10 / rate) ** 0.5
+    lost = rate * (600 + interval / 2) + 10 / interval
+    assert run["predicted_gpu_hours"] == pytest.approx(1.2e20 / (312e12 * 0.4) / 3600 * (1 + lost))
     assert run["error"] == pytest.approx(run["predicted_gpu_hours"] / 480 - 1)
     # --mfu-from uses that MFU for a plan
     fits = cli(
@@ -228,3 +229,14 @@ def test_runs_without_a_published_layout_are_predicted_at_a_chosen_layouts_speed
     assert fitted.SEARCH_RATIO_LOW < fitted.SEARCH_RATIO < 1.0
     measured = 380 * 6 * 65_285_660_672 / 312e12
     assert abs(run["predicted_mfu"] - measured) < abs(best["compute"]["mfu"] - measured)
+
+
+def test_hours_computed_from_throughput_take_no_goodput(cli: RunCli) -> None:
+    # Pythia's hours are "calculated via (iteration time (s) × number of iterations × number of GPUs ÷ 3600)"
+    # (Biderman et al. 2023, Appendix "Training Hardware and GPU hours"), and LLaMA 65B's 1,022,362 are its
+    # 380 tokens/s/GPU over 1.4T tokens: neither holds interruptions, so neither prediction divides by a goodput;
+    # a run whose hours are the calendar's does
+    runs = {r["id"]: r for r in cli("runs", "--json").json()["runs"]}
+    assert runs["pythia-12b"]["predicted_goodput"] == runs["llama-1-65b"]["predicted_goodput"] == 1.0
+    assert runs["llama-1-65b"]["gpu_hours"] == pytest.approx(1.4e12 / 380 / 3600, rel=0.002)
+    assert runs["bloom-176b"]["predicted_goodput"] == pytest.approx(goodput.goodput(384).fraction)

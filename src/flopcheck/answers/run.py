@@ -204,7 +204,7 @@ def fits(model: ModelRef, gpu: GpuSpec, settings: Settings, tokens: int, tokens_
     rate = speed.rate(model, gpu, settings, timed, per_token, peak)
     if searched and rate.source == "predicted":
         rate = layout_plan.searched_range(rate)
-    effective, effective_source = _goodput(settings)
+    effective, effective_source, interval = _goodput(settings)
     settings = dataclasses.replace(settings, uptime=effective)
     time_s = tokens / (rate.tokens_per_s * settings.uptime)
     finite(training_flop=required, time_to_train=time_s)
@@ -231,6 +231,7 @@ def fits(model: ModelRef, gpu: GpuSpec, settings: Settings, tokens: int, tokens_
         micro_batch=rate.micro_batch,
         goodput=effective,
         goodput_source=effective_source,
+        checkpoint_interval_s=interval,
     )
     fits = compute_result.fits and bool(memory_result.fits)
     optimal = (
@@ -257,14 +258,15 @@ def fits(model: ModelRef, gpu: GpuSpec, settings: Settings, tokens: int, tokens_
     )
 
 
-def _goodput(settings: Settings) -> tuple[float, str]:
-    """The effective-time fraction: --uptime when given, 1 with --mfu-from, else the goodput expected at this many
-    GPUs."""
+def _goodput(settings: Settings) -> tuple[float, str, float | None]:
+    """The effective-time fraction, what it rests on and the checkpoint interval it assumes: --uptime when given,
+    1 with --mfu-from, else the goodput expected at this many GPUs."""
     if settings.uptime_source == "--uptime":
-        return settings.uptime, "--uptime"
+        return settings.uptime, "--uptime", None
     if settings.mfu_source == "--mfu-from":
-        return settings.uptime, "--mfu-from: the run's reported hours already include its interruptions"
-    return goodput.goodput(settings.count).fraction, goodput.SOURCE
+        return settings.uptime, "--mfu-from: the run's reported hours already include its interruptions", None
+    expected = goodput.goodput(settings.count)
+    return expected.fraction, expected.source, expected.checkpoint_interval_s
 
 
 def _verdict(model: ModelRef, gpu: GpuInfo, settings: Settings, c: ComputeResult, m: MemoryResult) -> str:

@@ -64,7 +64,8 @@ def evaluate(
         rate, basis_of_rate = configured_mfu(configured, model, gpu, peak), "configuration"
     else:
         rate, basis_of_rate = predicted_mfu(run, model, gpu)
-    effective = goodput(run.gpu_count or ASSUMED_COUNT).fraction  # the hours include interruptions
+    # calendar hours include interruptions; hours computed from throughput do not
+    effective = 1.0 if run.hours_from_throughput else goodput(run.gpu_count or ASSUMED_COUNT).fraction
     predicted = flop / (peak * rate) / SECONDS_PER_HOUR / effective
     note = None
     best = with_attention if with_attention is not None else mfu_6nd

@@ -191,6 +191,9 @@ class RunSpec(CatalogEntry):
     wall_time_days: PositiveFloat | None = None
     reported_mfu: Annotated[float, Field(gt=0, le=1, strict=True, allow_inf_nan=False)] | None = None
     seq_len: PositiveInt | None = None
+    hours_from_throughput: bool = False
+    """The source computed its hours from steady-state throughput (iteration time × iterations, or tokens over
+    tokens per second), not from the calendar: they hold no interruptions, and the prediction takes no goodput."""
     configuration: Text | None = None
     """The id of the row of data/throughput-measured.yaml that records the configuration this run published
     (layout, batch, recomputation, each with its source); the prediction then uses it instead of a search."""

@@ -55,9 +55,21 @@ def assumption_lines(result: FitsResult | BudgetResult) -> list[str]:
         f"MFU {_mfu_text(result.compute) if isinstance(result, FitsResult) else format_percent(a.mfu)}, "
         f"uptime {format_percent(a.uptime)}, {_gpus(g)}",
         *_range_source(result),
+        *_goodput_source(result),
         f"window {format_duration(a.duration_s)} = {a.duration_s:,.0f} s (a year: 365.25 days = {a.year_s:,.0f} s)",
         f"training FLOP = {a.flop_formula}",
     ]
+
+
+def _goodput_source(result: FitsResult | BudgetResult) -> list[str]:
+    """Where the uptime of a fits answer comes from, and the checkpoint interval the expected goodput assumes."""
+    if not isinstance(result, FitsResult):
+        return []
+    c = result.compute
+    line = f"uptime {format_percent(c.goodput)}: {c.goodput_source}"
+    if c.checkpoint_interval_s is not None:
+        line += f"; checkpointing every {format_duration(c.checkpoint_interval_s)}, the interval that loses least"
+    return [line]
 
 
 def _range_source(result: FitsResult | BudgetResult) -> list[str]:

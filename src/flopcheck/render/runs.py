@@ -61,8 +61,9 @@ def runs_document(result: RunsResult, explain: bool) -> Document:
         f"flopcheck layout finds above one node at {fitted.SEARCH_RATIO:.2f}× its speed (the median of published "
         "layouts' measured throughput over the searched best), ZeRO-3 data parallelism where no layout is searched "
         "(one node; TPUs), 40 % for a run that names no architecture, or --mfu, and the GPU-hours at it with the "
-        "goodput expected at the run's size; error: pred. / reported − 1; reported "
-        "hours include restarts, evaluation and idle time that a prediction of steady training does not",
+        "goodput expected at the run's size (none where the source computed its hours from steady throughput); "
+        "error: pred. / reported − 1; reported hours include restarts, evaluation and idle time that a prediction "
+        "of steady training does not",
         "sources and where in them: flopcheck runs --json",
     ]
     return [Heading("Published training runs", 1), rows, Prose(summary), Blank(), Bullets((*notes, *legend))]

@@ -91,6 +91,9 @@ class ComputeResult(_Result):
     """Expected effective training time over wall-clock time (interruptions at scale, ``core.goodput``), or
     --uptime; the time to train divides by it."""
     goodput_source: str = "--uptime"
+    checkpoint_interval_s: float | None = None
+    """The checkpoint interval the expected goodput assumes (the one that loses least, ``core.goodput``); None with
+    --uptime or --mfu-from."""
 
 
 class CostResult(_Result):
