@@ -245,3 +245,30 @@ def test_eager_attention_copies_its_heads_outside_megatron_layouts() -> None:
     viewed = step_time(run, machine, replace(eff, head_copies=False))
     assert viewed.memory_s < step_time(run, machine, eff).memory_s
     assert step_time(run, machine, eff).step_s < 0.3141
+
+
+def test_an_eager_loss_is_counted_kernel_by_kernel() -> None:
+    # GPT-NeoX calls Megatron's unfused vocab-parallel cross-entropy on output.float(): 38 bytes per logit forward
+    # (upcast 2 + 4, max 4, in-place subtract, exp and divide 8 each, sum 4) and 14 backward. Pythia 70M's hours are
+    # "iteration time (s) x number of iterations x number of GPUs / 3600" (Biderman et al. 2023): 510 GPU-hours for
+    # 299,892,736,000 tokens on 32 A100s, a steady rate the counted loss brings the prediction towards
+    from flopcheck.core import activations, performance
+    from flopcheck.core.stacks import STACKS
+
+    assert activations.VOCAB_PARALLEL_LOSS_TRAFFIC_PER_LOGIT == (2 + 4) + 4 + 3 * 8 + 4 + 8 + (4 + 2)
+    assert activations.UPCAST_LOSS_TRAFFIC_PER_LOGIT == (2 + 4) + 8 + 4 + 12 + (4 + 2)
+    assert STACKS["gpt-neox"].loss_traffic == activations.VOCAB_PARALLEL_LOSS_TRAFFIC_PER_LOGIT
+    row = next(r for r in measurements.throughput_measurements() if r.id == "pythia-70m-a100-40gb-g32")
+    run, machine = accuracy.case(row, catalog.gpus().get("a100-sxm-40gb"))
+    neox = throughput.efficiency("gpt-neox")
+    counted, proxy = step_time(run, machine, neox), step_time(run, machine, replace(neox, loss_traffic=0.0))
+    logits = run.micro_batch * run.seq_len * 50304
+    moved = logits * (52.0 - run.loss_traffic_per_logit) / (machine.memory_bw * performance.ELEMENTWISE_EFFICIENCY)
+    assert counted.memory_s - proxy.memory_s == pytest.approx(moved)
+    steady = 299_892_736_000 / (510 * 3600)
+    assert proxy.tokens_per_s > counted.tokens_per_s > steady
+    # a compiled loss is not the eager one the stack counts
+    compiled = replace(run, loss_compiled=True)
+    assert step_time(compiled, machine, neox).step_s == pytest.approx(
+        step_time(compiled, machine, replace(neox, loss_traffic=0.0)).step_s
+    )

@@ -6,7 +6,7 @@ from __future__ import annotations
 from flopcheck.answers.gemm import MATMUL_EFFICIENCY, matmul_efficiency, measured
 from flopcheck.catalog.entries import GpuSpec, Precision
 from flopcheck.core import fitted, memory
-from flopcheck.core.activations import loss_bytes_per_logit
+from flopcheck.core.activations import compiled_loss_path, loss_traffic_per_logit
 from flopcheck.core.frozen import frozen_dataclass
 from flopcheck.core.memory import Finetune, Offload, Optimizer, TrainPrecision
 from flopcheck.core.performance import Efficiency, Machine, Run, StepTime, attention_efficiency, step_time
@@ -167,7 +167,8 @@ def run(shape: memory.Shape, params: float, trainable: float, config: memory.Con
         element_bytes=4.0 if config.precision is TrainPrecision.FP32 else 2.0,
         grad_bytes=2.0 if config.precision is TrainPrecision.PURE16 else 4.0,
         optimizer_bytes_per_param=_optimizer_bytes(config),
-        loss_bytes_per_logit=loss_bytes_per_logit(config.loss, config.compiled, config.compiled_loss),
+        loss_traffic_per_logit=loss_traffic_per_logit(config.loss, config.compiled, config.compiled_loss),
+        loss_compiled=compiled_loss_path(config.loss, config.compiled, config.compiled_loss),
         layout=config.layout,
     )
 
@@ -183,6 +184,7 @@ def efficiency(stack: str) -> Efficiency:
         pipeline_engine=(preset := STACKS.get(stack)) is not None and preset.pipeline_engine,
         pipeline_module=preset is not None and preset.pipeline_module,
         head_copies=preset is not None and preset.head_copies,
+        loss_traffic=0.0 if preset is None or preset.loss_traffic is None else preset.loss_traffic,
     )
 
 

@@ -196,6 +196,37 @@ training loop deletes its own reference, ``del pred``) and the backward writes t
 while they are alive."""
 
 
+UPCAST_LOSS_TRAFFIC_PER_LOGIT = 36.0
+"""Bytes each logit moves through memory in PyTorch's eager F.cross_entropy on upcast logits, forward and backward,
+counted kernel by kernel after the output GEMM writes the 16-bit logits (transformers' ForCausalLMLoss:
+``logits.float()``; torchtune's chunked loss upcasts each chunk): the upcast reads 2 and writes 4; log-softmax
+reads 4 and writes 4; the nll-loss gradient writes 4; log-softmax's gradient reads 4 + 4 and writes 4; the
+upcast's gradient reads 4 and writes 2."""
+VOCAB_PARALLEL_LOSS_TRAFFIC_PER_LOGIT = 52.0
+"""Megatron-LM's unfused vocab-parallel cross-entropy on upcast logits, as GPT-NeoX calls it
+(``mpu.vocab_parallel_cross_entropy(output.float(), labels)``, megatron/mpu/cross_entropy.py): the upcast reads 2
+and writes 4, the max reads 4, the in-place subtraction, exponential and division each read and write 4, the sum
+reads 4 (38 forward); the backward's in-place product with the incoming gradient reads and writes 4, and the
+upcast's gradient reads 4 and writes 2 (14)."""
+BF16_LOSS_TRAFFIC_PER_LOGIT = 12.0
+"""PyTorch's eager F.cross_entropy on 16-bit logits without an upcast (LitGPT's ``chunked_cross_entropy``):
+log-softmax reads 2 and writes 2, the nll-loss gradient writes 2, log-softmax's gradient reads 2 + 2 and writes
+2."""
+
+
+def compiled_loss_path(loss: Loss, compiled: bool, compiled_loss: bool = False) -> bool:
+    """Whether the loss runs compiled: the chunked loss under torch.compile, or the standard one where the stack
+    compiles it (``COMPILED_CHUNKED_BYTES_PER_LOGIT``, ``COMPILED_STANDARD_BYTES_PER_LOGIT``)."""
+    return (loss is Loss.CHUNKED and compiled) or (loss is Loss.STANDARD and compiled and compiled_loss)
+
+
+def loss_traffic_per_logit(loss: Loss, compiled: bool, compiled_loss: bool = False) -> float:
+    """Bytes per logit a loss not counted kernel by kernel moves through memory, forward and backward: twice its
+    bytes per logit at the peak (written, then read back), at least the 16-bit logits read and their gradient
+    written (4). A stack whose loss is counted kernel by kernel says so (``stacks.Stack.loss_traffic``)."""
+    return max(4.0, 2.0 * loss_bytes_per_logit(loss, compiled, compiled_loss))
+
+
 def loss_bytes_per_logit(loss: Loss, compiled: bool, compiled_loss: bool = False) -> float:
     """Bytes per logit at the loss's peak; ``compiled_loss``: the stack compiles the standard loss itself."""
     if loss is Loss.CHUNKED and compiled:

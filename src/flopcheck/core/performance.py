@@ -13,7 +13,8 @@ Per micro-batch of m = b·s tokens on one GPU, layer by layer:
   kernels more: ``answers.throughput.ATTENTION_PEAK``). Eager attention also moves the s×s scores through memory,
   and in PyTorch's [b, s, h, d] layout copies its heads for the batched matmuls (``eager.head_copy_elements``).
 - memory-bound work: norms, residual adds (an fp32 stream under autocast over fp32 weights), rotary embedding,
-  activation functions, the loss over the vocabulary, QLoRA's dequantization, fp8 casts, and the optimizer step;
+  activation functions, the loss over the vocabulary (kernel by kernel where a stack's loss code is counted:
+  ``activations.loss_traffic_per_logit``), QLoRA's dequantization, fp8 casts, and the optimizer step;
   bytes / bandwidth.
 - recomputation repeats the forward (full) or the attention core (selective).
 - mixture-of-experts: the routed experts' GEMMs at a fitted fraction of the dense rate, one GEMM kernel per local
@@ -111,6 +112,9 @@ class Efficiency:
     head_copies: bool = False
     """Not fitted: eager attention copies Q, K, V into the batched-matmul layout and its output back
     (``head_copy_elements``)."""
+    loss_traffic: float = 0.0
+    """Not fitted: bytes per logit the stack's eager loss moves, counted kernel by kernel (``Stack.loss_traffic``);
+    0: the loss kind's (``Run.loss_traffic_per_logit``)."""
 
 
 @frozen_dataclass
@@ -137,7 +141,11 @@ class Run:
     grad_bytes: float = 4.0
     optimizer_bytes_per_param: float = 30.0
     """Bytes the optimizer step reads and writes per trained parameter (AdamW with an fp32 master: ~30)."""
-    loss_bytes_per_logit: float = 14.0
+    loss_traffic_per_logit: float = 28.0
+    """Bytes each logit moves through memory in the loss, forward and backward (``activations.loss_traffic_per_logit``;
+    an eager loss a stack counts kernel by kernel: ``Efficiency.loss_traffic``)."""
+    loss_compiled: bool = False
+    """The loss runs compiled (``activations.compiled_loss_path``): a stack's eager count does not apply."""
     residual_bytes: float = 0.0
     """Bytes per element of the residual stream (0: ``element_bytes``). PyTorch autocast over fp32 weights keeps it
     fp32 (``eager.residual_element_bytes``)."""
@@ -244,7 +252,8 @@ def _micro(run: Run, machine: Machine, eff: Efficiency, links: comm.Links, dp: i
         if eff.head_copies:
             repeats = 2.0 + (1.0 if run.recompute in ("full", "selective") else 0.0)
             traffic += layers * e * m * head_copy_elements(q, float(shape.kv_dim) / t) * repeats
-    traffic += m * vocab * max(4.0, 2.0 * run.loss_bytes_per_logit)
+    eager_count = eff.loss_traffic if eff.loss_traffic and not run.loss_compiled else 0.0
+    traffic += m * vocab * (eager_count or run.loss_traffic_per_logit)
     if run.quantized:
         traffic += 2.5 * (run.params - shape.embedding_params) / (t * lay.pp) * (2.0 + recompute_forward)
     if machine.fp8:

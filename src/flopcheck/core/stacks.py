@@ -7,7 +7,13 @@ rests on.
 
 from __future__ import annotations
 
-from flopcheck.core.activations import Attention, Loss
+from flopcheck.core.activations import (
+    BF16_LOSS_TRAFFIC_PER_LOGIT,
+    UPCAST_LOSS_TRAFFIC_PER_LOGIT,
+    VOCAB_PARALLEL_LOSS_TRAFFIC_PER_LOGIT,
+    Attention,
+    Loss,
+)
 from flopcheck.core.frozen import frozen_dataclass
 
 NCCL_BYTES = 1.2e9
@@ -90,6 +96,11 @@ class Stack:
     torchtune, LitGPT); Megatron's [s, b, h] layout (Megatron-LM, Megatron-DeepSpeed, GPT-NeoX) views its heads
     without a copy."""
 
+    loss_traffic: float | None = None
+    """Bytes per logit the stack's loss moves through memory when it runs eagerly, counted kernel by kernel in the
+    stack's code (``activations``: ``UPCAST_``, ``VOCAB_PARALLEL_``, ``BF16_LOSS_TRAFFIC_PER_LOGIT``); None: twice its
+    bytes at the peak (``activations.loss_traffic_per_logit``)."""
+
     finetune_seq_len: int | None = None
     """Tokens per sample a fine-tune truncates to when none is given (its ``source`` says where that comes from);
     None: the model's context."""
@@ -116,6 +127,7 @@ STACKS: dict[str, Stack] = {
             checkpoints_quantized=True,
             finetune_seq_len=1024,
             head_copies=True,
+            loss_traffic=UPCAST_LOSS_TRAFFIC_PER_LOGIT,
         ),
         Stack(
             "torchtune",
@@ -127,6 +139,7 @@ STACKS: dict[str, Stack] = {
             source="torchtune: SDPA attention, CEWithChunkedOutputLoss (8 chunks) in the recipe configs, compile off "
             "by default; QLoRA quantizes the adapted linears to NF4 (torchao) and keeps the rest in bf16",
             head_copies=True,
+            loss_traffic=UPCAST_LOSS_TRAFFIC_PER_LOGIT,
         ),
         Stack(
             "unsloth",
@@ -169,6 +182,7 @@ STACKS: dict[str, Stack] = {
             quantized_keep_inputs=True,
             unsharded_accumulation=True,
             root_unit=True,
+            loss_traffic=BF16_LOSS_TRAFFIC_PER_LOGIT,
             untied_output=True,
             quantized_output=True,
             double_quant=False,
@@ -199,7 +213,8 @@ STACKS: dict[str, Stack] = {
             compiled=True,
             upcast_unquantized=False,
             source="Megatron-LM: Transformer Engine fused attention and norms; vocab-parallel cross-entropy keeps one "
-            "fp32 softmax computed in place (about 4-6 bytes per logit, counted as the chunked path)",
+            "fp32 softmax computed in place (about 4-6 bytes per logit, counted as the chunked path), fused as NeMo's "
+            "GPTConfig sets it (cross_entropy_loss_fusion = True, nemo/collections/llm/gpt/model/base.py)",
             native_attention=True,
         ),
         Stack(
@@ -226,9 +241,11 @@ STACKS: dict[str, Stack] = {
             "builds a PipelineModule and trains through DeepSpeed's PipelineEngine "
             "(megatron/neox_arguments/arguments.py: is_pipe_parallel = pipe_parallel_size >= 1; megatron/training.py "
             "train_step_pipe), which reduces "
-            "gradients only after its schedule",
+            "gradients only after its schedule; the loss is Megatron's unfused vocab-parallel cross-entropy on "
+            "output.float() (megatron/model/gpt2_model.py cross_entropy)",
             pipeline_engine=True,
             pipeline_module=True,
+            loss_traffic=VOCAB_PARALLEL_LOSS_TRAFFIC_PER_LOGIT,
         ),
         Stack(
             "nanogpt",
@@ -237,7 +254,8 @@ STACKS: dict[str, Stack] = {
             Loss.STANDARD,
             compiled=True,
             upcast_unquantized=False,
-            source="nanoGPT: F.scaled_dot_product_attention, torch.compile, F.cross_entropy on the full logits",
+            source="nanoGPT: F.scaled_dot_product_attention, torch.compile, F.cross_entropy on the full logits inside "
+            "the compiled forward (llm.c: a fused classifier kernel that writes the gradient over the logits)",
             head_copies=True,
         ),
     )
