@@ -60,16 +60,15 @@ def _predict(case: Case, p: Params) -> float:
 
 
 def _efficiency(p: Params, stack: str) -> Efficiency:
-    return Efficiency(
+    """The stack's efficiency (``throughput.efficiency``: its unfitted habits) at fitted parameters ``p``."""
+    return dataclasses.replace(
+        throughput.efficiency(stack),
         kernel_s=p["kernel_s"],
         attention=p["attention"],
         overlap=p["overlap"],
         stack=p.get(f"stack:{stack}", statistics.median(v for k, v in p.items() if k.startswith("stack:"))),
         expert=p["expert"],
         native_attention=p["native"] if throughput.native_kernels(stack) else 0.0,
-        pipeline_engine=(preset := STACKS.get(stack)) is not None and preset.pipeline_engine,
-        pipeline_module=preset is not None and preset.pipeline_module,
-        head_copies=preset is not None and preset.head_copies,
     )
 
 

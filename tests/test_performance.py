@@ -272,3 +272,36 @@ def test_an_eager_loss_is_counted_kernel_by_kernel() -> None:
     assert step_time(compiled, machine, neox).step_s == pytest.approx(
         step_time(compiled, machine, replace(neox, loss_traffic=0.0)).step_s
     )
+
+
+def test_the_fit_sees_each_stack_as_predictions_do() -> None:
+    # scripts.calibrate fits the parameters with the same unfitted stack habits (pipeline engine, head copies, fused
+    # softmax, counted loss) the predictions use: at the fitted values its efficiency is the predictions' own
+    from flopcheck.core import fitted
+    from flopcheck.core.stacks import STACKS
+
+    params = {
+        "kernel_s": fitted.KERNEL_S,
+        "attention": fitted.ATTENTION,
+        "overlap": fitted.OVERLAP,
+        "expert": fitted.EXPERT,
+        "native": fitted.NATIVE_ATTENTION,
+        **{f"stack:{name}": value for name, value in fitted.STACK.items()},
+    }
+    for stack in (*STACKS, "other", "foundry"):
+        assert calibrate._efficiency(params, stack) == throughput.efficiency(stack), stack
+
+
+def test_megatron_layers_fuse_eager_softmax() -> None:
+    # Megatron-LM's FusedScaleMaskSoftmax and GPT-NeoX's scaled_upper_triang_masked_softmax_fusion read and write
+    # the scores once for scale, mask and softmax. GPT-NeoX-20B trained that way on 96 A100 40GB at "117 teraFLOPS
+    # per GPU" (Black et al. 2022, Sec. 3), counted as GPT-NeoX then logged FLOPs: 6·N + 60·s·h·L per token
+    from flopcheck.core.stacks import STACKS
+
+    assert STACKS["megatron"].fused_softmax and STACKS["gpt-neox"].fused_softmax and not STACKS["hf"].fused_softmax
+    row = next(r for r in measurements.throughput_measurements() if r.id == "gpt-neox-20b-a100-40gb-g96")
+    assert row.tokens_per_s_per_gpu == pytest.approx(117e12 / (6 * 20_554_567_680 + 60 * 2048 * 6144 * 44), rel=1e-4)
+    run, machine = accuracy.case(row, catalog.gpus().get("a100-sxm-40gb"))
+    neox = throughput.efficiency("gpt-neox")
+    fused, unfused = step_time(run, machine, neox), step_time(run, machine, replace(neox, fused_softmax=False))
+    assert fused.memory_s < unfused.memory_s and fused.gemm_s == unfused.gemm_s

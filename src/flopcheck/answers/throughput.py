@@ -184,6 +184,7 @@ def efficiency(stack: str) -> Efficiency:
         pipeline_engine=(preset := STACKS.get(stack)) is not None and preset.pipeline_engine,
         pipeline_module=preset is not None and preset.pipeline_module,
         head_copies=preset is not None and preset.head_copies,
+        fused_softmax=preset is not None and preset.fused_softmax,
         loss_traffic=0.0 if preset is None or preset.loss_traffic is None else preset.loss_traffic,
     )
 

@@ -112,6 +112,8 @@ class Efficiency:
     head_copies: bool = False
     """Not fitted: eager attention copies Q, K, V into the batched-matmul layout and its output back
     (``head_copy_elements``)."""
+    fused_softmax: bool = False
+    """Not fitted: eager attention's scale, mask and softmax are one kernel (``Stack.fused_softmax``)."""
     loss_traffic: float = 0.0
     """Not fitted: bytes per logit the stack's eager loss moves, counted kernel by kernel (``Stack.loss_traffic``);
     0: the loss kind's (``Run.loss_traffic_per_logit``)."""
@@ -245,7 +247,7 @@ def _micro(run: Run, machine: Machine, eff: Efficiency, links: comm.Links, dp: i
     traffic = layers * e * m * per_token * (3.0 + recompute_forward)
     if not flash:
         heads = float(shape.n_head) / t
-        forward, backward = eager_score_bytes(e, shape.dropout, run.compiled)
+        forward, backward = eager_score_bytes(e, shape.dropout, run.compiled or eff.fused_softmax)
         # selective recomputation repeats this core: QKᵀ, softmax, its dropout (Korthikanti et al. 2022, Sec. 5)
         per_score = forward * (1.0 + (1.0 if run.recompute in ("full", "selective") else 0.0)) + backward
         traffic += layers * float(run.micro_batch) * heads * (s / c) * s * per_score

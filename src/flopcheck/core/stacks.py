@@ -96,6 +96,10 @@ class Stack:
     torchtune, LitGPT); Megatron's [s, b, h] layout (Megatron-LM, Megatron-DeepSpeed, GPT-NeoX) views its heads
     without a copy."""
 
+    fused_softmax: bool = False
+    """Eager attention's scale, causal mask and softmax run as one kernel, forward and backward (Megatron-LM's
+    ``FusedScaleMaskSoftmax``; GPT-NeoX's ``scaled_upper_triang_masked_softmax_fusion``):
+    ``activations.eager_score_bytes`` counts them fused."""
     loss_traffic: float | None = None
     """Bytes per logit the stack's loss moves through memory when it runs eagerly, counted kernel by kernel in the
     stack's code (``activations``: ``UPCAST_``, ``VOCAB_PARALLEL_``, ``BF16_LOSS_TRAFFIC_PER_LOGIT``); None: twice its
@@ -214,8 +218,10 @@ STACKS: dict[str, Stack] = {
             upcast_unquantized=False,
             source="Megatron-LM: Transformer Engine fused attention and norms; vocab-parallel cross-entropy keeps one "
             "fp32 softmax computed in place (about 4-6 bytes per logit, counted as the chunked path), fused as NeMo's "
-            "GPTConfig sets it (cross_entropy_loss_fusion = True, nemo/collections/llm/gpt/model/base.py)",
+            "GPTConfig sets it (cross_entropy_loss_fusion = True, nemo/collections/llm/gpt/model/base.py); eager "
+            "attention through FusedScaleMaskSoftmax (masked_softmax_fusion on by default)",
             native_attention=True,
+            fused_softmax=True,
         ),
         Stack(
             "deepspeed",
@@ -245,6 +251,7 @@ STACKS: dict[str, Stack] = {
             "output.float() (megatron/model/gpt2_model.py cross_entropy)",
             pipeline_engine=True,
             pipeline_module=True,
+            fused_softmax=True,
             loss_traffic=VOCAB_PARALLEL_LOSS_TRAFFIC_PER_LOGIT,
         ),
         Stack(
