@@ -196,6 +196,14 @@ def test_fits_reports_goodput_and_uptime_overrides(cli: RunCli) -> None:
     assert given["compute"]["goodput"] == pytest.approx(0.8)
     assert given["compute"]["checkpoint_interval_s"] is None
     assert given["compute"]["time_s"] == pytest.approx(document["compute"]["time_s"] * expected.fraction / 0.8)
+    # --explain names where the uptime comes from and the checkpoint interval it assumes
+    explained = " ".join(cli(*args[:-1], "--explain").out.split())
+    interval = (2 * 10 / (466 / 1296 / 3600)) ** 0.5  # Young: sqrt(2 x 10 s pause / Llama 3's job rate per second)
+    assert (
+        "interruptions at Llama 3's rate" in explained
+        and f"checkpointing every {interval / 60:.3g} minutes" in explained
+    )
+    assert "checkpointing every" not in " ".join(cli(*args[:-1], "--uptime", "0.8", "--explain").out.split())
 
 
 def test_megatron_table_1_throughput() -> None:
