@@ -229,10 +229,8 @@ def loss_traffic_per_logit(loss: Loss, compiled: bool, compiled_loss: bool = Fal
 
 def loss_bytes_per_logit(loss: Loss, compiled: bool, compiled_loss: bool = False) -> float:
     """Bytes per logit at the loss's peak; ``compiled_loss``: the stack compiles the standard loss itself."""
-    if loss is Loss.CHUNKED and compiled:
-        return COMPILED_CHUNKED_BYTES_PER_LOGIT
-    if loss is Loss.STANDARD and compiled and compiled_loss:
-        return COMPILED_STANDARD_BYTES_PER_LOGIT
+    if compiled_loss_path(loss, compiled, compiled_loss):
+        return COMPILED_CHUNKED_BYTES_PER_LOGIT if loss is Loss.CHUNKED else COMPILED_STANDARD_BYTES_PER_LOGIT
     return LOSS_BYTES_PER_LOGIT[loss]
 
 
