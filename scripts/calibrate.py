@@ -59,6 +59,11 @@ def _predict(case: Case, p: Params) -> float:
     return step_time(run, machine, _efficiency(p, stack)).tokens_per_s
 
 
+def _median_stack(p: Params) -> float:
+    """A stack without fit rows: the median of the fitted stacks (``fitted.STACK_DEFAULT``)."""
+    return statistics.median(v for k, v in p.items() if k.startswith("stack:"))
+
+
 def _efficiency(p: Params, stack: str) -> Efficiency:
     """The stack's efficiency (``throughput.efficiency``: its unfitted habits) at fitted parameters ``p``."""
     return dataclasses.replace(
@@ -66,7 +71,7 @@ def _efficiency(p: Params, stack: str) -> Efficiency:
         kernel_s=p["kernel_s"],
         attention=p["attention"],
         overlap=p["overlap"],
-        stack=p.get(f"stack:{stack}", statistics.median(v for k, v in p.items() if k.startswith("stack:"))),
+        stack=p[f"stack:{stack}"] if f"stack:{stack}" in p else _median_stack(p),
         expert=p["expert"],
         native_attention=p["native"] if throughput.native_kernels(stack) else 0.0,
     )

@@ -104,7 +104,8 @@ class Run:
     """Bytes the optimizer step reads and writes per trained parameter (AdamW with an fp32 master: ~30)."""
     loss_traffic_per_logit: float = 28.0
     """Bytes each logit moves through memory in the loss, forward and backward (``activations.loss_traffic_per_logit``;
-    an eager loss a stack counts kernel by kernel: ``Efficiency.loss_traffic``)."""
+    an eager loss a stack counts kernel by kernel: ``Efficiency.loss_traffic``). The default is the standard loss's:
+    twice its 14 bytes per logit at the peak."""
     loss_compiled: bool = False
     """The loss runs compiled (``activations.compiled_loss_path``): a stack's eager count does not apply."""
     residual_bytes: float = 0.0
